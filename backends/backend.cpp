@@ -1,0 +1,55 @@
+#include "backends/backend.hpp"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "core/hash.hpp"
+
+namespace braid::backends {
+
+std::string CompletionRequest::canonical_json() const {
+    // nlohmann::json objects keep keys sorted, so the dump is canonical.
+    nlohmann::json j;
+    j["model"] = model;
+    if (messages.empty()) {
+        j["prompt"] = prompt;
+    } else {
+        nlohmann::json msgs = nlohmann::json::array();
+        for (const Message& m : messages) msgs.push_back({{"role", to_string(m.role)}, {"content", m.content}});
+        j["messages"] = std::move(msgs);
+    }
+    j["max_tokens"] = sampling.max_tokens;
+    j["temperature"] = sampling.temperature;
+    j["top_p"] = sampling.top_p;
+    j["seed"] = sampling.seed;
+    j["stop"] = sampling.stop;
+    return j.dump();
+}
+
+std::string CompletionRequest::key() const { return content_hash(canonical_json()); }
+
+std::int64_t estimate_tokens(std::string_view text) {
+    std::int64_t count = 0;
+    std::size_t i = 0;
+    auto is_alpha = [](unsigned char c) { return std::isalpha(c) != 0 || c >= 0x80; };
+    auto is_digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (std::isspace(c)) {
+            ++i;
+            continue;
+        }
+        ++count;
+        if (is_alpha(c)) {
+            while (i < text.size() && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
+        } else if (is_digit(c)) {
+            while (i < text.size() && is_digit(static_cast<unsigned char>(text[i]))) ++i;
+        } else {
+            ++i;
+        }
+    }
+    return count;
+}
+
+}  // namespace braid::backends

@@ -1,0 +1,70 @@
+#pragma once
+// The text-level model interface every backend implements: a request (prompt or chat messages plus
+// sampling parameters) in, a streamed completion with usage out.
+//
+// Contract for implementations:
+// - complete() runs on the caller's executor; `on_chunk` is invoked there, in order, with pieces of
+//   the completion text as they arrive (the concatenation equals Completion::text).
+// - Cancellation arrives through the awaiting coroutine's cancellation slot (first-finish losers,
+//   budget stops). A cancelled call stops promptly, releases what it holds and returns
+//   ErrorCode::cancelled; it never throws for cancellation.
+// - Expected failures (HTTP 429, malformed reply, timeouts) come back as Error values, with
+//   `retryable` set where a retry may succeed.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+
+#include "core/error.hpp"
+#include "core/message.hpp"
+
+namespace braid::backends {
+
+struct SamplingParams {
+    std::int64_t max_tokens = 4096;
+    double temperature = 1.0;
+    double top_p = 1.0;
+    std::uint64_t seed = 0;
+    std::vector<std::string> stop;
+    friend bool operator==(const SamplingParams&, const SamplingParams&) = default;
+};
+
+struct CompletionRequest {
+    std::string model;
+    std::string prompt;              // text completion; used when `messages` is empty
+    std::vector<Message> messages;   // chat completion when non-empty
+    SamplingParams sampling;
+
+    // Canonical JSON of every field that influences the answer; equal requests give equal text.
+    std::string canonical_json() const;
+    // The store key of this request: content_hash(canonical_json()).
+    std::string key() const;
+};
+
+struct Completion {
+    std::string text;
+    std::string finish_reason = "stop";  // "stop", "length"
+    Usage usage;
+    double latency_ms = 0;
+    bool from_store = false;  // served from recorded completions, no model call made
+};
+
+using ChunkSink = std::function<void(std::string_view)>;
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    // Short identifier recorded on nodes ("scripted", "symbolic", "replay", "openai").
+    virtual std::string_view name() const = 0;
+    virtual asio::awaitable<Result<Completion>> complete(CompletionRequest request, ChunkSink on_chunk) = 0;
+};
+
+// Token count for backends without a tokenizer: one token per run of letters, per run of digits
+// and per other non-space character. A documented estimate, recorded as such.
+std::int64_t estimate_tokens(std::string_view text);
+
+}  // namespace braid::backends
