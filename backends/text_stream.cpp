@@ -61,6 +61,8 @@ std::vector<std::string_view> split_chunks(std::string_view text, std::size_t ma
 
 asio::awaitable<Result<Completion>> stream_text(const CompletionRequest& request, std::string text,
                                                 StreamPacing pacing, const ChunkSink& on_chunk) {
+    // Cancellation is reported as ErrorCode::cancelled, never as an exception from a later co_await.
+    co_await asio::this_coro::throw_if_cancelled(false);
     Completion out;
     bool stopped = apply_stop(text, request.sampling.stop);
     bool capped = apply_token_cap(text, request.sampling.max_tokens);

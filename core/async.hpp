@@ -13,6 +13,9 @@
 // cancellation is forwarded to every running child; the helper still waits for all children to
 // finish, so nothing they hold outlives the call. A child sees cancellation as an aborted async
 // operation (asio::error::operation_aborted) or through this_coro::cancellation_state.
+//
+// GCC 12 caveat (applies to every coroutine in braid): a lambda *with captures* must not appear in
+// the same full-expression as a co_await — GCC 12 destroys it twice. Name it first, then await.
 
 #include <chrono>
 #include <cstddef>
@@ -169,9 +172,12 @@ asio::awaitable<Result<T>> with_timeout(asio::awaitable<T> op, std::chrono::dura
 template <class Fn>
 auto run_blocking(asio::thread_pool& pool, Fn fn) -> asio::awaitable<decltype(fn())> {
     using R = decltype(fn());
-    co_return co_await asio::co_spawn(
-        pool, [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
-        asio::use_awaitable);
+    // The spawned lambda is a named local: GCC 12 destroys temporaries of a co_await
+    // full-expression twice, so no non-trivial temporary may live inside one.
+    auto work = [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); };
+    auto spawned = asio::co_spawn(pool, std::move(work), asio::use_awaitable);
+    R result = co_await std::move(spawned);
+    co_return result;
 }
 
 // Drives `io` until `op` completes and returns its value (rethrowing its exception).

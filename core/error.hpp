@@ -3,6 +3,7 @@
 // may succeed; `Result<T>` holds a T or an Error and mirrors std::expected's surface (has_value,
 // value, error, operator*, operator->) so it can become one under C++23.
 
+#include <concepts>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,10 @@ inline Error make_error(ErrorCode code, std::string message, bool retryable = fa
 template <class T>
 class [[nodiscard]] Result {
 public:
+    // Like std::expected: default construction holds a value-initialized T.
+    Result()
+        requires std::default_initializable<T>
+        : state_(std::in_place_index<0>) {}
     Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
     Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT implicit
 

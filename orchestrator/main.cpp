@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "orchestrator/commands.hpp"
+
+int main(int argc, char** argv) { return braid::orchestrator::run_cli(argc, argv); }

@@ -1,0 +1,130 @@
+// The `braid` command line (CLI11): options, dispatch, and the one place where errors become
+// messages and exit codes.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+
+#include "orchestrator/commands.hpp"
+#include "orchestrator/exit_codes.hpp"
+
+namespace braid::orchestrator {
+
+namespace {
+
+int exit_code_for(const Error& error) {
+    switch (error.code) {
+        case ErrorCode::invalid_input:
+        case ErrorCode::not_found:
+        case ErrorCode::io:
+        case ErrorCode::parse: return exit_bad_input;
+        case ErrorCode::budget_exhausted: return exit_budget_exhausted;
+        default: return exit_infra_failure;
+    }
+}
+
+void add_common(CLI::App* cmd, CommonArgs& common) {
+    cmd->add_option("--db", common.db_path, "SQLite database file")->capture_default_str();
+    cmd->add_flag("--json", common.json, "Print machine-readable JSON on stdout");
+    cmd->add_flag("-v,--verbose", common.verbose, "Log progress details to stderr");
+}
+
+std::string join_argv(int argc, char** argv) {
+    std::string out;
+    for (int i = 0; i < argc; ++i) {
+        if (i) out += ' ';
+        out += argv[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"braid: parallel reasoning with language models, every event in SQLite"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "braid 0.1.0");
+
+    SolveArgs solve;
+    solve.command_line = join_argv(argc, argv);
+    RunConfig& cfg = solve.config;
+    CLI::App* solve_cmd = app.add_subcommand("solve", "Solve every task of a JSONL file");
+    solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
+    solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish")->capture_default_str();
+    solve_cmd->add_option("--samples", cfg.samples, "Threads per task")->capture_default_str();
+    solve_cmd->add_option("--backend", cfg.backend, "symbolic | scripted | replay")->capture_default_str();
+    solve_cmd->add_option("--model", cfg.model, "Model name sent with each request");
+    solve_cmd->add_option("--script", solve.script_path, "JSON script for --backend scripted");
+    solve_cmd->add_option("--latency-ms", cfg.latency_ms, "Stand-in backends: delay per streamed line (ms)");
+    solve_cmd->add_option("--seed", cfg.seed, "Run seed; every node's seed derives from it")->capture_default_str();
+    solve_cmd->add_option("--budget", cfg.budget, "Limits, e.g. tokens=50000,samples=64,usd=2");
+    solve_cmd->add_option("--max-tokens", cfg.max_tokens, "Per-thread completion cap")->capture_default_str();
+    solve_cmd->add_option("--temperature", cfg.temperature, "Sampling temperature")->capture_default_str();
+    solve_cmd->add_option("--parallel", cfg.parallel_tasks, "Tasks solved concurrently")->capture_default_str();
+    add_common(solve_cmd, solve.common);
+
+    CommonArgs common;
+    std::int64_t run_id = 0;
+    CLI::App* runs_cmd = app.add_subcommand("runs", "List and inspect stored runs");
+    runs_cmd->require_subcommand(1);
+    CLI::App* ls_cmd = runs_cmd->add_subcommand("ls", "List runs");
+    add_common(ls_cmd, common);
+    CLI::App* show_cmd = runs_cmd->add_subcommand("show", "Show one run: its DAG, tasks and costs");
+    show_cmd->add_option("run", run_id, "Run id")->required();
+    add_common(show_cmd, common);
+
+    CLI::App* replay_cmd = app.add_subcommand("replay", "Re-select a stored run's answers; no model calls");
+    replay_cmd->add_option("run", run_id, "Run id")->required();
+    add_common(replay_cmd, common);
+
+    CLI::App* resume_cmd = app.add_subcommand("resume", "Finish an interrupted run");
+    resume_cmd->add_option("run", run_id, "Run id")->required();
+    add_common(resume_cmd, common);
+
+    CLI::App* doctor_cmd = app.add_subcommand("doctor", "What this machine offers: CUDA, sandbox, SQLite");
+    add_common(doctor_cmd, common);
+
+    std::uint64_t gen_seed = 1;
+    std::size_t gen_count = 8;
+    std::string gen_out;
+    CLI::App* countdown_cmd = app.add_subcommand("countdown", "Countdown task tools");
+    countdown_cmd->require_subcommand(1);
+    CLI::App* gen_cmd = countdown_cmd->add_subcommand("generate", "Write solvable Countdown problems as JSONL");
+    gen_cmd->add_option("--seed", gen_seed, "Generator seed")->capture_default_str();
+    gen_cmd->add_option("--count", gen_count, "Number of problems")->capture_default_str();
+    gen_cmd->add_option("--out", gen_out, "Output file (default: stdout)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return exit_bad_input;
+    }
+
+    try {
+        if (*solve_cmd) return run_solve(solve);
+        if (*ls_cmd) return run_runs_list(common);
+        if (*show_cmd) return run_runs_show(common, run_id);
+        if (*replay_cmd) return run_replay(common, run_id);
+        if (*resume_cmd) return run_resume(common, run_id);
+        if (*doctor_cmd) return run_doctor(common);
+        if (*gen_cmd) return run_countdown_generate(gen_seed, gen_count, gen_out);
+    } catch (const FatalError& e) {
+        std::fprintf(stderr, "braid: %s\n", e.what());
+        return exit_code_for(e.error());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "braid: internal error: %s\n", e.what());
+        return exit_infra_failure;
+    }
+    return exit_bad_input;
+}
+
+}  // namespace braid::orchestrator

@@ -1,0 +1,36 @@
+#pragma once
+// The braid commands. Each returns the process exit code (exit_codes.hpp); environment failures
+// are thrown as FatalError and turned into one line and an exit code by run_cli.
+
+#include <cstdint>
+#include <string>
+
+#include "orchestrator/run_config.hpp"
+
+namespace braid::orchestrator {
+
+struct CommonArgs {
+    std::string db_path = "braid.db";
+    bool json = false;
+    bool verbose = false;
+};
+
+struct SolveArgs {
+    CommonArgs common;
+    RunConfig config;
+    std::string script_path;  // scripted backend: JSON script file
+    std::string command_line;
+};
+
+int run_solve(const SolveArgs& args);
+int run_resume(const CommonArgs& common, std::int64_t run_id);
+int run_replay(const CommonArgs& common, std::int64_t run_id);
+int run_runs_list(const CommonArgs& common);
+int run_runs_show(const CommonArgs& common, std::int64_t run_id);
+int run_doctor(const CommonArgs& common);
+int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path);
+
+// Parses argv and dispatches; never throws.
+int run_cli(int argc, char** argv);
+
+}  // namespace braid::orchestrator

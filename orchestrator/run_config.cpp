@@ -1,0 +1,33 @@
+#include "orchestrator/run_config.hpp"
+
+namespace braid::orchestrator {
+
+nlohmann::json to_json(const RunConfig& c) {
+    return nlohmann::json{{"tasks_path", c.tasks_path}, {"strategy", c.strategy},   {"samples", c.samples},
+                          {"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"backend", c.backend},
+                          {"model", c.model},           {"script", c.script},       {"latency_ms", c.latency_ms},
+                          {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks}};
+}
+
+Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
+    try {
+        RunConfig c;
+        c.tasks_path = j.at("tasks_path").get<std::string>();
+        c.strategy = j.at("strategy").get<std::string>();
+        c.samples = j.at("samples").get<int>();
+        c.max_tokens = j.at("max_tokens").get<std::int64_t>();
+        c.temperature = j.at("temperature").get<double>();
+        c.backend = j.at("backend").get<std::string>();
+        c.model = j.at("model").get<std::string>();
+        c.script = j.value("script", nlohmann::json());
+        c.latency_ms = j.at("latency_ms").get<double>();
+        c.seed = j.at("seed").get<std::uint64_t>();
+        c.budget = j.at("budget").get<std::string>();
+        c.parallel_tasks = j.at("parallel_tasks").get<int>();
+        return c;
+    } catch (const nlohmann::json::exception& e) {
+        return make_error(ErrorCode::invalid_input, std::string("stored run config is unreadable: ") + e.what());
+    }
+}
+
+}  // namespace braid::orchestrator

@@ -1,0 +1,32 @@
+#pragma once
+// RunConfig: everything that determines a run, stored as JSON in runs.config so `resume` and
+// `replay` rebuild the same run from the store alone. Never holds secrets.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace braid::orchestrator {
+
+struct RunConfig {
+    std::string tasks_path;       // where the tasks came from (informational; tasks are stored)
+    std::string strategy = "best-of-n";
+    int samples = 8;
+    std::int64_t max_tokens = 4096;
+    double temperature = 1.0;
+    std::string backend = "symbolic";
+    std::string model;
+    nlohmann::json script;        // scripted backend's script, inlined so resume needs no file
+    double latency_ms = 0;        // stand-in backends: delay per streamed line
+    std::uint64_t seed = 0;
+    std::string budget;           // as given, e.g. "tokens=50000,samples=64"; "" = unlimited
+    int parallel_tasks = 16;      // tasks solved concurrently
+};
+
+nlohmann::json to_json(const RunConfig& config);
+Result<RunConfig> run_config_from_json(const nlohmann::json& j);
+
+}  // namespace braid::orchestrator

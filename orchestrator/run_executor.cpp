@@ -1,0 +1,199 @@
+#include "orchestrator/run_executor.hpp"
+
+#include <chrono>
+#include <map>
+
+#include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
+
+#include "backends/replay/stored_backend.hpp"
+#include "core/async.hpp"
+#include "core/clock.hpp"
+#include "orchestrator/backend_factory.hpp"
+#include "orchestrator/exit_codes.hpp"
+#include "orchestrator/progress.hpp"
+#include "planner/strategy.hpp"
+#include "store/run_recorder.hpp"
+
+namespace braid::orchestrator {
+
+namespace {
+
+constexpr std::size_t blocking_pool_threads = 2;
+
+struct TaskWork {
+    tasks::Task task;
+    const tasks::TaskKind* kind = nullptr;
+};
+
+// Solves tasks[next..] one at a time until none is left; `parallel_tasks` of these run at once.
+asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strategy* strategy,
+                                 std::vector<TaskWork>* work, std::size_t* next, NodeId root,
+                                 std::vector<TaskResult>* results, Progress* progress) {
+    store::RunRecorder& rec = services->recorder;
+    while (*next < work->size()) {
+        std::size_t i = (*next)++;
+        const TaskWork& w = (*work)[i];
+        std::string path = "t/" + w.task.id;
+        planner::TaskScope scope;
+        scope.task = &w.task;
+        scope.kind = w.kind;
+        scope.path = path;
+        scope.node = rec.create_node(root, path, "task", w.task.id);
+        scope.account = services->ledger.open(services->ledger.root(), path);
+        rec.set_status(scope.node, "running");
+
+        planner::TaskOutcome outcome = co_await strategy->solve(*services, scope);
+
+        TaskResult result;
+        result.id = w.task.id;
+        result.status = std::string(planner::to_string(outcome.status));
+        result.candidates = outcome.candidates.size();
+        result.error = outcome.error;
+        NodeId selected;
+        if (outcome.selection.index) {
+            result.answer = outcome.candidates[*outcome.selection.index].normalized;
+            selected = outcome.candidates[*outcome.selection.index].node;
+        }
+        store::TaskRecord record;
+        record.run = rec.run();
+        record.task_id = w.task.id;
+        record.kind = w.task.kind;
+        record.input_json = w.task.input.dump();
+        record.outcome = result.status;
+        record.answer = result.answer;
+        record.selected_node = selected;
+        rec.store().put_task(record);
+        rec.set_status(scope.node, outcome.status == planner::TaskStatus::failed ? "failed" : "finished",
+                       nlohmann::json{{"outcome", result.status}, {"answer", result.answer}}.dump());
+        co_await rec.flush();  // the outcome is durable before the task counts as done
+        services->log.info("task %s finished: %s", result.id.c_str(), result.status.c_str());
+        if (progress) progress->task_done(result.status);
+        results->push_back(std::move(result));
+    }
+    co_return 0;
+}
+
+Amount budget_limit(const RunConfig& config) {
+    if (config.budget.empty()) return Amount::unlimited();
+    auto limit = parse_budget(config.budget);
+    if (!limit) throw FatalError(std::move(limit).error());
+    return *limit;
+}
+
+TaskResult stored_result(const store::TaskRecord& t) {
+    TaskResult r;
+    r.id = t.task_id;
+    r.status = t.outcome;
+    r.answer = t.answer;
+    return r;
+}
+
+}  // namespace
+
+std::size_t RunSummary::count(std::string_view s) const {
+    std::size_t n = 0;
+    for (const TaskResult& t : tasks) n += t.status == s;
+    return n;
+}
+
+int RunSummary::exit_code() const {
+    if (count("failed") > 0) return exit_infra_failure;
+    if (count("budget_exhausted") > 0 || status == "budget_exhausted") return exit_budget_exhausted;
+    if (count("solved") < tasks.size()) return exit_unsolved;
+    return exit_ok;
+}
+
+RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, const Logger& log,
+                       ExecuteOptions options) {
+    auto started = std::chrono::steady_clock::now();
+    auto backend = make_backend(config);
+    if (!backend) throw FatalError(std::move(backend).error());
+    auto strategy = planner::make_strategy(
+        config.strategy, planner::StrategyOptions{config.samples, config.max_tokens, config.temperature});
+    if (!strategy) throw FatalError(std::move(strategy).error());
+
+    // Tasks come from the store: what was accepted at `solve` time is what a resume finishes.
+    std::vector<TaskWork> work;
+    std::vector<TaskResult> results;
+    for (store::TaskRecord& t : store.tasks(run)) {
+        if (t.outcome != "pending") {
+            results.push_back(stored_result(t));
+            continue;
+        }
+        TaskWork w;
+        w.task.id = t.task_id;
+        w.task.kind = t.kind;
+        w.task.input = nlohmann::json::parse(t.input_json);
+        w.kind = tasks::find_task_kind(t.kind);
+        if (w.kind == nullptr)
+            throw FatalError(make_error(ErrorCode::invalid_input, "stored task " + t.task_id + " has unknown kind " + t.kind));
+        work.push_back(std::move(w));
+    }
+
+    asio::io_context io;
+    asio::thread_pool pool(blocking_pool_threads);
+    backends::StoredBackend stored(store, pool, backend->get());
+    Ledger ledger(budget_limit(config));
+    store::RunRecorder recorder(store, run);
+    Logger run_log = log.for_run(run);
+    workers::RunServices services{recorder, stored, ledger, run_log, config.seed, config.model, 0, 0};
+
+    NodeId root = recorder.create_node(NodeId{0}, "run", "run", config.strategy);
+    recorder.set_status(root, "running");
+    recorder.event(root, "run_executing",
+                   nlohmann::json{{"pending_tasks", work.size()}, {"done_tasks", results.size()}}.dump());
+
+    Progress progress(io, work.size() + results.size(), results.size(), options.show_progress, &ledger);
+    std::size_t next = 0;
+    auto main = [&]() -> asio::awaitable<void> {
+        progress.start();
+        std::vector<asio::awaitable<int>> queues;
+        std::size_t lanes = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(config.parallel_tasks), work.size()));
+        for (std::size_t i = 0; i < lanes; ++i)
+            queues.push_back(solve_queue(&services, strategy->get(), &work, &next, root, &results, &progress));
+        co_await async::when_all(std::move(queues));
+        progress.stop();
+    };
+    async::run_sync(io, main());
+    pool.join();
+
+    RunSummary summary = summarize_stored_run(store, run);
+    summary.model_calls = stored.misses();
+    summary.stored_completions = stored.hits();
+    summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary.status = summary.count("budget_exhausted") > 0 ? "budget_exhausted" : "finished";
+    recorder.set_status(root, "finished", nlohmann::json{{"status", summary.status}}.dump());
+
+    auto record = store.run(run);
+    BRAID_ASSERT(record.has_value(), "executing run exists");
+    record->status = summary.status;
+    record->finished_ms = now_ms();
+    const Amount& spent = ledger.spent(ledger.root());
+    record->spent_json = nlohmann::json{{"tokens", spent[BudgetUnit::tokens]},
+                                        {"usd", spent[BudgetUnit::usd]},
+                                        {"samples", spent[BudgetUnit::samples]}}
+                             .dump();
+    store.update_run(*record);
+    store.flush_sync();
+    return summary;
+}
+
+RunSummary summarize_stored_run(store::Store& store, RunId run) {
+    RunSummary summary;
+    summary.run = run;
+    auto record = store.run(run);
+    if (record) summary.status = record->status;
+    for (const store::TaskRecord& t : store.tasks(run)) summary.tasks.push_back(stored_result(t));
+    std::map<std::string, std::size_t> candidates;
+    for (const store::CandidateRecord& c : store.candidates(run)) ++candidates[c.task];
+    for (TaskResult& t : summary.tasks) t.candidates = candidates[t.id];
+    for (const store::NodeRecord& n : store.nodes(run)) {
+        summary.usage += n.usage;
+        summary.cost_usd += n.cost_usd;
+    }
+    return summary;
+}
+
+}  // namespace braid::orchestrator

@@ -1,0 +1,52 @@
+#pragma once
+// Executes a stored run: the tasks of run `run` that have no outcome yet are solved with the
+// configured strategy, on one io_context, every event going to the store. `solve` calls it on a
+// fresh run; `resume` calls it again on an interrupted one — node paths are stable, so the nodes
+// are the same rows, and completions already stored are served from the store, never re-requested.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/budget.hpp"
+#include "core/log.hpp"
+#include "orchestrator/run_config.hpp"
+#include "store/store.hpp"
+#include "tasks/task.hpp"
+
+namespace braid::orchestrator {
+
+struct TaskResult {
+    std::string id;
+    std::string status;  // solved | unsolved | failed | budget_exhausted
+    std::string answer;  // normalized answer of the selected candidate
+    std::size_t candidates = 0;
+    std::string error;
+};
+
+struct RunSummary {
+    RunId run;
+    std::string status;  // finished | budget_exhausted | failed
+    std::vector<TaskResult> tasks;
+    Usage usage;
+    double cost_usd = 0;
+    std::size_t model_calls = 0;        // completions requested from the model in this execution
+    std::size_t stored_completions = 0; // completions served from the store instead
+    double wall_s = 0;
+
+    std::size_t count(std::string_view status) const;
+    int exit_code() const;
+};
+
+struct ExecuteOptions {
+    bool show_progress = false;  // live progress line on stderr
+};
+
+// Throws FatalError for environment failures (backend cannot be built from a stored config).
+RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, const Logger& log,
+                       ExecuteOptions options);
+
+// Summary of a run from the store alone (tasks, usage), for `runs show` and finished resumes.
+RunSummary summarize_stored_run(store::Store& store, RunId run);
+
+}  // namespace braid::orchestrator

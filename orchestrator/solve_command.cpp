@@ -1,0 +1,116 @@
+// `braid solve` and `braid resume`: validate everything first (bad input stores nothing), then
+// create or reopen the run and execute it.
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "orchestrator/backend_factory.hpp"
+#include "orchestrator/commands.hpp"
+#include "orchestrator/exit_codes.hpp"
+#include "orchestrator/summary_output.hpp"
+#include "planner/strategy.hpp"
+#include "tasks/jsonl.hpp"
+#include "tasks/task_kind.hpp"
+
+namespace braid::orchestrator {
+
+namespace {
+
+[[noreturn]] void fail(Error error) { throw FatalError(std::move(error)); }
+
+nlohmann::json read_script(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) fail(make_error(ErrorCode::not_found, "cannot read script file " + path));
+    std::stringstream text;
+    text << in.rdbuf();
+    auto j = nlohmann::json::parse(text.str(), nullptr, false);
+    if (j.is_discarded()) fail(make_error(ErrorCode::invalid_input, "script file " + path + " is not valid JSON"));
+    return j;
+}
+
+// Every check that can fail on the user's input, before anything is written.
+std::vector<tasks::Task> validate(SolveArgs& args) {
+    RunConfig& cfg = args.config;
+    if (!args.script_path.empty()) cfg.script = read_script(args.script_path);
+    if (auto s = planner::make_strategy(cfg.strategy, {cfg.samples, cfg.max_tokens, cfg.temperature}); !s)
+        fail(std::move(s).error());
+    if (auto b = make_backend(cfg); !b) fail(std::move(b).error());
+    if (!cfg.budget.empty())
+        if (auto b = parse_budget(cfg.budget); !b) fail(std::move(b).error());
+    if (cfg.parallel_tasks < 1) fail(make_error(ErrorCode::invalid_input, "--parallel must be at least 1"));
+    if (cfg.latency_ms < 0) fail(make_error(ErrorCode::invalid_input, "--latency-ms must not be negative"));
+
+    auto loaded = tasks::read_tasks_jsonl(cfg.tasks_path);
+    if (!loaded) fail(std::move(loaded).error());
+    if (loaded->empty()) fail(make_error(ErrorCode::invalid_input, cfg.tasks_path + ": no tasks"));
+    for (const tasks::Task& t : *loaded) {
+        const tasks::TaskKind* kind = tasks::find_task_kind(t.kind);
+        if (kind == nullptr) {
+            std::string known;
+            for (const std::string& n : tasks::task_kind_names()) known += (known.empty() ? "" : ", ") + n;
+            fail(make_error(ErrorCode::invalid_input,
+                            cfg.tasks_path + ": task " + t.id + " has unknown kind '" + t.kind + "' (known: " + known + ")"));
+        }
+        if (auto ok = kind->validate(t); !ok) fail(Error(ok.error()).with_context(cfg.tasks_path));
+    }
+    return std::move(*loaded);
+}
+
+ExecuteOptions execute_options(const CommonArgs& common) {
+    return ExecuteOptions{!common.json && isatty(STDERR_FILENO) != 0};
+}
+
+Logger logger_for(const CommonArgs& common) { return Logger(common.verbose ? LogLevel::info : LogLevel::warn); }
+
+}  // namespace
+
+int run_solve(const SolveArgs& input) {
+    SolveArgs args = input;
+    std::vector<tasks::Task> loaded = validate(args);
+    auto store = store::Store::open(args.common.db_path);
+
+    store::RunRecord record;
+    record.started_ms = now_ms();
+    record.command = args.command_line;
+    record.config_json = to_json(args.config).dump();
+    record.status = "running";
+    record.seed = static_cast<std::int64_t>(args.config.seed);
+    record.budget_json = nlohmann::json{{"limit", args.config.budget}}.dump();
+    RunId run = store->create_run(record);
+    for (const tasks::Task& t : loaded) {
+        store::TaskRecord task;
+        task.run = run;
+        task.task_id = t.id;
+        task.kind = t.kind;
+        task.input_json = t.input.dump();
+        store->put_task(task);
+    }
+    store->flush_sync();
+
+    RunSummary summary = execute_run(*store, run, args.config, logger_for(args.common), execute_options(args.common));
+    print_summary(summary, args.config, args.common.json);
+    return summary.exit_code();
+}
+
+int run_resume(const CommonArgs& common, std::int64_t run_id) {
+    auto store = store::Store::open(common.db_path);
+    RunId run{run_id};
+    auto record = store->run(run);
+    if (!record) fail(make_error(ErrorCode::not_found, "run " + std::to_string(run_id) + " is not in " + common.db_path));
+    auto config = run_config_from_json(nlohmann::json::parse(record->config_json, nullptr, false));
+    if (!config) fail(std::move(config).error());
+    if (record->status != "running") {
+        RunSummary summary = summarize_stored_run(*store, run);
+        if (!common.json) std::printf("run %lld is already %s; nothing to resume\n", static_cast<long long>(run_id), record->status.c_str());
+        print_summary(summary, *config, common.json);
+        return summary.exit_code();
+    }
+    RunSummary summary = execute_run(*store, run, *config, logger_for(common), execute_options(common));
+    print_summary(summary, *config, common.json);
+    return summary.exit_code();
+}
+
+}  // namespace braid::orchestrator

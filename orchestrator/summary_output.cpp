@@ -1,0 +1,54 @@
+#include "orchestrator/summary_output.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+namespace braid::orchestrator {
+
+nlohmann::json summary_json(const RunSummary& s, const RunConfig& config) {
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const TaskResult& t : s.tasks) {
+        nlohmann::json row{{"id", t.id}, {"status", t.status}, {"answer", t.answer}, {"candidates", t.candidates}};
+        if (!t.error.empty()) row["error"] = t.error;
+        tasks.push_back(std::move(row));
+    }
+    return nlohmann::json{{"run", s.run.value},
+                          {"status", s.status},
+                          {"strategy", config.strategy},
+                          {"backend", config.backend},
+                          {"samples", config.samples},
+                          {"solved", s.count("solved")},
+                          {"total", s.tasks.size()},
+                          {"tasks", std::move(tasks)},
+                          {"prompt_tokens", s.usage.prompt_tokens},
+                          {"completion_tokens", s.usage.completion_tokens},
+                          {"cost_usd", s.cost_usd},
+                          {"model_calls", s.model_calls},
+                          {"stored_completions", s.stored_completions},
+                          {"wall_s", s.wall_s},
+                          {"exit_code", s.exit_code()}};
+}
+
+void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
+    if (json) {
+        std::cout << summary_json(s, config).dump() << "\n";
+        return;
+    }
+    std::printf("run %lld: %s x%d on %s, %zu tasks\n", static_cast<long long>(s.run.value),
+                config.strategy.c_str(), config.samples, config.backend.c_str(), s.tasks.size());
+    for (const TaskResult& t : s.tasks) {
+        std::printf("  %-16s %-16s %zu candidates", t.id.c_str(), t.status.c_str(), t.candidates);
+        if (!t.answer.empty()) std::printf("  answer: %s", t.answer.c_str());
+        if (!t.error.empty()) std::printf("  (%s)", t.error.c_str());
+        std::printf("\n");
+    }
+    std::printf("solved %zu/%zu | tokens %lld (prompt %lld, completion %lld) | cost $%.4f | model calls %zu | "
+                "from store %zu | %.2f s\n",
+                s.count("solved"), s.tasks.size(), static_cast<long long>(s.usage.total_tokens()),
+                static_cast<long long>(s.usage.prompt_tokens), static_cast<long long>(s.usage.completion_tokens),
+                s.cost_usd, s.model_calls, s.stored_completions, s.wall_s);
+}
+
+}  // namespace braid::orchestrator

@@ -1,0 +1,59 @@
+#pragma once
+// A Strategy grows one task's part of the DAG: it spawns threads, joins them, runs verifiers and
+// picks an answer. It runs as a coroutine on the run's orchestration executor; every node it makes
+// is recorded through RunServices::recorder, and every model call draws on the task's budget account.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+
+#include "core/budget.hpp"
+#include "tasks/task_kind.hpp"
+#include "verifiers/candidate.hpp"
+#include "workers/thread_context.hpp"
+
+namespace braid::planner {
+
+struct StrategyOptions {
+    int samples = 8;
+    std::int64_t max_tokens = 4096;
+    double temperature = 1.0;
+};
+
+// One task's place in the DAG. The task and kind are owned by the run and outlive the strategy.
+struct TaskScope {
+    const tasks::Task* task = nullptr;
+    const tasks::TaskKind* kind = nullptr;
+    NodeId node;                  // the task's node; the strategy's nodes hang below it
+    std::string path;             // stable path of that node, e.g. "t/cd-1"
+    Ledger::AccountId account = 0;
+};
+
+enum class TaskStatus { solved, unsolved, failed, budget_exhausted };
+std::string_view to_string(TaskStatus status);
+
+struct TaskOutcome {
+    TaskStatus status = TaskStatus::unsolved;
+    std::vector<verifiers::Candidate> candidates;
+    verifiers::Selection selection;
+    std::string error;  // why no candidate exists (failed / budget_exhausted)
+};
+
+class Strategy {
+public:
+    virtual ~Strategy() = default;
+    virtual std::string_view name() const = 0;
+    // The selection rule (verifiers::select_by_rule) that `replay` re-applies to stored candidates.
+    virtual std::string_view selection_rule() const = 0;
+    virtual asio::awaitable<TaskOutcome> solve(workers::RunServices& services, TaskScope scope) = 0;
+};
+
+Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, StrategyOptions options);
+std::vector<std::string> strategy_names();
+// The selection rule of a strategy by name (for replay, which builds no strategy).
+Result<std::string> selection_rule_of(std::string_view strategy_name);
+
+}  // namespace braid::planner

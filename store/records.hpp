@@ -1,0 +1,107 @@
+#pragma once
+// Rows of the braid database as plain structs (schema in store/schema.cpp). Times are
+// milliseconds since the Unix epoch (0 = not yet); `*_json` fields hold JSON text, stored as is.
+// Node 0 means "no node" (a run-level event, a root's parent).
+
+#include <cstdint>
+#include <string>
+
+#include "core/ids.hpp"
+#include "core/message.hpp"
+
+namespace braid::store {
+
+struct RunRecord {
+    RunId id;  // 0 in create_run: the store assigns one
+    std::int64_t started_ms = 0;
+    std::int64_t finished_ms = 0;
+    std::string command;  // the command line, secrets removed by the caller
+    std::string config_json = "{}";
+    std::string status = "running";
+    std::int64_t seed = 0;
+    std::string budget_json = "{}";
+    std::string spent_json = "{}";
+    friend bool operator==(const RunRecord&, const RunRecord&) = default;
+};
+
+struct NodeRecord {
+    RunId run;
+    NodeId id;
+    NodeId parent;     // 0 = a root
+    std::string path;  // stable name within the run, e.g. "t/cd-1/s3"
+    std::string kind;
+    std::string label;
+    std::string status = "created";
+    std::string backend;
+    std::string model;
+    std::int64_t started_ms = 0;
+    std::int64_t finished_ms = 0;
+    Usage usage;
+    double cost_usd = 0;
+    friend bool operator==(const NodeRecord&, const NodeRecord&) = default;
+};
+
+struct EdgeRecord {
+    RunId run;
+    NodeId src;
+    NodeId dst;
+    std::string kind;  // "spawn" | "join" | "depends"
+    friend bool operator==(const EdgeRecord&, const EdgeRecord&) = default;
+};
+
+struct EventRecord {
+    RunId run;
+    std::int64_t seq = 0;  // 1, 2, ... per run
+    NodeId node;
+    std::int64_t time_ms = 0;
+    std::string type;
+    std::string payload_json = "{}";
+    friend bool operator==(const EventRecord&, const EventRecord&) = default;
+};
+
+// A model response keyed by the hash of the exact request (core/hash.hpp), for replay and resume.
+struct CompletionRecord {
+    std::string hash;
+    std::string request_json;
+    std::string text;
+    std::string finish_reason;
+    Usage usage;
+    double latency_ms = 0;
+    std::string backend;
+    std::string model;
+    std::int64_t created_ms = 0;
+    friend bool operator==(const CompletionRecord&, const CompletionRecord&) = default;
+};
+
+struct CandidateRecord {
+    RunId run;
+    NodeId node;  // the node that produced the output
+    std::string task;
+    std::string output;
+    std::string normalized;  // the clustering key
+    friend bool operator==(const CandidateRecord&, const CandidateRecord&) = default;
+};
+
+struct VerdictRecord {
+    RunId run;
+    NodeId node;  // the candidate's node
+    std::string task;
+    std::string verifier;
+    double score = 0;
+    double cost_usd = 0;
+    std::string details_json = "{}";
+    friend bool operator==(const VerdictRecord&, const VerdictRecord&) = default;
+};
+
+struct TaskRecord {
+    RunId run;
+    std::string task_id;
+    std::string kind;
+    std::string input_json = "{}";
+    std::string outcome = "pending";  // "pending" | "solved" | "unsolved" | "failed" | "budget_exhausted"
+    std::string answer;
+    NodeId selected_node;  // the candidate chosen by selection; 0 = none yet
+    friend bool operator==(const TaskRecord&, const TaskRecord&) = default;
+};
+
+}  // namespace braid::store

@@ -1,0 +1,109 @@
+#include "store/run_recorder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "core/assert.hpp"
+#include "core/clock.hpp"
+#include "store/event_json.hpp"
+
+namespace braid::store {
+
+namespace {
+
+constexpr std::array<std::string_view, 4> kTerminalStatuses = {"finished", "failed", "cancelled",
+                                                               "skipped"};
+constexpr std::array<std::string_view, 3> kEdgeKinds = {"spawn", "join", "depends"};
+
+bool is_one_of(std::string_view value, const auto& options) {
+    return std::find(options.begin(), options.end(), value) != options.end();
+}
+
+}  // namespace
+
+RunRecorder::RunRecorder(Store& store, RunId run) : store_(store), run_(run) {
+    for (NodeRecord& node : store_.nodes(run_)) {
+        next_node_id_ = std::max(next_node_id_, node.id.value + 1);
+        by_path_.emplace(node.path, node.id);
+        nodes_.emplace(node.id, std::move(node));
+    }
+    next_seq_ = store_.max_event_seq(run_) + 1;
+}
+
+NodeId RunRecorder::create_node(NodeId parent, std::string path, std::string kind,
+                                std::string label) {
+    if (auto existing = find(path)) return *existing;
+    BRAID_ASSERT(parent.value == 0 || nodes_.contains(parent),
+                 "create_node with an unknown parent");
+    const NodeId id{next_node_id_++};
+    NodeRecord node;
+    node.run = run_;
+    node.id = id;
+    node.parent = parent;
+    node.path = std::move(path);
+    node.kind = std::move(kind);
+    node.label = std::move(label);
+    std::string payload = node_created_payload(node);
+    by_path_.emplace(node.path, id);
+    store_.upsert_node(node);
+    nodes_.emplace(id, std::move(node));
+    if (parent.value != 0) store_.add_edge(EdgeRecord{run_, parent, id, "spawn"});
+    event(id, "node_created", std::move(payload));
+    return id;
+}
+
+void RunRecorder::event(NodeId node, std::string type, std::string payload_json) {
+    store_.append_event(
+        EventRecord{run_, next_seq_++, node, now_ms(), std::move(type), std::move(payload_json)});
+}
+
+void RunRecorder::set_status(NodeId id, std::string status, const std::string& payload_json) {
+    NodeRecord& node = known(id);
+    const std::int64_t now = now_ms();
+    if (status == "running" && node.started_ms == 0) node.started_ms = now;
+    if (is_one_of(status, kTerminalStatuses)) node.finished_ms = now;
+    node.status = std::move(status);
+    store_.upsert_node(node);
+    event(id, "node_" + node.status, payload_json);
+}
+
+void RunRecorder::set_usage(NodeId id, const Usage& usage, double cost_usd) {
+    NodeRecord& node = known(id);
+    node.usage = usage;
+    node.cost_usd = cost_usd;
+}
+
+void RunRecorder::set_backend(NodeId id, std::string backend, std::string model) {
+    NodeRecord& node = known(id);
+    node.backend = std::move(backend);
+    node.model = std::move(model);
+}
+
+void RunRecorder::add_edge(NodeId from, NodeId to, std::string kind) {
+    BRAID_ASSERT(is_one_of(kind, kEdgeKinds), "edge kind must be spawn, join or depends");
+    known(from);
+    known(to);
+    store_.add_edge(EdgeRecord{run_, from, to, std::move(kind)});
+}
+
+asio::awaitable<void> RunRecorder::flush() { return store_.flush(); }
+
+const NodeRecord* RunRecorder::node(NodeId id) const {
+    auto it = nodes_.find(id);
+    return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::optional<NodeId> RunRecorder::find(std::string_view path) const {
+    auto it = by_path_.find(path);
+    if (it == by_path_.end()) return std::nullopt;
+    return it->second;
+}
+
+NodeRecord& RunRecorder::known(NodeId id) {
+    auto it = nodes_.find(id);
+    BRAID_ASSERT(it != nodes_.end(), "RunRecorder: unknown node id");
+    return it->second;
+}
+
+}  // namespace braid::store

@@ -1,0 +1,26 @@
+#include "tasks/task_kind.hpp"
+
+#include "tasks/countdown/countdown_kind.hpp"
+
+namespace braid::tasks {
+
+namespace {
+
+const countdown::CountdownKind kCountdown{};
+const TaskKind* const kKinds[] = {&kCountdown};
+
+}  // namespace
+
+const TaskKind* find_task_kind(std::string_view name) {
+    for (const TaskKind* kind : kKinds)
+        if (kind->name() == name) return kind;
+    return nullptr;
+}
+
+std::vector<std::string> task_kind_names() {
+    std::vector<std::string> names;
+    for (const TaskKind* kind : kKinds) names.emplace_back(kind->name());
+    return names;
+}
+
+}  // namespace braid::tasks

@@ -1,0 +1,39 @@
+#pragma once
+// TaskKind: what the layers above need to know about a kind of task, without knowing which kind:
+// how to validate a row, the prompt a model sees, and how to grade an output (the task's own
+// checker, plus a normalized answer key that clusters equivalent answers for voting).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "tasks/task.hpp"
+
+namespace braid::tasks {
+
+struct Grade {
+    bool correct = false;     // the task's checker accepts the output
+    std::string normalized;   // canonical answer key ("" when the output holds no answer)
+    std::string reason;       // why it was rejected, or a short note
+};
+
+class TaskKind {
+public:
+    virtual ~TaskKind() = default;
+    virtual std::string_view name() const = 0;
+    // Checks a row of this kind; the error names the task id and the field at fault.
+    virtual Result<void> validate(const Task& task) const = 0;
+    // The text prompt a model continues for this task.
+    virtual std::string prompt(const Task& task) const = 0;
+    virtual std::vector<std::string> stop_strings() const { return {}; }
+    // Grades one output. Never throws on malformed output; the reason says what failed.
+    virtual Grade grade(const Task& task, std::string_view output) const = 0;
+};
+
+// The built-in kind named `name`, or null. The objects are immutable and live for the program.
+const TaskKind* find_task_kind(std::string_view name);
+// Names of the built-in kinds, for error messages.
+std::vector<std::string> task_kind_names();
+
+}  // namespace braid::tasks

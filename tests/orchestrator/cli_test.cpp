@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+#include "tests/orchestrator/process.hpp"
+
+using braid::test::example;
+using braid::test::Outcome;
+using braid::test::run_braid;
+using braid::test::TempDir;
+using nlohmann::json;
+
+namespace {
+const std::string sample_tasks = example("examples/countdown/sample.jsonl");
+
+Outcome solve(const TempDir& dir, std::vector<std::string> extra) {
+    std::vector<std::string> args{"solve", sample_tasks, "--db", dir / "braid.db", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_braid(args, dir);
+}
+}  // namespace
+
+TEST_CASE("braid solve with the symbolic backend solves the sample best-of-8 and records the run",
+          "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome o = solve(dir, {"--backend", "symbolic", "--strategy", "best-of-n", "--samples", "8"});
+    INFO(o.err);
+    REQUIRE(o.exit_code == 0);
+    json summary = json::parse(o.out);
+    REQUIRE(summary["solved"] == summary["total"]);
+    REQUIRE(summary["total"] == 8);
+    REQUIRE(summary["model_calls"] == 64);
+
+    Outcome show = run_braid({"runs", "show", std::to_string(summary["run"].get<int>()), "--db", dir / "braid.db", "--json"}, dir);
+    REQUIRE(show.exit_code == 0);
+    json run = json::parse(show.out);
+    // root + 8 tasks × (8 samples + join)
+    REQUIRE(run["nodes"].size() == 1 + 8 * 10);
+    std::size_t joins = 0;
+    for (const auto& e : run["edges"]) joins += e["kind"] == "join";
+    REQUIRE(joins == 64);
+    REQUIRE(run["completion_tokens"].get<int>() > 0);
+
+    Outcome human = run_braid({"runs", "show", std::to_string(summary["run"].get<int>()), "--db", dir / "braid.db"}, dir);
+    REQUIRE(human.exit_code == 0);
+    REQUIRE(human.out.find("joins 8 threads") != std::string::npos);
+    REQUIRE(human.out.find("solved 8/8") != std::string::npos);
+}
+
+TEST_CASE("braid replay re-selects the same answers from the store with no model calls", "[orchestrator][cli]") {
+    TempDir dir;
+    for (const char* strategy : {"best-of-n", "self-consistency", "first-finish"}) {
+        INFO(strategy);
+        Outcome o = solve(dir, {"--strategy", strategy, "--samples", "5", "--seed", "7"});
+        REQUIRE((o.exit_code == 0 || o.exit_code == 1));
+        json summary = json::parse(o.out);
+        Outcome r = run_braid({"replay", std::to_string(summary["run"].get<int>()), "--db", dir / "braid.db", "--json"}, dir);
+        INFO(r.out << r.err);
+        REQUIRE(r.exit_code == o.exit_code);
+        json replay = json::parse(r.out);
+        REQUIRE(replay["mismatches"] == 0);
+        REQUIRE(replay["model_calls"] == 0);
+        for (std::size_t i = 0; i < summary["tasks"].size(); ++i)
+            REQUIRE(replay["tasks"][i]["answer"] == summary["tasks"][i]["answer"]);
+    }
+}
+
+TEST_CASE("The replay backend re-runs a stored run offline with identical answers", "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome first = solve(dir, {"--samples", "4", "--seed", "3"});
+    REQUIRE(first.exit_code == 0);
+    Outcome again = solve(dir, {"--samples", "4", "--seed", "3", "--backend", "replay"});
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    json a = json::parse(first.out), b = json::parse(again.out);
+    REQUIRE(b["model_calls"] == 0);
+    REQUIRE(b["stored_completions"] == 32);
+    REQUIRE(a["tasks"] == b["tasks"]);
+
+    Outcome other_seed = solve(dir, {"--samples", "4", "--seed", "4", "--backend", "replay"});
+    REQUIRE(other_seed.exit_code == 3);  // nothing recorded for these requests: no model to ask
+}
+
+TEST_CASE("Bad input is rejected with a clear message and exit 2, and stored runs survive", "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome good = solve(dir, {"--samples", "8"});
+    REQUIRE(good.exit_code == 0);
+
+    std::ofstream(dir / "bad.jsonl") << "{\"id\": \"cd-1\", \"kind\": \"countdown\", \"numbers\": [1, 2], \"target\": 3}\n"
+                                     << "{not json\n";
+    Outcome malformed = run_braid({"solve", dir / "bad.jsonl", "--db", dir / "braid.db"}, dir);
+    REQUIRE(malformed.exit_code == 2);
+    REQUIRE(malformed.err.find("bad.jsonl:2: line is not valid JSON") != std::string::npos);
+
+    Outcome strategy = solve(dir, {"--strategy", "telepathy"});
+    REQUIRE(strategy.exit_code == 2);
+    REQUIRE(strategy.err.find("unknown strategy 'telepathy'") != std::string::npos);
+
+    Outcome missing = run_braid({"solve", dir / "nope.jsonl", "--db", dir / "braid.db"}, dir);
+    REQUIRE(missing.exit_code == 2);
+    REQUIRE(missing.err.find("nope.jsonl") != std::string::npos);
+
+    Outcome db = run_braid({"solve", sample_tasks, "--db", "/nonexistent-dir/x/braid.db"}, dir);
+    REQUIRE(db.exit_code == 2);
+    REQUIRE(db.err.find("/nonexistent-dir/x/braid.db") != std::string::npos);
+
+    Outcome budget = solve(dir, {"--budget", "dollars=5"});
+    REQUIRE(budget.exit_code == 2);
+    REQUIRE(budget.err.find("unknown unit 'dollars'") != std::string::npos);
+
+    Outcome option = run_braid({"solve", sample_tasks, "--samples", "many"}, dir);
+    REQUIRE(option.exit_code == 2);
+
+    Outcome no_run = run_braid({"runs", "show", "999", "--db", dir / "braid.db"}, dir);
+    REQUIRE(no_run.exit_code == 2);
+
+    // Nothing above disturbed the one good run.
+    Outcome ls = run_braid({"runs", "ls", "--db", dir / "braid.db", "--json"}, dir);
+    REQUIRE(ls.exit_code == 0);
+    json runs = json::parse(ls.out);
+    REQUIRE(runs.size() == 1);
+    REQUIRE(runs[0]["solved"] == 8);
+}
+
+TEST_CASE("A budget too small for every sample stops work and exits 4", "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome o = solve(dir, {"--samples", "4", "--budget", "samples=6", "--parallel", "1"});
+    INFO(o.err);
+    REQUIRE(o.exit_code == 4);
+    json summary = json::parse(o.out);
+    std::size_t refused = 0;
+    for (const auto& t : summary["tasks"]) refused += t["status"] == "budget_exhausted";
+    REQUIRE(refused == 6);  // tasks 1-2 got the 6 samples (4 + 2), the remaining 6 got none
+}
+
+TEST_CASE("braid doctor reports the machine's capabilities", "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome o = run_braid({"doctor", "--json"}, dir);
+    REQUIRE(o.exit_code == 0);
+    json j = json::parse(o.out);
+    REQUIRE(j.contains("cuda"));
+    REQUIRE(j["sqlite"].get<std::string>().substr(0, 2) == "3.");
+    REQUIRE(j["cores"].get<int>() >= 1);
+}

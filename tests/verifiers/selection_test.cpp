@@ -1,0 +1,61 @@
+#include <catch2/catch.hpp>
+
+#include "verifiers/selection.hpp"
+
+using braid::NodeId;
+using braid::verifiers::Candidate;
+
+namespace {
+Candidate cand(std::int64_t node, std::string normalized, std::map<std::string, double> scores = {}) {
+    Candidate c;
+    c.node = NodeId{node};
+    c.normalized = std::move(normalized);
+    c.scores = std::move(scores);
+    return c;
+}
+}  // namespace
+
+TEST_CASE("Majority picks the largest cluster of equal answers", "[verifiers][selection]") {
+    std::vector<Candidate> cs{cand(1, "a"), cand(2, "b"), cand(3, "b"), cand(4, "c"), cand(5, "b")};
+    auto s = braid::verifiers::select_majority(cs);
+    REQUIRE(s.index == 1u);
+    REQUIRE(s.reason.find("3 of 5") != std::string::npos);
+}
+
+TEST_CASE("Majority ties go to the cluster that appeared first", "[verifiers][selection]") {
+    std::vector<Candidate> cs{cand(1, "x"), cand(2, "y"), cand(3, "y"), cand(4, "x")};
+    REQUIRE(braid::verifiers::select_majority(cs).index == 0u);
+}
+
+TEST_CASE("Majority ignores candidates without an answer and reports when none has one", "[verifiers][selection]") {
+    std::vector<Candidate> cs{cand(1, ""), cand(2, ""), cand(3, "z")};
+    REQUIRE(braid::verifiers::select_majority(cs).index == 2u);
+    std::vector<Candidate> none{cand(1, ""), cand(2, "")};
+    REQUIRE_FALSE(braid::verifiers::select_majority(none).index.has_value());
+    REQUIRE_FALSE(braid::verifiers::select_majority({}).index.has_value());
+}
+
+TEST_CASE("Best score picks the highest score, the first on ties, skipping unscored", "[verifiers][selection]") {
+    std::vector<Candidate> cs{cand(1, "a"), cand(2, "b", {{"checker", 0}}), cand(3, "c", {{"checker", 1}}),
+                              cand(4, "d", {{"checker", 1}})};
+    REQUIRE(braid::verifiers::select_best_score(cs, "checker").index == 2u);
+    std::vector<Candidate> all_fail{cand(1, "a", {{"checker", 0}}), cand(2, "b", {{"checker", 0}})};
+    REQUIRE(braid::verifiers::select_best_score(all_fail, "checker").index == 0u);
+    REQUIRE_FALSE(braid::verifiers::select_best_score({cand(1, "a")}, "checker").index.has_value());
+}
+
+TEST_CASE("First-finish picks the marked winner", "[verifiers][selection]") {
+    std::vector<Candidate> cs{cand(1, "a", {{"first-finish", 0}}), cand(2, "b", {{"first-finish", 1}})};
+    REQUIRE(braid::verifiers::select_first_finish(cs).index == 1u);
+    REQUIRE_FALSE(braid::verifiers::select_first_finish({cand(1, "a")}).index.has_value());
+}
+
+TEST_CASE("select_by_rule dispatches by name and rejects unknown rules", "[verifiers][selection]") {
+    std::vector<Candidate> cs{cand(1, "a", {{"judge", 0.2}}), cand(2, "b", {{"judge", 0.9}})};
+    auto s = braid::verifiers::select_by_rule("best-score:judge", cs);
+    REQUIRE(s.has_value());
+    REQUIRE(s->index == 1u);
+    auto bad = braid::verifiers::select_by_rule("coin-flip", cs);
+    REQUIRE_FALSE(bad.has_value());
+    REQUIRE(bad.error().code == braid::ErrorCode::invalid_input);
+}

@@ -1,0 +1,115 @@
+#include <catch2/catch.hpp>
+
+#include <asio/io_context.hpp>
+
+#include "backends/scripted/scripted_backend.hpp"
+#include "core/async.hpp"
+#include "store/store.hpp"
+#include "tests/orchestrator/process.hpp"
+#include "workers/generation.hpp"
+
+using namespace braid;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+    test::TempDir dir;
+    std::unique_ptr<store::Store> db = store::Store::open(dir / "w.db");
+    RunId run = db->create_run(store::RunRecord{});
+    store::RunRecorder rec{*db, run};
+    Logger log{LogLevel::off};
+    asio::io_context io;
+
+    workers::GenerationStep step(NodeId node, std::string prompt, std::int64_t max_tokens = 100) {
+        workers::GenerationStep s;
+        s.node = node;
+        s.request.prompt = std::move(prompt);
+        s.request.sampling.max_tokens = max_tokens;
+        return s;
+    }
+    std::vector<std::string> event_types(NodeId node) {
+        db->flush_sync();
+        std::vector<std::string> out;
+        for (const auto& e : db->events(run))
+            if (e.node == node) out.push_back(e.type);
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("generate records the node's life as events and charges actual usage", "[workers]") {
+    Fixture f;
+    auto backend = backends::ScriptedBackend::instant("line one\nline two\n");
+    Ledger ledger;
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "m", 0, 0};
+    NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
+    auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hello")));
+    REQUIRE(r.has_value());
+    REQUIRE(r->text == "line one\nline two\n");
+    REQUIRE(f.event_types(node) == std::vector<std::string>{"node_created", "node_running", "tokens", "node_finished"});
+    REQUIRE(ledger.spent(ledger.root())[BudgetUnit::tokens] == static_cast<double>(r->usage.total_tokens()));
+    REQUIRE(ledger.held(ledger.root())[BudgetUnit::tokens] == 0);
+    REQUIRE(f.rec.node(node)->status == "finished");
+    REQUIRE(f.rec.node(node)->backend == "scripted");
+}
+
+TEST_CASE("generate refuses to start a node that would overdraw its budget", "[workers]") {
+    Fixture f;
+    auto backend = backends::ScriptedBackend::instant("x");
+    Amount limit = Amount::unlimited();
+    limit[BudgetUnit::tokens] = 50;
+    Ledger ledger(limit);
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "", 0, 0};
+    NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
+    auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hi", 100)));
+    REQUIRE_FALSE(r.has_value());
+    REQUIRE(r.error().code == ErrorCode::budget_exhausted);
+    REQUIRE(backend->calls() == 0);
+    REQUIRE(f.rec.node(node)->status == "skipped");
+}
+
+TEST_CASE("generate records a backend failure and releases the reservation", "[workers]") {
+    Fixture f;
+    backends::ScriptedReply failing;
+    failing.failure = make_error(ErrorCode::backend, "HTTP 500", true);
+    auto backend = backends::ScriptedBackend::canned({failing});
+    Ledger ledger;
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "", 0, 0};
+    NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
+    auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hi")));
+    REQUIRE_FALSE(r.has_value());
+    REQUIRE(r.error().retryable);
+    REQUIRE(f.rec.node(node)->status == "failed");
+    REQUIRE(ledger.held(ledger.root())[BudgetUnit::tokens] == 0);
+    REQUIRE(ledger.spent(ledger.root())[BudgetUnit::tokens] == 0);
+}
+
+TEST_CASE("A cancelled generation stops its stream and is recorded as cancelled", "[workers]") {
+    Fixture f;
+    backends::ScriptedReply slow{"a\nb\nc\nd\n", 1h, {}};
+    backends::ScriptedReply fast{"done\n", 0us, {}};
+    auto backend = std::make_unique<backends::ScriptedBackend>(
+        [&](const backends::CompletionRequest& r, std::size_t) { return r.prompt == "slow" ? slow : fast; });
+    Ledger ledger;
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "", 0, 0};
+    NodeId a = f.rec.create_node(NodeId{0}, "a", "sample", "a");
+    NodeId b = f.rec.create_node(NodeId{0}, "b", "sample", "b");
+    std::vector<asio::awaitable<Result<backends::Completion>>> racers;
+    racers.push_back(workers::generate(s, f.step(a, "slow")));
+    racers.push_back(workers::generate(s, f.step(b, "fast")));
+    auto outcome = async::run_sync(
+        f.io, async::first_of(std::move(racers), [](const Result<backends::Completion>& r) { return r.has_value(); }));
+    REQUIRE(outcome.winner == 1u);
+    REQUIRE(outcome.values[0]->error().code == ErrorCode::cancelled);
+    REQUIRE(f.rec.node(a)->status == "cancelled");
+    REQUIRE(f.rec.node(b)->status == "finished");
+    REQUIRE(ledger.held(ledger.root())[BudgetUnit::tokens] == 0);
+}
+
+TEST_CASE("Node seeds derive from the run seed and path, stably", "[workers]") {
+    REQUIRE(workers::node_seed(1, "t/a/s0") == workers::node_seed(1, "t/a/s0"));
+    REQUIRE(workers::node_seed(1, "t/a/s0") != workers::node_seed(2, "t/a/s0"));
+    REQUIRE(workers::node_seed(1, "t/a/s0") != workers::node_seed(1, "t/a/s1"));
+}

@@ -1,0 +1,16 @@
+#include "verifiers/task_checker.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace braid::verifiers {
+
+Verdict check_with_task(const tasks::TaskKind& kind, const tasks::Task& task, Candidate& candidate) {
+    tasks::Grade grade = kind.grade(task, candidate.output);
+    candidate.normalized = grade.normalized;
+    double score = grade.correct ? 1.0 : 0.0;
+    candidate.scores[std::string(checker_verifier)] = score;
+    return Verdict{std::string(checker_verifier), score,
+                   nlohmann::json{{"correct", grade.correct}, {"reason", grade.reason}}.dump()};
+}
+
+}  // namespace braid::verifiers

@@ -1,0 +1,94 @@
+#include "workers/generation.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/hash.hpp"
+
+namespace braid::workers {
+
+namespace {
+// Streamed text is recorded in chunks of about this many characters, so a long completion is a
+// handful of events rather than one per token.
+constexpr std::size_t tokens_event_chars = 1024;
+
+double usd_for(const RunServices& s, double prompt_tokens, double completion_tokens) {
+    return (prompt_tokens * s.usd_per_million_prompt_tokens +
+            completion_tokens * s.usd_per_million_completion_tokens) / 1e6;
+}
+}  // namespace
+
+std::uint64_t node_seed(std::uint64_t run_seed, std::string_view path) {
+    std::string key = std::to_string(run_seed) + "/" + std::string(path);
+    return std::stoull(content_hash(key).substr(0, 15), nullptr, 16);
+}
+
+Amount worst_case(const RunServices& services, const backends::CompletionRequest& request) {
+    Amount a;
+    double prompt = static_cast<double>(backends::estimate_tokens(request.prompt));
+    for (const Message& m : request.messages) prompt += static_cast<double>(backends::estimate_tokens(m.content));
+    double completion = static_cast<double>(request.sampling.max_tokens);
+    a[BudgetUnit::tokens] = prompt + completion;
+    a[BudgetUnit::usd] = usd_for(services, prompt, completion);
+    a[BudgetUnit::samples] = 1;
+    return a;
+}
+
+Amount actual_cost(const RunServices& services, const Usage& usage) {
+    Amount a;
+    a[BudgetUnit::tokens] = static_cast<double>(usage.total_tokens());
+    a[BudgetUnit::usd] = usd_for(services, static_cast<double>(usage.prompt_tokens),
+                                 static_cast<double>(usage.completion_tokens));
+    a[BudgetUnit::samples] = 1;
+    return a;
+}
+
+asio::awaitable<Result<backends::Completion>> generate(RunServices& services, GenerationStep step) {
+    store::RunRecorder& rec = services.recorder;
+    rec.set_backend(step.node, std::string(services.backend.name()), step.request.model);
+
+    auto reservation = services.ledger.reserve(step.account, worst_case(services, step.request));
+    if (!reservation) {
+        rec.set_status(step.node, "skipped", nlohmann::json{{"reason", reservation.error().message}}.dump());
+        co_return std::move(reservation).error();
+    }
+
+    std::string key = step.request.key();
+    rec.set_status(step.node, "running", nlohmann::json{{"request", key}}.dump());
+
+    std::string pending;  // streamed text not yet recorded
+    auto record_pending = [&] {
+        if (pending.empty()) return;
+        rec.event(step.node, "tokens", nlohmann::json{{"text", pending}}.dump());
+        pending.clear();
+    };
+    auto on_chunk = [&](std::string_view chunk) {
+        pending.append(chunk);
+        if (pending.size() >= tokens_event_chars) record_pending();
+    };
+
+    Result<backends::Completion> result = co_await services.backend.complete(step.request, on_chunk);
+    record_pending();
+    if (!result) {
+        reservation->release();
+        const Error& e = result.error();
+        std::string status = e.code == ErrorCode::cancelled ? "cancelled" : "failed";
+        rec.set_status(step.node, status,
+                       nlohmann::json{{"error", std::string(to_string(e.code))}, {"message", e.message}}.dump());
+        co_return result;
+    }
+
+    Amount cost = actual_cost(services, result->usage);
+    reservation->settle(cost);
+    rec.set_usage(step.node, result->usage, cost[BudgetUnit::usd]);
+    rec.set_status(step.node, "finished",
+                   nlohmann::json{{"request", key},
+                                  {"finish_reason", result->finish_reason},
+                                  {"prompt_tokens", result->usage.prompt_tokens},
+                                  {"completion_tokens", result->usage.completion_tokens},
+                                  {"from_store", result->from_store},
+                                  {"latency_ms", result->latency_ms}}
+                       .dump());
+    co_return result;
+}
+
+}  // namespace braid::workers

@@ -1,0 +1,32 @@
+#pragma once
+// One reasoning thread's generation step: the node's whole life around one completion.
+//
+//   reserve worst case on the node's budget account (refused → node "skipped", budget_exhausted)
+//   → node "running" (event carries the request key) → stream the completion, recording streamed
+//   text as `tokens` events in chunks → settle the reservation with actual usage → node "finished"
+//   (or "failed" / "cancelled").
+//
+// Runs on the orchestration executor. Cancellation of the awaiting coroutine reaches the backend
+// call; the node is then recorded "cancelled" and ErrorCode::cancelled returned.
+
+#include <asio/awaitable.hpp>
+
+#include "backends/backend.hpp"
+#include "core/budget.hpp"
+#include "workers/thread_context.hpp"
+
+namespace braid::workers {
+
+struct GenerationStep {
+    NodeId node;
+    Ledger::AccountId account = 0;
+    backends::CompletionRequest request;
+};
+
+asio::awaitable<Result<backends::Completion>> generate(RunServices& services, GenerationStep step);
+
+// Worst-case amount a request can spend: its prompt estimate plus max_tokens, one sample.
+Amount worst_case(const RunServices& services, const backends::CompletionRequest& request);
+Amount actual_cost(const RunServices& services, const Usage& usage);
+
+}  // namespace braid::workers
