@@ -30,6 +30,7 @@ struct SamplingParams {
     double top_p = 1.0;
     std::uint64_t seed = 0;
     std::vector<std::string> stop;
+    int top_logprobs = -1;           // -1: no logprobs; 0..20: logprobs with that many alternatives
     friend bool operator==(const SamplingParams&, const SamplingParams&) = default;
 };
 
@@ -38,6 +39,14 @@ struct CompletionRequest {
     std::string prompt;              // text completion; used when `messages` is empty
     std::vector<Message> messages;   // chat completion when non-empty
     SamplingParams sampling;
+    // OpenAI-style tool declarations, as JSON text ("" = none): the `tools` array, `tool_choice`
+    // ("" = server default) and `parallel_tool_calls`.
+    std::string tools_json;
+    std::string tool_choice_json;
+    bool parallel_tool_calls = true;
+    // Extra request fields passed through to the server unchanged (vLLM/SGLang sampling fields such
+    // as top_k, min_p, repetition_penalty), as a JSON object text ("" = none).
+    std::string extra_json;
 
     // Canonical JSON of every field that influences the answer; equal requests give equal text.
     std::string canonical_json() const;
@@ -45,9 +54,24 @@ struct CompletionRequest {
     std::string key() const;
 };
 
+struct ToolCall {
+    std::string id;
+    std::string name;
+    std::string arguments;  // JSON text as the model wrote it; may be invalid JSON
+    friend bool operator==(const ToolCall&, const ToolCall&) = default;
+};
+
+struct TokenLogprob {
+    std::string token;
+    double logprob = 0;
+    std::vector<std::pair<std::string, double>> top;  // alternatives, most likely first
+};
+
 struct Completion {
     std::string text;
-    std::string finish_reason = "stop";  // "stop", "length"
+    std::string finish_reason = "stop";  // "stop", "length", "tool_calls"
+    std::vector<ToolCall> tool_calls;
+    std::vector<TokenLogprob> logprobs;  // when requested and the backend has them
     Usage usage;
     double latency_ms = 0;
     bool from_store = false;  // served from recorded completions, no model call made
