@@ -2,13 +2,15 @@
 """Baseline for bench/runtime_overhead: the same fan-out/join DAG in Python asyncio.
 
 Each node is an asyncio task that "calls" an instant backend (an async generator yielding the
-reply line by line), and writes the same rows braid writes: a node row, a spawn edge, and events
-node_created / node_running / tokens / node_finished, plus node-row updates on each status change.
+reply line by line), and writes the same rows braid writes: a node row (its parent column is the
+spawn edge), join edges, and events node_created / node_running / tokens / node_finished, plus node-row updates on each status change.
 Rows go to SQLite through the standard sqlite3 module, batched like braid's writer: a writer task
 commits up to BATCH operations per transaction whenever operations are queued.
 
 Usage: baseline_asyncio.py DB_PATH NODES FANOUT  → prints one JSON line {"nodes":..,"seconds":..}
-Python 3 standard library only.
+When DB_PATH already holds braid's schema (bench/runtime_overhead creates it with Store::open, with
+run 1 in it), rows go into those very tables, indexes and constraints included; otherwise a
+minimal schema is created. Python 3 standard library only.
 """
 import asyncio
 import json
@@ -34,7 +36,7 @@ UPSERT_NODE = ("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONF
                "started_ms=excluded.started_ms, finished_ms=excluded.finished_ms, "
                "prompt_tokens=excluded.prompt_tokens, completion_tokens=excluded.completion_tokens, "
                "cost_usd=excluded.cost_usd")
-INSERT_EDGE = "INSERT INTO edges VALUES (?,?,?,?)"
+INSERT_EDGE = "INSERT OR IGNORE INTO edges VALUES (?,?,?,?)"
 INSERT_EVENT = "INSERT INTO events VALUES (?,?,?,?,?,?)"
 
 
@@ -69,8 +71,6 @@ class Recorder:
              "started": 0, "finished": 0, "prompt": 0, "completion": 0}
         self.nodes[n["id"]] = n
         self.write_node(n)
-        if parent:
-            self.op(INSERT_EDGE, (1, parent, n["id"], "spawn"))
         self.event(n["id"], "node_created", json.dumps({"path": path, "kind": kind}))
         return n
 
@@ -125,7 +125,8 @@ async def main(path, total, fanout):
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(SCHEMA)
+    if db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'nodes'").fetchone()[0] == 0:
+        db.executescript(SCHEMA)
     rec = Recorder(db)
     done = asyncio.Event()
     writer = asyncio.ensure_future(rec.writer(done))

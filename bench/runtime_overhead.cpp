@@ -154,6 +154,10 @@ double run_bare(const fs::path& source_db, const fs::path& db, RunId run) {
 }
 
 double run_python(const fs::path& db, Dag dag, std::size_t& nodes_out) {
+    {  // braid's schema and a run row, so Python writes into the same tables and indexes
+        auto store = store::Store::open(db.string());
+        store->create_run(store::RunRecord{});
+    }
     std::string cmd = "python3 '" BRAID_BENCH_DIR "/baseline_asyncio.py' '" + db.string() + "' " +
                       std::to_string(dag.nodes()) + " " + std::to_string(dag.fanout);
     FILE* pipe = popen(cmd.c_str(), "r");

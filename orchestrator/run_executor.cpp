@@ -82,6 +82,25 @@ Amount budget_limit(const RunConfig& config) {
     return *limit;
 }
 
+// On resume, what the already finished tasks spent still counts against the run's budget.
+void charge_finished_tasks(store::Store& store, RunId run, const std::vector<TaskResult>& done, Ledger& ledger) {
+    if (done.empty()) return;
+    std::vector<std::string> prefixes;
+    for (const TaskResult& t : done) prefixes.push_back("t/" + t.id + "/");
+    Amount spent;
+    for (const store::NodeRecord& n : store.nodes(run)) {
+        if (n.usage.total_tokens() == 0) continue;
+        for (const std::string& prefix : prefixes) {
+            if (n.path.compare(0, prefix.size(), prefix) != 0) continue;
+            spent[BudgetUnit::tokens] += static_cast<double>(n.usage.total_tokens());
+            spent[BudgetUnit::usd] += n.cost_usd;
+            spent[BudgetUnit::samples] += 1;
+            break;
+        }
+    }
+    ledger.charge(ledger.root(), spent);
+}
+
 TaskResult stored_result(const store::TaskRecord& t) {
     TaskResult r;
     r.id = t.task_id;
@@ -136,6 +155,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     asio::thread_pool pool(blocking_pool_threads);
     backends::StoredBackend stored(store, pool, backend->get());
     Ledger ledger(budget_limit(config));
+    charge_finished_tasks(store, run, results, ledger);
     store::RunRecorder recorder(store, run);
     Logger run_log = log.for_run(run);
     workers::RunServices services{recorder, stored, ledger, run_log, config.seed, config.model, 0, 0};

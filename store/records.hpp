@@ -45,7 +45,9 @@ struct EdgeRecord {
     RunId run;
     NodeId src;
     NodeId dst;
-    std::string kind;  // "spawn" | "join" | "depends"
+    // "join" | "depends" | "spawn". A node's own spawn is its NodeRecord::parent, not an edge
+    // row; "spawn" rows are for spawns beyond that (a node started by a second parent).
+    std::string kind;
     friend bool operator==(const EdgeRecord&, const EdgeRecord&) = default;
 };
 

@@ -48,7 +48,6 @@ NodeId RunRecorder::create_node(NodeId parent, std::string path, std::string kin
     by_path_.emplace(node.path, id);
     store_.upsert_node(node);
     nodes_.emplace(id, std::move(node));
-    if (parent.value != 0) store_.add_edge(EdgeRecord{run_, parent, id, "spawn"});
     event(id, "node_created", std::move(payload));
     return id;
 }

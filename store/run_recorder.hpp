@@ -26,8 +26,9 @@ class RunRecorder {
 public:
     RunRecorder(Store& store, RunId run);
 
-    // Returns the node named `path`, creating it (status "created", the next id, a 'spawn' edge
-    // from `parent` when parent != 0, a `node_created` event) unless the run already has it.
+    // Returns the node named `path`, creating it (status "created", the next id, a `node_created`
+    // event) unless the run already has it. `parent` goes in the node's row: that column is the
+    // node's spawn edge, so no edges row is written for it.
     NodeId create_node(NodeId parent, std::string path, std::string kind, std::string label);
 
     // Appends an event with the next seq and the current time.
