@@ -134,6 +134,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     if (!strategy) throw FatalError(std::move(strategy).error());
 
     // Tasks come from the store: what was accepted at `solve` time is what a resume finishes.
+    store.flush_sync();  // the caller's enqueued task rows are committed before we read them
     std::vector<TaskWork> work;
     std::vector<TaskResult> results;
     for (store::TaskRecord& t : store.tasks(run)) {

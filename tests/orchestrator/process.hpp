@@ -1,5 +1,5 @@
 #pragma once
-// Test helpers: run the built `braid` binary as a child process, and temp directories.
+// Test helper: run the built `braid` binary as a child process.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,26 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace braid::test {
-
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "braid-test-XXXXXX").string();
-        path_ = mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline std::string slurp(const std::string& path) {
     std::ifstream in(path);

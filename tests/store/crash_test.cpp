@@ -10,12 +10,12 @@
 
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using braid::NodeId;
 using braid::RunId;
 using namespace braid::store;
-using braid::store::testing::TempDir;
+using braid::test::TempDir;
 
 namespace {
 

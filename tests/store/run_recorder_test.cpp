@@ -5,13 +5,13 @@
 #include "core/async.hpp"
 #include "store/run_recorder.hpp"
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using braid::NodeId;
 using braid::RunId;
 using braid::Usage;
 using namespace braid::store;
-using braid::store::testing::TempDir;
+using braid::test::TempDir;
 
 TEST_CASE("a recorder numbers nodes, keeps spawns in the parent column and records creation events", "[store]") {
     TempDir dir;

@@ -4,7 +4,7 @@
 
 #include "store/schema.hpp"
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using braid::ErrorCode;
 using braid::FatalError;
@@ -15,9 +15,9 @@ using braid::store::OpenMode;
 using braid::store::schema_version;
 using braid::store::SqliteDb;
 using braid::store::Store;
-using braid::store::testing::read_file_bytes;
-using braid::store::testing::TempDir;
-using braid::store::testing::write_file_bytes;
+using braid::test::read_file_bytes;
+using braid::test::TempDir;
+using braid::test::write_file_bytes;
 
 namespace {
 

@@ -3,12 +3,12 @@
 #include <filesystem>
 
 #include "store/sqlite.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using braid::ErrorCode;
 using braid::store::OpenMode;
 using braid::store::SqliteDb;
-using braid::store::testing::TempDir;
+using braid::test::TempDir;
 
 namespace {
 

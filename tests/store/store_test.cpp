@@ -9,7 +9,7 @@
 #include "core/async.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using braid::ErrorCode;
 using braid::FatalError;
@@ -17,7 +17,7 @@ using braid::NodeId;
 using braid::RunId;
 using braid::Usage;
 using namespace braid::store;
-using braid::store::testing::TempDir;
+using braid::test::TempDir;
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include "backends/scripted/scripted_backend.hpp"
 #include "core/async.hpp"
 #include "store/store.hpp"
-#include "tests/orchestrator/process.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "workers/generation.hpp"
 
 using namespace braid;

@@ -8,13 +8,13 @@
 #include <stdexcept>
 #include <string>
 
-namespace braid::store::testing {
+namespace braid::test {
 
 class TempDir {
 public:
     TempDir() {
         std::string pattern =
-            (std::filesystem::temp_directory_path() / "braid-store-XXXXXX").string();
+            (std::filesystem::temp_directory_path() / "braid-test-XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }
@@ -27,6 +27,7 @@ public:
 
     const std::filesystem::path& path() const { return path_; }
     std::string file(const std::string& name) const { return (path_ / name).string(); }
+    std::string operator/(const std::string& name) const { return file(name); }
 
 private:
     std::filesystem::path path_;
@@ -42,4 +43,4 @@ inline void write_file_bytes(const std::string& path, const std::string& bytes) 
     out << bytes;
 }
 
-}  // namespace braid::store::testing
+}  // namespace braid::test

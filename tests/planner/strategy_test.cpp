@@ -1,0 +1,158 @@
+#include <catch2/catch.hpp>
+
+#include <asio/io_context.hpp>
+
+#include "backends/scripted/scripted_backend.hpp"
+#include "core/async.hpp"
+#include "planner/strategy.hpp"
+#include "store/store.hpp"
+#include "tasks/countdown/symbolic_backend.hpp"
+#include "tasks/jsonl.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace braid;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Real traces from the symbolic search for one sample problem: two correct ones with different
+// answers, and one that fails the checker.
+struct Traces {
+    tasks::Task task;
+    std::string a, b, wrong;
+    std::string answer_a, answer_b;
+};
+
+Traces find_traces() {
+    const tasks::TaskKind& kind = *tasks::find_task_kind("countdown");
+    tasks::countdown::SymbolicBackend symbolic;
+    auto problems = tasks::read_tasks_jsonl(BRAID_SOURCE_DIR "/examples/countdown/sample.jsonl");
+    REQUIRE(problems.has_value());
+    for (const tasks::Task& task : *problems) {
+        Traces t{task, "", "", "", "", ""};
+        for (std::uint64_t seed = 0; seed < 64 && (t.b.empty() || t.wrong.empty()); ++seed) {
+            auto text = symbolic.completion_text(kind.prompt(task), seed);
+            REQUIRE(text.has_value());
+            tasks::Grade g = kind.grade(task, *text);
+            if (!g.correct) {
+                if (t.wrong.empty()) t.wrong = *text;
+            } else if (t.a.empty()) {
+                t.a = *text;
+                t.answer_a = g.normalized;
+            } else if (t.b.empty() && g.normalized != t.answer_a) {
+                t.b = *text;
+                t.answer_b = g.normalized;
+            }
+        }
+        if (!t.b.empty() && !t.wrong.empty()) return t;
+    }
+    FAIL("no sample problem gives two different solutions and a failure within 64 seeds");
+    return {};
+}
+
+struct Harness {
+    test::TempDir dir;
+    std::unique_ptr<store::Store> db = store::Store::open(dir / "p.db");
+    RunId run = db->create_run(store::RunRecord{});
+    store::RunRecorder rec{*db, run};
+    Logger log{LogLevel::off};
+    Ledger ledger;
+    asio::io_context io;
+
+    tasks::Task task{"cd-x", "countdown",
+                     nlohmann::json{{"id", "cd-x"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
+
+    planner::TaskOutcome solve(backends::Backend& backend, std::string_view strategy_name, int samples) {
+        auto strategy = planner::make_strategy(strategy_name, planner::StrategyOptions{samples, 4096, 1.0});
+        REQUIRE(strategy.has_value());
+        workers::RunServices services{rec, backend, ledger, log, 5, "", 0, 0};
+        planner::TaskScope scope;
+        scope.task = &task;
+        scope.kind = tasks::find_task_kind("countdown");
+        scope.path = "t/cd-x";
+        scope.node = rec.create_node(NodeId{0}, scope.path, "task", "cd-x");
+        scope.account = ledger.open(ledger.root(), scope.path);
+        return async::run_sync(io, (*strategy)->solve(services, scope));
+    }
+};
+
+// Replies by launch order: sample i gets replies[i].
+std::unique_ptr<backends::ScriptedBackend> by_index(std::vector<backends::ScriptedReply> replies) {
+    return backends::ScriptedBackend::canned(std::move(replies));
+}
+
+}  // namespace
+
+TEST_CASE("Self-consistency selects the answer most samples agree on", "[planner]") {
+    Traces t = find_traces();
+    Harness h;
+    h.task = t.task;
+    auto backend = by_index({{t.a, {}, {}}, {t.b, {}, {}}, {t.wrong, {}, {}}, {t.b, {}, {}}, {t.a, {}, {}}, {t.b, {}, {}}});
+    auto outcome = h.solve(*backend, "self-consistency", 6);
+    REQUIRE(outcome.candidates.size() == 6);
+    REQUIRE(outcome.selection.index == 1u);  // the first of the three B answers
+    REQUIRE(outcome.candidates[1].normalized == t.answer_b);
+    REQUIRE(outcome.status == planner::TaskStatus::solved);
+}
+
+TEST_CASE("Best-of-n selects a candidate the checker accepts even when most fail", "[planner]") {
+    Traces t = find_traces();
+    Harness h;
+    h.task = t.task;
+    auto backend = by_index({{t.wrong, {}, {}}, {t.wrong, {}, {}}, {t.a, {}, {}}, {t.wrong, {}, {}}});
+    auto outcome = h.solve(*backend, "best-of-n", 4);
+    REQUIRE(outcome.selection.index == 2u);
+    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    h.db->flush_sync();
+    auto verdicts = h.db->verdicts(h.run);
+    REQUIRE(verdicts.size() == 4);
+    int accepted = 0;
+    for (const auto& v : verdicts) accepted += v.score > 0;
+    REQUIRE(accepted == 1);
+}
+
+TEST_CASE("Best-of-n with only failing samples ends unsolved", "[planner]") {
+    Traces t = find_traces();
+    Harness h;
+    h.task = t.task;
+    auto backend = by_index({{t.wrong, {}, {}}});
+    auto outcome = h.solve(*backend, "best-of-n", 3);
+    REQUIRE(outcome.status == planner::TaskStatus::unsolved);
+}
+
+TEST_CASE("First-finish takes the first finished sample and cancels the others", "[planner]") {
+    Traces t = find_traces();
+    Harness h;
+    h.task = t.task;
+    // Samples 0 and 2 would stream for an hour; sample 1 answers at once.
+    auto backend = by_index({{t.a, 1h, {}}, {t.b, {}, {}}, {t.a, 1h, {}}});
+    auto outcome = h.solve(*backend, "first-finish", 3);
+    REQUIRE(outcome.candidates.size() == 1);
+    REQUIRE(outcome.selection.index == 0u);
+    REQUIRE(outcome.candidates[0].normalized == t.answer_b);
+    h.db->flush_sync();
+    int cancelled = 0;
+    for (const auto& n : h.db->nodes(h.run)) cancelled += n.status == "cancelled";
+    REQUIRE(cancelled == 2);
+}
+
+TEST_CASE("A task whose every sample fails at the backend is reported failed with the error", "[planner]") {
+    Harness h;
+    backends::ScriptedReply failing;
+    failing.failure = make_error(ErrorCode::backend, "HTTP 503 from server");
+    auto backend = by_index({failing});
+    auto outcome = h.solve(*backend, "self-consistency", 2);
+    REQUIRE(outcome.status == planner::TaskStatus::failed);
+    REQUIRE(outcome.error.find("HTTP 503") != std::string::npos);
+}
+
+TEST_CASE("make_strategy rejects unknown names and bad options", "[planner]") {
+    REQUIRE(planner::make_strategy("best-of-n", {}).has_value());
+    auto unknown = planner::make_strategy("guess", {});
+    REQUIRE_FALSE(unknown.has_value());
+    REQUIRE(unknown.error().message.find("best-of-n, self-consistency, first-finish") != std::string::npos);
+    REQUIRE_FALSE(planner::make_strategy("best-of-n", planner::StrategyOptions{0, 10, 1}).has_value());
+    REQUIRE_FALSE(planner::make_strategy("best-of-n", planner::StrategyOptions{2, 0, 1}).has_value());
+    REQUIRE_FALSE(planner::make_strategy("best-of-n", planner::StrategyOptions{2, 10, -1}).has_value());
+    REQUIRE(planner::selection_rule_of("self-consistency").value() == "majority");
+}
