@@ -8,6 +8,7 @@
 
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
+#include "orchestrator/run_executor.hpp"
 #include "planner/strategy.hpp"
 #include "store/store.hpp"
 #include "verifiers/selection.hpp"
@@ -18,10 +19,8 @@ namespace braid::orchestrator {
 int run_replay(const CommonArgs& common, std::int64_t run_id) {
     auto store = store::Store::open(common.db_path);
     RunId run{run_id};
-    auto record = store->run(run);
-    if (!record)
-        throw FatalError(make_error(ErrorCode::not_found, "run " + std::to_string(run_id) + " is not in " + common.db_path));
-    auto config = nlohmann::json::parse(record->config_json, nullptr, false);
+    store::RunRecord record = load_run(*store, run_id);
+    auto config = nlohmann::json::parse(record.config_json, nullptr, false);
     std::string strategy = config.is_object() ? config.value("strategy", "") : "";
     auto rule = planner::selection_rule_of(strategy);
     if (!rule) throw FatalError(std::move(rule).error());

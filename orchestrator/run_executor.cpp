@@ -201,6 +201,14 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     return summary;
 }
 
+store::RunRecord load_run(store::Store& store, std::int64_t run_id) {
+    auto record = store.run(RunId{run_id});
+    if (!record)
+        throw FatalError(make_error(ErrorCode::not_found,
+                                    "run " + std::to_string(run_id) + " is not in " + store.path()));
+    return std::move(*record);
+}
+
 RunSummary summarize_stored_run(store::Store& store, RunId run) {
     RunSummary summary;
     summary.run = run;

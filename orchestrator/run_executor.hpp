@@ -46,6 +46,9 @@ struct ExecuteOptions {
 RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, const Logger& log,
                        ExecuteOptions options);
 
+// The stored run `run_id`; throws FatalError (not_found, naming the database) when it is absent.
+store::RunRecord load_run(store::Store& store, std::int64_t run_id);
+
 // Summary of a run from the store alone (tasks, usage), for `runs show` and finished resumes.
 RunSummary summarize_stored_run(store::Store& store, RunId run);
 

@@ -96,21 +96,19 @@ int run_runs_list(const CommonArgs& common) {
 int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
     auto store = store::Store::open(common.db_path);
     RunId run{run_id};
-    auto record = store->run(run);
-    if (!record)
-        throw FatalError(make_error(ErrorCode::not_found, "run " + std::to_string(run_id) + " is not in " + common.db_path));
+    store::RunRecord record = load_run(*store, run_id);
     auto nodes = store->nodes(run);
     auto edges = store->edges(run);
     RunSummary summary = summarize_stored_run(*store, run);
 
     if (common.json) {
         nlohmann::json j{{"run", run_id},
-                         {"status", record->status},
-                         {"command", record->command},
-                         {"config", nlohmann::json::parse(record->config_json, nullptr, false)},
-                         {"started_ms", record->started_ms},
-                         {"finished_ms", record->finished_ms},
-                         {"spent", nlohmann::json::parse(record->spent_json, nullptr, false)}};
+                         {"status", record.status},
+                         {"command", record.command},
+                         {"config", nlohmann::json::parse(record.config_json, nullptr, false)},
+                         {"started_ms", record.started_ms},
+                         {"finished_ms", record.finished_ms},
+                         {"spent", nlohmann::json::parse(record.spent_json, nullptr, false)}};
         j["nodes"] = nlohmann::json::array();
         for (const auto& n : nodes) j["nodes"].push_back(node_json(n));
         j["edges"] = nlohmann::json::array();
@@ -126,10 +124,10 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
     }
 
     std::printf("run %lld  %s  started %s UTC  finished %s UTC\n", static_cast<long long>(run_id),
-                record->status.c_str(), format_time(record->started_ms).c_str(),
-                format_time(record->finished_ms).c_str());
-    std::printf("command: %s\n", record->command.c_str());
-    std::printf("config:  %s\n", record->config_json.c_str());
+                record.status.c_str(), format_time(record.started_ms).c_str(),
+                format_time(record.finished_ms).c_str());
+    std::printf("command: %s\n", record.command.c_str());
+    std::printf("config:  %s\n", record.config_json.c_str());
     std::printf("\nDAG (%zu nodes, %zu edges):\n", nodes.size(), edges.size());
     std::map<std::int64_t, std::vector<std::size_t>> children;
     for (std::size_t i = 0; i < nodes.size(); ++i) children[nodes[i].parent.value].push_back(i);
@@ -143,7 +141,7 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
         std::printf("  %-16s %-16s %zu candidates  %s\n", t.id.c_str(), t.status.c_str(), t.candidates, t.answer.c_str());
     std::printf("\ncosts: tokens %lld (prompt %lld, completion %lld)  usd %.4f  spent %s\n",
                 static_cast<long long>(summary.usage.total_tokens()), static_cast<long long>(summary.usage.prompt_tokens),
-                static_cast<long long>(summary.usage.completion_tokens), summary.cost_usd, record->spent_json.c_str());
+                static_cast<long long>(summary.usage.completion_tokens), summary.cost_usd, record.spent_json.c_str());
     std::printf("solved %zu/%zu\n", summary.count("solved"), summary.tasks.size());
     return exit_ok;
 }

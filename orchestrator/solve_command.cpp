@@ -98,13 +98,12 @@ int run_solve(const SolveArgs& input) {
 int run_resume(const CommonArgs& common, std::int64_t run_id) {
     auto store = store::Store::open(common.db_path);
     RunId run{run_id};
-    auto record = store->run(run);
-    if (!record) fail(make_error(ErrorCode::not_found, "run " + std::to_string(run_id) + " is not in " + common.db_path));
-    auto config = run_config_from_json(nlohmann::json::parse(record->config_json, nullptr, false));
+    store::RunRecord record = load_run(*store, run_id);
+    auto config = run_config_from_json(nlohmann::json::parse(record.config_json, nullptr, false));
     if (!config) fail(std::move(config).error());
-    if (record->status != "running") {
+    if (record.status != "running") {
         RunSummary summary = summarize_stored_run(*store, run);
-        if (!common.json) std::printf("run %lld is already %s; nothing to resume\n", static_cast<long long>(run_id), record->status.c_str());
+        if (!common.json) std::printf("run %lld is already %s; nothing to resume\n", static_cast<long long>(run_id), record.status.c_str());
         print_summary(summary, *config, common.json);
         return summary.exit_code();
     }

@@ -85,6 +85,7 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
                                   {"finish_reason", result->finish_reason},
                                   {"prompt_tokens", result->usage.prompt_tokens},
                                   {"completion_tokens", result->usage.completion_tokens},
+                                  {"cost_usd", cost[BudgetUnit::usd]},
                                   {"from_store", result->from_store},
                                   {"latency_ms", result->latency_ms}}
                        .dump());
