@@ -8,8 +8,8 @@
 namespace braid {
 
 namespace {
-constexpr std::array<std::string_view, num_budget_units> unit_names = {"tokens", "usd", "samples",
-                                                                       "flops", "bytes"};
+constexpr std::array<std::string_view, num_budget_units> unit_names = {"tokens", "usd",   "samples",
+                                                                       "flops",  "bytes", "wall_s"};
 // Tolerance for float comparisons on USD amounts.
 constexpr double epsilon = 1e-9;
 
@@ -40,7 +40,7 @@ std::string Amount::describe() const {
         double v = values_[i];
         if (v == 0.0 || std::isinf(v)) continue;
         char buf[64];
-        if (unit_at(i) == BudgetUnit::usd)
+        if (unit_at(i) == BudgetUnit::usd || unit_at(i) == BudgetUnit::wall_s)
             std::snprintf(buf, sizeof buf, "%s=%.4f", unit_names[i].data(), v);
         else
             std::snprintf(buf, sizeof buf, "%s=%.0f", unit_names[i].data(), v);
@@ -62,7 +62,7 @@ Result<Amount> parse_budget(std::string_view text) {
         if (eq == std::string_view::npos)
             return make_error(ErrorCode::invalid_input,
                               "budget: '" + std::string(item) + "' is not UNIT=VALUE (units: tokens, usd, "
-                              "samples, flops, bytes)");
+                              "samples, flops, bytes, wall_s)");
         std::string_view name = item.substr(0, eq);
         std::string value_text(item.substr(eq + 1));
         std::size_t unit = 0;
@@ -70,7 +70,7 @@ Result<Amount> parse_budget(std::string_view text) {
         if (unit == num_budget_units)
             return make_error(ErrorCode::invalid_input,
                               "budget: unknown unit '" + std::string(name) +
-                                  "' (units: tokens, usd, samples, flops, bytes)");
+                                  "' (units: tokens, usd, samples, flops, bytes, wall_s)");
         char* end = nullptr;
         double value = std::strtod(value_text.c_str(), &end);
         if (value_text.empty() || end != value_text.c_str() + value_text.size() || !std::isfinite(value))

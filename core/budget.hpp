@@ -17,8 +17,10 @@
 
 namespace braid {
 
-enum class BudgetUnit : std::size_t { tokens, usd, samples, flops, bytes };
-inline constexpr std::size_t num_budget_units = 5;
+// wall_s is a deadline, not a quantity calls draw on: reservations never carry it; the run that
+// owns the ledger stops starting work, and cancels work in flight, once that many seconds passed.
+enum class BudgetUnit : std::size_t { tokens, usd, samples, flops, bytes, wall_s };
+inline constexpr std::size_t num_budget_units = 6;
 
 std::string_view to_string(BudgetUnit unit);
 
@@ -44,7 +46,7 @@ private:
     std::array<double, num_budget_units> values_{};
 };
 
-// Parses "usd=20,tokens=100000,samples=64" into limits (unnamed units stay unlimited).
+// Parses "usd=20,tokens=100000,samples=64,wall_s=600" into limits (unnamed units stay unlimited).
 // Rejects unknown units, missing '=' and negative or non-numeric values with a message naming them.
 Result<Amount> parse_budget(std::string_view text);
 

@@ -1,9 +1,12 @@
 #include "orchestrator/run_executor.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <map>
+#include <optional>
 
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 
@@ -27,10 +30,43 @@ struct TaskWork {
     const tasks::TaskKind* kind = nullptr;
 };
 
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+asio::awaitable<std::optional<planner::TaskOutcome>> solve_task(planner::Strategy* strategy,
+                                                                workers::RunServices* services,
+                                                                planner::TaskScope scope) {
+    co_return co_await strategy->solve(*services, std::move(scope));
+}
+
+asio::awaitable<std::optional<planner::TaskOutcome>> wait_until(std::chrono::steady_clock::time_point at) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, at);
+    co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    co_return std::nullopt;
+}
+
+// Runs the strategy on one task. When the run's wall-clock budget ends first, the strategy is
+// cancelled (its threads stop at once) and keeps what finished in time; a task left without a
+// correct answer that way counts as stopped by the budget.
+asio::awaitable<planner::TaskOutcome> solve_within(planner::Strategy* strategy, workers::RunServices* services,
+                                                   planner::TaskScope scope, Deadline deadline) {
+    if (!deadline) co_return co_await strategy->solve(*services, std::move(scope));
+    std::vector<asio::awaitable<std::optional<planner::TaskOutcome>>> racers;
+    racers.push_back(solve_task(strategy, services, std::move(scope)));
+    racers.push_back(wait_until(*deadline));
+    auto raced = co_await async::first_of(std::move(racers), [](const auto&) { return true; });
+    if (raced.errors[0]) std::rethrow_exception(raced.errors[0]);
+    planner::TaskOutcome outcome = std::move(**raced.values[0]);
+    if (raced.winner == 1u && outcome.status != planner::TaskStatus::solved) {
+        outcome.status = planner::TaskStatus::budget_exhausted;
+        outcome.error = "wall-clock budget ran out";
+    }
+    co_return outcome;
+}
+
 // Solves tasks[next..] one at a time until none is left; `parallel_tasks` of these run at once.
 asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strategy* strategy,
                                  std::vector<TaskWork>* work, std::size_t* next, NodeId root,
-                                 std::vector<TaskResult>* results, Progress* progress) {
+                                 std::vector<TaskResult>* results, Progress* progress, Deadline deadline) {
     store::RunRecorder& rec = services->recorder;
     while (*next < work->size()) {
         std::size_t i = (*next)++;
@@ -42,9 +78,14 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
         scope.path = path;
         scope.node = rec.create_node(root, path, "task", w.task.id);
         scope.account = services->ledger.open(services->ledger.root(), path);
-        rec.set_status(scope.node, "running");
-
-        planner::TaskOutcome outcome = co_await strategy->solve(*services, scope);
+        planner::TaskOutcome outcome;
+        if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+            outcome.status = planner::TaskStatus::budget_exhausted;
+            outcome.error = "wall-clock budget ran out before the task started";
+        } else {
+            rec.set_status(scope.node, "running");
+            outcome = co_await solve_within(strategy, services, scope, deadline);
+        }
 
         TaskResult result;
         result.id = w.task.id;
@@ -65,8 +106,11 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
         record.answer = result.answer;
         record.selected_node = selected;
         rec.store().put_task(record);
-        rec.set_status(scope.node, outcome.status == planner::TaskStatus::failed ? "failed" : "finished",
-                       nlohmann::json{{"outcome", result.status}, {"answer", result.answer}}.dump());
+        const char* node_status = outcome.status == planner::TaskStatus::failed             ? "failed"
+                                  : outcome.status == planner::TaskStatus::budget_exhausted ? "skipped"
+                                                                                            : "finished";
+        rec.set_status(scope.node, node_status,
+                       nlohmann::json{{"outcome", result.status}, {"answer", result.answer}, {"error", result.error}}.dump());
         co_await rec.flush();  // the outcome is durable before the task counts as done
         services->log.info("task %s finished: %s", result.id.c_str(), result.status.c_str());
         if (progress) progress->task_done(result.status);
@@ -167,13 +211,17 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
                    nlohmann::json{{"pending_tasks", work.size()}, {"done_tasks", results.size()}}.dump());
 
     Progress progress(io, work.size() + results.size(), results.size(), options.show_progress, &ledger);
+    Deadline deadline;
+    if (double wall_s = ledger.limit(ledger.root())[BudgetUnit::wall_s]; std::isfinite(wall_s))
+        deadline = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wall_s));
     std::size_t next = 0;
     auto main = [&]() -> asio::awaitable<void> {
         progress.start();
         std::vector<asio::awaitable<int>> queues;
         std::size_t lanes = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(config.parallel_tasks), work.size()));
         for (std::size_t i = 0; i < lanes; ++i)
-            queues.push_back(solve_queue(&services, strategy->get(), &work, &next, root, &results, &progress));
+            queues.push_back(solve_queue(&services, strategy->get(), &work, &next, root, &results, &progress, deadline));
         co_await async::when_all(std::move(queues));
         progress.stop();
     };

@@ -98,3 +98,11 @@ TEST_CASE("Amount::describe lists only the units in use", "[core][budget]") {
     REQUIRE(a.describe() == "tokens=12 usd=0.5000");
     REQUIRE(Amount::zero().describe() == "none");
 }
+
+TEST_CASE("A wall-clock limit parses but never binds a reservation", "[core][budget]") {
+    auto limit = braid::parse_budget("wall_s=0.5,tokens=10");
+    REQUIRE(limit.has_value());
+    REQUIRE((*limit)[BudgetUnit::wall_s] == 0.5);
+    Ledger ledger(*limit);
+    REQUIRE(ledger.reserve(ledger.root(), tokens(10)).has_value());
+}

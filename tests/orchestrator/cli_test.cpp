@@ -143,3 +143,25 @@ TEST_CASE("braid doctor reports the machine's capabilities", "[orchestrator][cli
     REQUIRE(j["sqlite"].get<std::string>().substr(0, 2) == "3.");
     REQUIRE(j["cores"].get<int>() >= 1);
 }
+
+TEST_CASE("A wall-clock budget stops the run: threads in flight are cancelled and later tasks never start",
+          "[orchestrator][cli]") {
+    TempDir dir;
+    // Every streamed line takes 50 ms, so no sample can finish inside the 0.2 s budget.
+    Outcome o = solve(dir, {"--samples", "2", "--budget", "wall_s=0.2", "--latency-ms", "50", "--parallel", "1"});
+    INFO(o.err);
+    REQUIRE(o.exit_code == 4);
+    json summary = json::parse(o.out);
+    REQUIRE(summary["status"] == "budget_exhausted");
+    for (const auto& t : summary["tasks"]) REQUIRE(t["status"] == "budget_exhausted");
+
+    Outcome show = run_braid({"runs", "show", "1", "--db", dir / "braid.db", "--json"}, dir);
+    std::size_t cancelled = 0, skipped_tasks = 0;
+    json run = json::parse(show.out);
+    for (const auto& n : run["nodes"]) {
+        cancelled += n["kind"] == "sample" && n["status"] == "cancelled";
+        skipped_tasks += n["kind"] == "task" && n["status"] == "skipped";
+    }
+    REQUIRE(cancelled == 2);       // the first task's two threads, stopped mid-stream
+    REQUIRE(skipped_tasks == 8);   // no task finished; seven never started a thread
+}
