@@ -83,6 +83,16 @@ int run_cli(int argc, char** argv) {
     resume_cmd->add_option("run", run_id, "Run id")->required();
     add_common(resume_cmd, common);
 
+    ServeArgs serve;
+    CLI::App* serve_cmd = app.add_subcommand("serve", "Serve a backend as an OpenAI-compatible HTTP API");
+    serve_cmd->add_option("--backend", serve.config.backend, "symbolic | scripted")->capture_default_str();
+    serve_cmd->add_option("--script", serve.script_path, "JSON script for --backend scripted");
+    serve_cmd->add_option("--latency-ms", serve.config.latency_ms, "Stand-in backends: delay per streamed line (ms)");
+    serve_cmd->add_option("--host", serve.host, "Address to bind")->capture_default_str();
+    serve_cmd->add_option("--port", serve.port, "Port (0: any free port)")->capture_default_str();
+    serve_cmd->add_option("--model-name", serve.model_name, "Model name served at /v1/models");
+    serve_cmd->add_flag("-v,--verbose", serve.common.verbose, "Log requests to stderr");
+
     CLI::App* doctor_cmd = app.add_subcommand("doctor", "What this machine offers: CUDA, sandbox, SQLite");
     add_common(doctor_cmd, common);
 
@@ -116,6 +126,10 @@ int run_cli(int argc, char** argv) {
         if (*replay_cmd) return run_replay(common, run_id);
         if (*resume_cmd) return run_resume(common, run_id);
         if (*doctor_cmd) return run_doctor(common);
+        if (*serve_cmd) {
+            if (!serve.script_path.empty()) serve.config.script = read_script_file(serve.script_path);
+            return run_serve(serve);
+        }
         if (*gen_cmd) return run_countdown_generate(gen_seed, gen_count, gen_out);
     } catch (const FatalError& e) {
         std::fprintf(stderr, "braid: %s\n", e.what());

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "orchestrator/run_config.hpp"
 
 namespace braid::orchestrator {
@@ -22,13 +24,26 @@ struct SolveArgs {
     std::string command_line;
 };
 
+struct ServeArgs {
+    CommonArgs common;
+    RunConfig config;  // backend, script, latency_ms
+    std::string script_path;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::string model_name;  // default: the backend's name
+};
+
 int run_solve(const SolveArgs& args);
+int run_serve(const ServeArgs& args);
 int run_resume(const CommonArgs& common, std::int64_t run_id);
 int run_replay(const CommonArgs& common, std::int64_t run_id);
 int run_runs_list(const CommonArgs& common);
 int run_runs_show(const CommonArgs& common, std::int64_t run_id);
 int run_doctor(const CommonArgs& common);
 int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path);
+
+// The JSON script of `--backend scripted`; throws FatalError naming the file when unreadable.
+nlohmann::json read_script_file(const std::string& path);
 
 // Parses argv and dispatches; never throws.
 int run_cli(int argc, char** argv);

@@ -21,7 +21,9 @@ namespace {
 
 [[noreturn]] void fail(Error error) { throw FatalError(std::move(error)); }
 
-nlohmann::json read_script(const std::string& path) {
+}  // namespace
+
+nlohmann::json read_script_file(const std::string& path) {
     std::ifstream in(path);
     if (!in) fail(make_error(ErrorCode::not_found, "cannot read script file " + path));
     std::stringstream text;
@@ -31,10 +33,12 @@ nlohmann::json read_script(const std::string& path) {
     return j;
 }
 
+namespace {
+
 // Every check that can fail on the user's input, before anything is written.
 std::vector<tasks::Task> validate(SolveArgs& args) {
     RunConfig& cfg = args.config;
-    if (!args.script_path.empty()) cfg.script = read_script(args.script_path);
+    if (!args.script_path.empty()) cfg.script = read_script_file(args.script_path);
     if (auto s = planner::make_strategy(cfg.strategy, {cfg.samples, cfg.max_tokens, cfg.temperature}); !s)
         fail(std::move(s).error());
     if (auto b = make_backend(cfg); !b) fail(std::move(b).error());

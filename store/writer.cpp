@@ -1,5 +1,7 @@
 #include "store/writer.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -183,6 +185,7 @@ std::exception_ptr Writer::failure() const {
 }
 
 void Writer::run() {
+    pthread_setname_np(pthread_self(), "braid-writer");  // for profilers and debuggers
     std::vector<WriteOp> batch;
     batch.reserve(max_batch_ops_);
     for (;;) {

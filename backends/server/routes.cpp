@@ -1,0 +1,77 @@
+#include "backends/server/routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "backends/server/completion_handler.hpp"
+#include "backends/server/http_response.hpp"
+#include "core/clock.hpp"
+
+namespace braid::backends::server {
+
+namespace {
+
+constexpr std::string_view json_type = "application/json";
+
+std::string models_body(const ServerState& server) {
+    nlohmann::json model = {{"id", server.options.model_name},
+                            {"object", "model"},
+                            {"created", now_ms() / 1000},
+                            {"owned_by", "braid"}};
+    nlohmann::json body = {{"object", "list"}, {"data", nlohmann::json::array({model})}};
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string method_not_allowed(const HttpRequest& request, std::string_view allowed,
+                               bool keep_alive) {
+    ApiError error;
+    error.status = 405;
+    error.message = "Method " + request.method + " is not allowed on " +
+                    std::string(request.path()) + "; use " + std::string(allowed) + ".";
+    error.code = "method_not_allowed";
+    HeaderList extra{{"Allow", std::string(allowed)}};
+    return render_http_response(error.status, json_type, render_error(error), keep_alive, extra);
+}
+
+}  // namespace
+
+asio::awaitable<bool> handle_request(std::shared_ptr<Connection> conn, HttpRequest request) {
+    ServerState& server = conn->server();
+    bool keep_alive = request.keep_alive() && !server.stopping;
+    std::string_view path = request.path();
+    bool get = request.method == "GET";
+    std::string response;
+
+    std::optional<Endpoint> endpoint;
+    if (path == "/v1/chat/completions") endpoint = Endpoint::chat_completions;
+    if (path == "/v1/completions") endpoint = Endpoint::completions;
+
+    if (endpoint && request.method == "POST") {
+        ApiRequest api;
+        if (std::optional<ApiError> error =
+                decode_request(*endpoint, request.body, api, server.options.decode)) {
+            response = render_error_response(*error, keep_alive);
+        } else {
+            bool chunked = request.version_minor >= 1;
+            bool keep = co_await serve_completion(conn, std::move(api), keep_alive, chunked);
+            co_return keep;
+        }
+    } else if (endpoint) {
+        response = method_not_allowed(request, "POST", keep_alive);
+    } else if (path == "/health" || path == "/v1/health") {
+        response = get ? render_http_response(200, json_type, R"({"status":"ok"})", keep_alive)
+                       : method_not_allowed(request, "GET", keep_alive);
+    } else if (path == "/v1/models") {
+        response = get ? render_http_response(200, json_type, models_body(server), keep_alive)
+                       : method_not_allowed(request, "GET", keep_alive);
+    } else {
+        ApiError error;
+        error.status = 404;
+        error.message = "Invalid URL (" + request.method + " " + std::string(path) + ")";
+        error.code = "not_found";
+        response = render_error_response(error, keep_alive);
+    }
+    bool ok = co_await conn->write(response);
+    co_return ok&& keep_alive;
+}
+
+}  // namespace braid::backends::server

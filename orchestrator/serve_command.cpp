@@ -1,0 +1,43 @@
+// `braid serve`: any backend as an OpenAI-compatible HTTP API, until SIGINT or SIGTERM.
+#include <csignal>
+#include <cstdio>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include "backends/server/http_server.hpp"
+#include "orchestrator/backend_factory.hpp"
+#include "orchestrator/commands.hpp"
+#include "orchestrator/exit_codes.hpp"
+
+namespace braid::orchestrator {
+
+int run_serve(const ServeArgs& args) {
+    if (args.config.backend == "replay")
+        throw FatalError(make_error(ErrorCode::invalid_input, "braid serve cannot serve --backend replay"));
+    auto backend = make_backend(args.config);
+    if (!backend) throw FatalError(std::move(backend).error());
+
+    asio::io_context io;
+    backends::server::ServerOptions options;
+    options.host = args.host;
+    options.port = args.port;
+    options.model_name = args.model_name.empty() ? args.config.backend : args.model_name;
+    options.log = Logger(args.common.verbose ? LogLevel::info : LogLevel::warn);
+    backends::server::HttpServer server(io.get_executor(), **backend, options);
+    if (auto started = server.start(); !started) throw FatalError(Error(started.error()));
+
+    // The first line on stdout is the address, so scripts and tests can find an ephemeral port.
+    std::printf("braid serve: listening on http://%s:%u/v1 (backend %s, model %s)\n", args.host.c_str(),
+                static_cast<unsigned>(server.port()), args.config.backend.c_str(), options.model_name.c_str());
+    std::fflush(stdout);
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&server](std::error_code ec, int) {
+        if (!ec) server.stop(std::chrono::milliseconds(500));
+    });
+    io.run();  // returns once the server has stopped and every connection has ended
+    return exit_ok;
+}
+
+}  // namespace braid::orchestrator
