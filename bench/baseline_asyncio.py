@@ -3,7 +3,8 @@
 
 Each node is an asyncio task that "calls" an instant backend (an async generator yielding the
 reply line by line), and writes the same rows braid writes: a node row (its parent column is the
-spawn edge), join edges, and events node_created / node_running / tokens / node_finished, plus node-row updates on each status change.
+spawn edge), join edges, events node_created / node_running / tokens / node_finished, and an UPDATE
+of the node row's status columns on each status change — braid's statements, row for row.
 Rows go to SQLite through the standard sqlite3 module, batched like braid's writer: a writer task
 commits up to BATCH operations per transaction whenever operations are queued.
 
@@ -36,6 +37,8 @@ UPSERT_NODE = ("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONF
                "started_ms=excluded.started_ms, finished_ms=excluded.finished_ms, "
                "prompt_tokens=excluded.prompt_tokens, completion_tokens=excluded.completion_tokens, "
                "cost_usd=excluded.cost_usd")
+UPDATE_STATUS = ("UPDATE nodes SET status=?, backend=?, model=?, started_ms=?, finished_ms=?, prompt_tokens=?, "
+                 "completion_tokens=?, cached_tokens=?, cost_usd=? WHERE run=? AND id=?")
 INSERT_EDGE = "INSERT OR IGNORE INTO edges VALUES (?,?,?,?)"
 INSERT_EVENT = "INSERT INTO events VALUES (?,?,?,?,?,?)"
 
@@ -80,7 +83,8 @@ class Recorder:
             n["started"] = now_ms()
         elif status == "finished":
             n["finished"] = now_ms()
-        self.write_node(n)
+        self.op(UPDATE_STATUS, (status, "scripted", "", n["started"], n["finished"], n["prompt"], n["completion"],
+                                0, 0.0, 1, n["id"]))
         self.event(n["id"], "node_" + status, payload)
 
     async def writer(self, done):

@@ -41,6 +41,20 @@ struct NodeRecord {
     friend bool operator==(const NodeRecord&, const NodeRecord&) = default;
 };
 
+// The part of a node's row that changes after creation: what a status change writes (an UPDATE
+// by primary key that leaves the path index alone).
+struct NodeStatusRecord {
+    RunId run;
+    NodeId id;
+    std::string status;
+    std::string backend;
+    std::string model;
+    std::int64_t started_ms = 0;
+    std::int64_t finished_ms = 0;
+    Usage usage;
+    double cost_usd = 0;
+};
+
 struct EdgeRecord {
     RunId run;
     NodeId src;

@@ -63,7 +63,9 @@ void RunRecorder::set_status(NodeId id, std::string status, const std::string& p
     if (status == "running" && node.started_ms == 0) node.started_ms = now;
     if (is_one_of(status, kTerminalStatuses)) node.finished_ms = now;
     node.status = std::move(status);
-    store_.upsert_node(node);
+    store_.update_node_status(NodeStatusRecord{run_, id, node.status, node.backend, node.model,
+                                               node.started_ms, node.finished_ms, node.usage,
+                                               node.cost_usd});
     event(id, "node_" + node.status, payload_json);
 }
 

@@ -167,6 +167,9 @@ const std::string& Store::path() const { return impl_->path; }
 
 void Store::append_event(EventRecord event) { impl_->writer->enqueue(std::move(event)); }
 void Store::upsert_node(NodeRecord node) { impl_->writer->enqueue(boxed(std::move(node))); }
+void Store::update_node_status(NodeStatusRecord status) {
+    impl_->writer->enqueue(boxed(std::move(status)));
+}
 void Store::add_edge(EdgeRecord edge) { impl_->writer->enqueue(std::move(edge)); }
 void Store::put_completion(CompletionRecord completion) {
     impl_->writer->enqueue(boxed(std::move(completion)));

@@ -56,6 +56,7 @@ public:
     // ---- writes (enqueued, non-blocking, any thread) ----
     void append_event(EventRecord event);
     void upsert_node(NodeRecord node);
+    void update_node_status(NodeStatusRecord status);  // the node's row must exist (enqueued first)
     void add_edge(EdgeRecord edge);                    // an existing identical edge is kept
     void put_completion(CompletionRecord completion);  // the first record for a hash wins
     void put_candidate(CandidateRecord candidate);     // upsert by (run, node)

@@ -10,7 +10,7 @@ namespace braid::store::detail {
 
 struct Writer::Statements {
     SqliteStmt begin, commit, rollback;
-    SqliteStmt event, node, edge, completion, candidate, verdict, task, run_upsert, run_insert;
+    SqliteStmt event, node, node_status, edge, completion, candidate, verdict, task, run_upsert, run_insert;
 };
 
 namespace {
@@ -27,6 +27,10 @@ constexpr const char* kUpsertNode =
     " finished_ms = excluded.finished_ms, prompt_tokens = excluded.prompt_tokens,"
     " completion_tokens = excluded.completion_tokens, cached_tokens = excluded.cached_tokens,"
     " cost_usd = excluded.cost_usd";
+constexpr const char* kUpdateNodeStatus =
+    "UPDATE nodes SET status = ?, backend = ?, model = ?, started_ms = ?, finished_ms = ?,"
+    " prompt_tokens = ?, completion_tokens = ?, cached_tokens = ?, cost_usd = ?"
+    " WHERE run = ? AND id = ?";
 constexpr const char* kInsertEdge =
     "INSERT OR IGNORE INTO edges (run, src, dst, kind) VALUES (?, ?, ?, ?)";
 constexpr const char* kInsertCompletion =
@@ -96,6 +100,9 @@ std::string describe(const EdgeRecord& e) {
 std::string describe(const NodeRecord& n) {
     return "node " + std::to_string(n.id.value) + of_run(n.run);
 }
+std::string describe(const NodeStatusRecord& n) {
+    return "status of node " + std::to_string(n.id.value) + of_run(n.run);
+}
 std::string describe(const CompletionRecord& c) { return "completion " + c.hash; }
 std::string describe(const CandidateRecord& c) {
     return "candidate of node " + std::to_string(c.node.value) + of_run(c.run);
@@ -129,6 +136,7 @@ Writer::Writer(SqliteDb db, std::size_t max_batch_ops, std::size_t max_queued_op
     s.rollback = prepare_or_throw(db_, "ROLLBACK");
     s.event = prepare_or_throw(db_, kInsertEvent);
     s.node = prepare_or_throw(db_, kUpsertNode);
+    s.node_status = prepare_or_throw(db_, kUpdateNodeStatus);
     s.edge = prepare_or_throw(db_, kInsertEdge);
     s.completion = prepare_or_throw(db_, kInsertCompletion);
     s.candidate = prepare_or_throw(db_, kUpsertCandidate);
@@ -273,6 +281,12 @@ Result<void> Writer::write(const NodeRecord& n) {
     return run_with(statements_->node, n.run, n.id, n.parent, n.path, n.kind, n.label, n.status,
                     n.backend, n.model, n.started_ms, n.finished_ms, n.usage.prompt_tokens,
                     n.usage.completion_tokens, n.usage.cached_prompt_tokens, n.cost_usd);
+}
+
+Result<void> Writer::write(const NodeStatusRecord& n) {
+    return run_with(statements_->node_status, n.status, n.backend, n.model, n.started_ms,
+                    n.finished_ms, n.usage.prompt_tokens, n.usage.completion_tokens,
+                    n.usage.cached_prompt_tokens, n.cost_usd, n.run, n.id);
 }
 
 Result<void> Writer::write(const EdgeRecord& e) {

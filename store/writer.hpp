@@ -43,7 +43,8 @@ struct CreateRun {
 // boxed so a queue slot stays ~100 bytes (the queue is copied and faulted in per slot).
 template <class Record>
 using Boxed = std::unique_ptr<Record>;
-using WriteOp = std::variant<EventRecord, EdgeRecord, Boxed<NodeRecord>, Boxed<CompletionRecord>,
+using WriteOp = std::variant<EventRecord, EdgeRecord, Boxed<NodeRecord>, Boxed<NodeStatusRecord>,
+                             Boxed<CompletionRecord>,
                              Boxed<CandidateRecord>, Boxed<VerdictRecord>, Boxed<TaskRecord>,
                              Boxed<RunRecord>, Boxed<CreateRun>>;
 
@@ -99,6 +100,7 @@ private:
     void write_chunk(std::span<WriteOp> ops);
     Result<void> write(const EventRecord& event);
     Result<void> write(const NodeRecord& node);
+    Result<void> write(const NodeStatusRecord& status);
     Result<void> write(const EdgeRecord& edge);
     Result<void> write(const CompletionRecord& completion);
     Result<void> write(const CandidateRecord& candidate);
