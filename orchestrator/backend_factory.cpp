@@ -1,13 +1,49 @@
 #include "orchestrator/backend_factory.hpp"
 
+#include "backends/openai/curl_multi_asio.hpp"
+#include "backends/openai/openai_backend.hpp"
 #include "backends/scripted/scripted_backend.hpp"
 #include "tasks/countdown/symbolic_backend.hpp"
 
 namespace braid::orchestrator {
 
-std::vector<std::string> backend_names() { return {"symbolic", "scripted", "replay"}; }
+namespace {
 
-Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config) {
+// The openai backend together with the curl multi handle that drives its transfers.
+class OwnedOpenAIBackend final : public backends::Backend {
+public:
+    OwnedOpenAIBackend(asio::any_io_executor executor, backends::openai::OpenAIOptions options)
+        : http_(std::move(executor)), backend_(http_, std::move(options)) {}
+    std::string_view name() const override { return backend_.name(); }
+    asio::awaitable<Result<backends::Completion>> complete(backends::CompletionRequest request,
+                                                           backends::ChunkSink on_chunk) override {
+        return backend_.complete(std::move(request), std::move(on_chunk));
+    }
+
+private:
+    backends::openai::CurlMultiAsio http_;
+    backends::openai::OpenAIBackend backend_;
+};
+
+Result<std::unique_ptr<backends::Backend>> make_openai(const RunConfig& config, asio::any_io_executor executor) {
+    if (config.base_url.empty())
+        return make_error(ErrorCode::invalid_input, "--backend openai needs --base-url (e.g. http://host:8000/v1)");
+    backends::openai::OpenAIOptions options;
+    options.base_url = config.base_url;
+    options.model = config.model;
+    if (!config.api_key_env.empty()) {
+        auto key = backends::openai::read_api_key(config.api_key_env);
+        if (!key) return std::move(key).error();
+        options.api_key = std::move(*key);
+    }
+    return std::unique_ptr<backends::Backend>(std::make_unique<OwnedOpenAIBackend>(std::move(executor), std::move(options)));
+}
+
+}  // namespace
+
+std::vector<std::string> backend_names() { return {"symbolic", "scripted", "openai", "replay"}; }
+
+Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config, asio::any_io_executor executor) {
     backends::StreamPacing pacing;
     pacing.delay_per_chunk = std::chrono::microseconds(static_cast<std::int64_t>(config.latency_ms * 1000));
     if (config.backend == "symbolic") {
@@ -22,6 +58,7 @@ Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config)
         if (!scripted) return std::move(scripted).error();
         return std::unique_ptr<backends::Backend>(std::move(*scripted));
     }
+    if (config.backend == "openai") return make_openai(config, std::move(executor));
     if (config.backend == "replay") return std::unique_ptr<backends::Backend>();
     std::string known;
     for (const std::string& n : backend_names()) known += (known.empty() ? "" : ", ") + n;

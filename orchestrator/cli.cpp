@@ -54,8 +54,13 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
     solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish")->capture_default_str();
     solve_cmd->add_option("--samples", cfg.samples, "Threads per task")->capture_default_str();
-    solve_cmd->add_option("--backend", cfg.backend, "symbolic | scripted | replay")->capture_default_str();
+    solve_cmd->add_option("--backend", cfg.backend, "symbolic | scripted | openai | replay")->capture_default_str();
     solve_cmd->add_option("--model", cfg.model, "Model name sent with each request");
+    solve_cmd->add_option("--base-url", cfg.base_url, "openai backend: server address, e.g. http://host:8000/v1");
+    solve_cmd->add_option("--api-key-env", cfg.api_key_env,
+                          "openai backend: NAME of the environment variable holding the API key (never the key)");
+    solve_cmd->add_option("--usd-per-mtok-in", cfg.usd_per_mtok_in, "Price per million prompt tokens (USD)");
+    solve_cmd->add_option("--usd-per-mtok-out", cfg.usd_per_mtok_out, "Price per million completion tokens (USD)");
     solve_cmd->add_option("--script", solve.script_path, "JSON script for --backend scripted");
     solve_cmd->add_option("--latency-ms", cfg.latency_ms, "Stand-in backends: delay per streamed line (ms)");
     solve_cmd->add_option("--seed", cfg.seed, "Run seed; every node's seed derives from it")->capture_default_str();

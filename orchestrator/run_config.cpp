@@ -5,7 +5,9 @@ namespace braid::orchestrator {
 nlohmann::json to_json(const RunConfig& c) {
     return nlohmann::json{{"tasks_path", c.tasks_path}, {"strategy", c.strategy},   {"samples", c.samples},
                           {"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"backend", c.backend},
-                          {"model", c.model},           {"script", c.script},       {"latency_ms", c.latency_ms},
+                          {"model", c.model},           {"script", c.script},
+                          {"base_url", c.base_url},     {"api_key_env", c.api_key_env},
+                          {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},       {"latency_ms", c.latency_ms},
                           {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks}};
 }
 
@@ -20,6 +22,10 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         c.backend = j.at("backend").get<std::string>();
         c.model = j.at("model").get<std::string>();
         c.script = j.value("script", nlohmann::json());
+        c.base_url = j.value("base_url", "");
+        c.api_key_env = j.value("api_key_env", "");
+        c.usd_per_mtok_in = j.value("usd_per_mtok_in", 0.0);
+        c.usd_per_mtok_out = j.value("usd_per_mtok_out", 0.0);
         c.latency_ms = j.at("latency_ms").get<double>();
         c.seed = j.at("seed").get<std::uint64_t>();
         c.budget = j.at("budget").get<std::string>();

@@ -19,6 +19,10 @@ struct RunConfig {
     double temperature = 1.0;
     std::string backend = "symbolic";
     std::string model;
+    std::string base_url;         // openai backend: the server's /v1 address (no credentials in it)
+    std::string api_key_env;      // openai backend: the *name* of the variable holding the key
+    double usd_per_mtok_in = 0;   // prices per million prompt / completion tokens, for the ledger
+    double usd_per_mtok_out = 0;
     nlohmann::json script;        // scripted backend's script, inlined so resume needs no file
     double latency_ms = 0;        // stand-in backends: delay per streamed line
     std::uint64_t seed = 0;

@@ -171,7 +171,8 @@ int RunSummary::exit_code() const {
 RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, const Logger& log,
                        ExecuteOptions options) {
     auto started = std::chrono::steady_clock::now();
-    auto backend = make_backend(config);
+    asio::io_context io;
+    auto backend = make_backend(config, io.get_executor());
     if (!backend) throw FatalError(std::move(backend).error());
     auto strategy = planner::make_strategy(
         config.strategy, planner::StrategyOptions{config.samples, config.max_tokens, config.temperature});
@@ -196,14 +197,14 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
         work.push_back(std::move(w));
     }
 
-    asio::io_context io;
     asio::thread_pool pool(blocking_pool_threads);
     backends::StoredBackend stored(store, pool, backend->get());
     Ledger ledger(budget_limit(config));
     charge_finished_tasks(store, run, results, ledger);
     store::RunRecorder recorder(store, run);
     Logger run_log = log.for_run(run);
-    workers::RunServices services{recorder, stored, ledger, run_log, config.seed, config.model, 0, 0};
+    workers::RunServices services{recorder,     stored,       ledger, run_log, config.seed, config.model,
+                                  config.usd_per_mtok_in, config.usd_per_mtok_out};
 
     NodeId root = recorder.create_node(NodeId{0}, "run", "run", config.strategy);
     recorder.set_status(root, "running");

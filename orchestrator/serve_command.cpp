@@ -15,10 +15,10 @@ namespace braid::orchestrator {
 int run_serve(const ServeArgs& args) {
     if (args.config.backend == "replay")
         throw FatalError(make_error(ErrorCode::invalid_input, "braid serve cannot serve --backend replay"));
-    auto backend = make_backend(args.config);
+    asio::io_context io;
+    auto backend = make_backend(args.config, io.get_executor());
     if (!backend) throw FatalError(std::move(backend).error());
 
-    asio::io_context io;
     backends::server::ServerOptions options;
     options.host = args.host;
     options.port = args.port;

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
@@ -41,7 +42,10 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
     if (!args.script_path.empty()) cfg.script = read_script_file(args.script_path);
     if (auto s = planner::make_strategy(cfg.strategy, {cfg.samples, cfg.max_tokens, cfg.temperature}); !s)
         fail(std::move(s).error());
-    if (auto b = make_backend(cfg); !b) fail(std::move(b).error());
+    if (cfg.usd_per_mtok_in < 0 || cfg.usd_per_mtok_out < 0)
+        fail(make_error(ErrorCode::invalid_input, "prices per million tokens must not be negative"));
+    asio::io_context probe;  // the backend is built once here only to validate its options
+    if (auto b = make_backend(cfg, probe.get_executor()); !b) fail(std::move(b).error());
     if (!cfg.budget.empty())
         if (auto b = parse_budget(cfg.budget); !b) fail(std::move(b).error());
     if (cfg.parallel_tasks < 1) fail(make_error(ErrorCode::invalid_input, "--parallel must be at least 1"));

@@ -80,3 +80,54 @@ TEST_CASE("braid serve refuses a backend it cannot serve", "[orchestrator][serve
     REQUIRE(o.exit_code == 2);
     REQUIRE(o.err.find("cannot serve --backend replay") != std::string::npos);
 }
+
+TEST_CASE("braid solve over the openai backend against braid serve gives the symbolic answers and never stores the key",
+          "[orchestrator][serve][openai]") {
+    TempDir dir;
+    ServeProcess server(dir, {"serve", "--backend", "symbolic", "--port", "0", "--model-name", "sos"});
+    const std::string secret = "sk-test-DO-NOT-STORE-8c1f0e";
+    REQUIRE(setenv("BRAID_TEST_API_KEY", secret.c_str(), 1) == 0);
+    const std::string tasks = braid::test::example("examples/countdown/sample.jsonl");
+    const std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/v1";
+
+    auto remote = braid::test::run_braid({"solve", tasks, "--backend", "openai", "--base-url", url, "--model", "sos",
+                                          "--api-key-env", "BRAID_TEST_API_KEY", "--samples", "3", "--seed", "9",
+                                          "--db", dir / "braid.db", "--json", "-v"}, dir);
+    unsetenv("BRAID_TEST_API_KEY");
+    INFO(remote.err);
+    REQUIRE((remote.exit_code == 0 || remote.exit_code == 1));
+    json remote_summary = json::parse(remote.out);
+    REQUIRE(remote_summary["model_calls"] == 24);
+
+    // The same seeds straight on the symbolic backend select the same answers.
+    auto local = braid::test::run_braid({"solve", tasks, "--backend", "symbolic", "--samples", "3", "--seed", "9",
+                                         "--db", dir / "local.db", "--json"}, dir);
+    REQUIRE(json::parse(local.out)["tasks"] == remote_summary["tasks"]);
+
+    // The key is in no output and nowhere in the database files.
+    auto show = braid::test::run_braid({"runs", "show", "1", "--db", dir / "braid.db", "--json"}, dir);
+    REQUIRE(show.exit_code == 0);
+    REQUIRE(json::parse(show.out)["config"]["api_key_env"] == "BRAID_TEST_API_KEY");
+    for (const std::string& text : {remote.out, remote.err, show.out}) REQUIRE(text.find(secret) == std::string::npos);
+    for (const char* file : {"braid.db", "braid.db-wal"}) {
+        std::string bytes = braid::test::slurp(dir / file);
+        INFO(file);
+        REQUIRE(bytes.find(secret) == std::string::npos);
+        REQUIRE(bytes.find("sk-test") == std::string::npos);
+    }
+    REQUIRE(server.stop() == 0);
+}
+
+TEST_CASE("braid solve --backend openai without a base URL or with an unset key variable exits 2",
+          "[orchestrator][openai]") {
+    TempDir dir;
+    const std::string tasks = braid::test::example("examples/countdown/sample.jsonl");
+    auto no_url = braid::test::run_braid({"solve", tasks, "--backend", "openai", "--db", dir / "x.db"}, dir);
+    REQUIRE(no_url.exit_code == 2);
+    REQUIRE(no_url.err.find("--base-url") != std::string::npos);
+    unsetenv("BRAID_TEST_UNSET_KEY");
+    auto no_key = braid::test::run_braid({"solve", tasks, "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1",
+                                          "--api-key-env", "BRAID_TEST_UNSET_KEY", "--db", dir / "x.db"}, dir);
+    REQUIRE(no_key.exit_code == 2);
+    REQUIRE(no_key.err.find("BRAID_TEST_UNSET_KEY") != std::string::npos);
+}

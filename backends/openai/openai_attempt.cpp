@@ -1,0 +1,122 @@
+#include "backends/openai/openai_attempt.hpp"
+
+#include <ctime>
+
+#include "backends/openai/retry_policy.hpp"
+#include "backends/openai/sse_parser.hpp"
+#include "backends/openai/stream_assembler.hpp"
+
+namespace braid::backends::openai {
+
+namespace {
+
+constexpr std::size_t max_json_body_bytes = 64u << 20;
+
+struct ReadState {
+    explicit ReadState(ApiMode mode) : assembler(mode) {}
+    SseParser parser;
+    StreamAssembler assembler;
+    bool decided = false;  // whether the body is SSE is decided at its first byte
+    bool sse = false;
+    std::string json_body;
+    std::optional<Error> error;
+};
+
+bool looks_like_sse(const HttpHead& head, std::string_view first_bytes) {
+    if (const std::string* type = head.find("content-type"))
+        return type->find("text/event-stream") != std::string::npos;
+    return first_bytes.starts_with("data:") || first_bytes.starts_with(":");
+}
+
+AttemptResult failed(Error error,
+                     std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
+    return AttemptResult{std::nullopt, std::move(error), retry_after};
+}
+
+Error divergence_error(const std::string& where) {
+    return make_error(ErrorCode::backend,
+                      where +
+                          ": the retried stream differs from text already delivered to the caller; "
+                          "the delivered chunks are void, restart with a fresh sink",
+                      true);
+}
+
+}  // namespace
+
+asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest request, ApiMode mode,
+                                           DeliveryGate& gate) {
+    const std::string where = request.method + " " + loggable_url(request.url);
+    ReadState st(mode);
+    StreamAssembler::TextSink on_text = [&gate, &st, &where](std::size_t choice,
+                                                             std::string_view piece) {
+        if (!gate.deliver(choice, piece) && !st.error) st.error = divergence_error(where);
+    };
+    SseParser::EventSink on_event = [&st, &on_text, &where](const SseEvent& event) {
+        if (st.error) return;
+        Result<void> fed = st.assembler.feed(event.data, on_text);
+        if (!fed) st.error = std::move(fed).error().with_context(where);
+    };
+    BodySink on_body = [&st, &on_event](const HttpHead& head, std::string_view bytes) {
+        if (!st.decided) {
+            st.decided = true;
+            st.sse = looks_like_sse(head, bytes);
+        }
+        if (!st.sse) {
+            if (st.json_body.size() + bytes.size() > max_json_body_bytes) {
+                st.error = make_error(
+                    ErrorCode::backend,
+                    "response body exceeds " + std::to_string(max_json_body_bytes) + " bytes");
+                return false;
+            }
+            st.json_body.append(bytes);
+            return true;
+        }
+        st.parser.feed(bytes, on_event);
+        if (st.parser.overflowed() && !st.error)
+            st.error =
+                make_error(ErrorCode::parse, "stream line longer than the parser's limit", true);
+        return !st.error;
+    };
+
+    Result<HttpResponse> sent = co_await http.perform(std::move(request), std::move(on_body));
+    if (st.error) co_return failed(std::move(*st.error));
+    if (!sent) co_return failed(std::move(sent).error());
+    const HttpHead& head = sent->head;
+
+    if (head.status < 200 || head.status >= 300) {
+        ApiErrorInfo info = parse_error_body(sent->error_body);
+        bool retry = should_retry_status(head.status, head.find("x-should-retry"));
+        co_return failed(make_error(ErrorCode::backend,
+                                    "HTTP " + std::to_string(head.status) + " from " + where +
+                                        ": " + describe(info),
+                                    retry),
+                         requested_retry_delay(head, std::time(nullptr)));
+    }
+
+    ParsedResponse response;
+    if (st.sse) {
+        st.parser.finish(on_event);
+        if (st.error) co_return failed(std::move(*st.error));
+        if (!st.assembler.finished() && !st.assembler.saw_done())
+            co_return failed(make_error(ErrorCode::backend,
+                                        where +
+                                            ": the stream ended before every choice finished (" +
+                                            std::to_string(sent->body_bytes) + " bytes received)",
+                                        true));
+        response.usage = st.assembler.usage();
+        response.choices = st.assembler.take_completions();
+    } else {
+        Result<ParsedResponse> parsed = parse_response(st.json_body, mode);
+        if (!parsed) co_return failed(std::move(parsed).error().with_context(where));
+        response = std::move(*parsed);
+        for (std::size_t i = 0; i < response.choices.size(); ++i)
+            if (!gate.deliver(i, response.choices[i].text))
+                co_return failed(divergence_error(where));
+    }
+    std::vector<std::size_t> sizes;
+    for (const Completion& c : response.choices) sizes.push_back(c.text.size());
+    if (!gate.settle(sizes)) co_return failed(divergence_error(where));
+    co_return AttemptResult{std::move(response), Error{}, std::nullopt};
+}
+
+}  // namespace braid::backends::openai

@@ -1,0 +1,101 @@
+// Request bodies for /chat/completions and /completions (ecosystem.md §1.1, §1.5).
+#include "backends/openai/openai_wire.hpp"
+
+#include <array>
+#include <cctype>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+namespace braid::backends::openai {
+
+namespace {
+
+using nlohmann::json;
+
+// Fields braid owns: extra_json may not override them.
+constexpr std::array<std::string_view, 6> protected_fields{"model", "messages", "prompt",
+                                                           "n",     "stream",   "stream_options"};
+
+Error invalid(std::string what) {
+    return make_error(ErrorCode::invalid_input, "OpenAI request: " + std::move(what));
+}
+
+// tool_choice: JSON ("auto", {"type":"function",...}) or, leniently, a bare word like auto.
+Result<json> parse_tool_choice(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    if (!j.is_discarded()) return j;
+    for (char c : text)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+            return invalid("tool_choice_json is neither JSON nor a bare word");
+    return json(text);
+}
+
+}  // namespace
+
+ApiMode mode_for(const CompletionRequest& request) {
+    return request.messages.empty() ? ApiMode::completions : ApiMode::chat;
+}
+
+std::string_view endpoint_path(ApiMode mode) {
+    return mode == ApiMode::chat ? "/chat/completions" : "/completions";
+}
+
+Result<std::string> request_json(const CompletionRequest& request, const WireOptions& options) {
+    const ApiMode mode = mode_for(request);
+    const SamplingParams& s = request.sampling;
+    json j;
+    j["model"] = options.model;
+    if (mode == ApiMode::chat) {
+        json messages = json::array();
+        for (const Message& m : request.messages)
+            messages.push_back({{"role", std::string(to_string(m.role))}, {"content", m.content}});
+        j["messages"] = std::move(messages);
+    } else {
+        j["prompt"] = request.prompt;
+    }
+    if (s.max_tokens > 0) j["max_tokens"] = s.max_tokens;
+    j["temperature"] = s.temperature;
+    j["top_p"] = s.top_p;
+    j["seed"] = static_cast<std::int64_t>(
+        s.seed & static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+    if (!s.stop.empty()) j["stop"] = s.stop;
+    if (options.n != 1) j["n"] = options.n;
+    j["stream"] = options.stream;
+    if (options.stream) j["stream_options"] = {{"include_usage", true}};
+    if (s.top_logprobs >= 0) {
+        if (mode == ApiMode::chat) {
+            j["logprobs"] = true;
+            j["top_logprobs"] = s.top_logprobs;
+        } else {
+            j["logprobs"] = s.top_logprobs;  // legacy: an int, the number of alternatives
+        }
+    }
+    if (!request.tools_json.empty()) {
+        if (mode != ApiMode::chat)
+            return invalid("tools need a chat request (messages), not a prompt");
+        json tools = json::parse(request.tools_json, nullptr, false);
+        if (!tools.is_array()) return invalid("tools_json is not a JSON array");
+        j["tools"] = std::move(tools);
+        j["parallel_tool_calls"] = request.parallel_tool_calls;
+    }
+    if (!request.tool_choice_json.empty()) {
+        if (mode != ApiMode::chat)
+            return invalid("tool_choice needs a chat request (messages), not a prompt");
+        auto choice = parse_tool_choice(request.tool_choice_json);
+        if (!choice) return std::move(choice).error();
+        j["tool_choice"] = std::move(*choice);
+    }
+    if (!request.extra_json.empty()) {
+        json extra = json::parse(request.extra_json, nullptr, false);
+        if (!extra.is_object()) return invalid("extra_json is not a JSON object");
+        for (auto& [key, value] : extra.items()) {
+            bool owned = false;
+            for (std::string_view p : protected_fields) owned = owned || key == p;
+            if (!owned) j[key] = value;
+        }
+    }
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace braid::backends::openai

@@ -1,0 +1,67 @@
+#pragma once
+// StreamAssembler: turns the `data:` payloads of an OpenAI SSE stream (chat.completion.chunk or
+// text_completion chunks) into finished completions (ecosystem.md §1.3).
+//
+// - Deltas are kept per choice index, so n > 1 streams with interleaved choices assemble
+//   correctly; `on_text(choice, piece)` sees each text piece as it arrives, in order.
+// - Tool-call fragments are accumulated per (choice, tool index): the first fragment brings id and
+//   name, later ones append to `arguments`. Lenient with drifting servers: a fragment without
+//   `index` goes to the call with the same id, else to a new call when it brings a new id, else
+//   to the call opened last; `arguments: null` is ignored.
+// - The usage-only chunk (`choices: []`, stream_options.include_usage) and usage on any chunk are
+//   recorded; the last one wins.
+// - "[DONE]" ends the stream; it is optional (finished() only needs every choice's finish_reason).
+// - An `error` object in a chunk, data that is not JSON, or a choice index above max_choices
+//   ends the stream with an Error: ErrorCode::backend (retryable per stream_error_retryable) or
+//   ErrorCode::parse (retryable). After an error, feed() returns the same error again.
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "backends/openai/openai_wire.hpp"
+
+namespace braid::backends::openai {
+
+class StreamAssembler {
+public:
+    using TextSink = std::function<void(std::size_t choice, std::string_view piece)>;
+    static constexpr std::size_t max_choices = 1024;
+
+    explicit StreamAssembler(ApiMode mode) : mode_(mode) {}
+
+    // One SSE event's data.
+    Result<void> feed(std::string_view data, const TextSink& on_text);
+
+    bool saw_done() const { return done_; }
+    // At least one choice arrived and every choice that arrived has its finish_reason.
+    bool finished() const;
+    std::size_t num_choices() const { return choices_.size(); }
+    const std::optional<Usage>& usage() const { return usage_; }
+    // The completions by choice index (usage and latency left for the caller). Leaves this empty.
+    std::vector<Completion> take_completions();
+
+private:
+    struct ToolSlot {
+        long index = -1;  // the wire index, -1 when the server sent none
+    };
+    struct Choice {
+        Completion completion;
+        std::vector<ToolSlot> slots;  // parallel to completion.tool_calls
+        bool seen = false;
+        bool finished = false;
+    };
+
+    ApiMode mode_;
+    std::vector<Choice> choices_;
+    std::optional<Usage> usage_;
+    std::optional<Error> error_;
+    bool done_ = false;
+
+    friend struct StreamAssemblerAccess;  // stream_assembler_json.cpp fills choices from JSON
+};
+
+}  // namespace braid::backends::openai
