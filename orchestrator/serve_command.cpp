@@ -1,4 +1,6 @@
 // `braid serve`: any backend as an OpenAI-compatible HTTP API, until SIGINT or SIGTERM.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -12,7 +14,19 @@
 
 namespace braid::orchestrator {
 
+namespace {
+// A server holds a descriptor per connection: take the whole hard limit, not the soft default.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+}  // namespace
+
 int run_serve(const ServeArgs& args) {
+    raise_descriptor_limit();
     if (args.config.backend == "replay")
         throw FatalError(make_error(ErrorCode::invalid_input, "braid serve cannot serve --backend replay"));
     asio::io_context io;
