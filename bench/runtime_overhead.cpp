@@ -84,7 +84,7 @@ double run_braid(const fs::path& db, Dag dag, RunId& run_out) {
     auto start = Clock::now();
     {
         store::RunRecorder rec(*store, run);
-        workers::RunServices services{rec, *backend, ledger, log, 0, "", 0, 0};
+        workers::RunServices services{rec, *backend, ledger, log, 0, ""};
         auto main = [&]() -> asio::awaitable<void> {
             NodeId root = rec.create_node(NodeId{0}, "run", "run", "run");
             rec.set_status(root, "running");

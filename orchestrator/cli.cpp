@@ -61,6 +61,8 @@ int run_cli(int argc, char** argv) {
                           "openai backend: NAME of the environment variable holding the API key (never the key)");
     solve_cmd->add_option("--usd-per-mtok-in", cfg.usd_per_mtok_in, "Price per million prompt tokens (USD)");
     solve_cmd->add_option("--usd-per-mtok-out", cfg.usd_per_mtok_out, "Price per million completion tokens (USD)");
+    solve_cmd->add_option("--prices", solve.prices_path,
+                          "JSON price table: {\"model\": {\"input\": 0.15, \"output\": 0.6, \"cached_input\": 0.075}}");
     solve_cmd->add_option("--script", solve.script_path, "JSON script for --backend scripted");
     solve_cmd->add_option("--latency-ms", cfg.latency_ms, "Stand-in backends: delay per streamed line (ms)");
     solve_cmd->add_option("--seed", cfg.seed, "Run seed; every node's seed derives from it")->capture_default_str();
@@ -132,7 +134,7 @@ int run_cli(int argc, char** argv) {
         if (*resume_cmd) return run_resume(common, run_id);
         if (*doctor_cmd) return run_doctor(common);
         if (*serve_cmd) {
-            if (!serve.script_path.empty()) serve.config.script = read_script_file(serve.script_path);
+            if (!serve.script_path.empty()) serve.config.script = read_json_file(serve.script_path, "script file");
             return run_serve(serve);
         }
         if (*gen_cmd) return run_countdown_generate(gen_seed, gen_count, gen_out);

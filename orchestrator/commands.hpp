@@ -21,6 +21,7 @@ struct SolveArgs {
     CommonArgs common;
     RunConfig config;
     std::string script_path;  // scripted backend: JSON script file
+    std::string prices_path;  // --prices: JSON price table
     std::string command_line;
 };
 
@@ -42,8 +43,9 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id);
 int run_doctor(const CommonArgs& common);
 int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path);
 
-// The JSON script of `--backend scripted`; throws FatalError naming the file when unreadable.
-nlohmann::json read_script_file(const std::string& path);
+// A JSON file the user named (`what` says which, for messages); throws FatalError naming the file
+// when it is unreadable (not_found) or not JSON (invalid_input).
+nlohmann::json read_json_file(const std::string& path, const std::string& what);
 
 // Parses argv and dispatches; never throws.
 int run_cli(int argc, char** argv);

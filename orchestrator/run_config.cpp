@@ -7,7 +7,8 @@ nlohmann::json to_json(const RunConfig& c) {
                           {"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"backend", c.backend},
                           {"model", c.model},           {"script", c.script},
                           {"base_url", c.base_url},     {"api_key_env", c.api_key_env},
-                          {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},       {"latency_ms", c.latency_ms},
+                          {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},
+                          {"prices", c.prices},       {"latency_ms", c.latency_ms},
                           {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks}};
 }
 
@@ -26,6 +27,7 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         c.api_key_env = j.value("api_key_env", "");
         c.usd_per_mtok_in = j.value("usd_per_mtok_in", 0.0);
         c.usd_per_mtok_out = j.value("usd_per_mtok_out", 0.0);
+        c.prices = j.value("prices", nlohmann::json());
         c.latency_ms = j.at("latency_ms").get<double>();
         c.seed = j.at("seed").get<std::uint64_t>();
         c.budget = j.at("budget").get<std::string>();
@@ -34,6 +36,18 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
     } catch (const nlohmann::json::exception& e) {
         return make_error(ErrorCode::invalid_input, std::string("stored run config is unreadable: ") + e.what());
     }
+}
+
+Result<backends::openai::PriceTable> price_table(const RunConfig& config) {
+    backends::openai::PriceTable table;
+    if (!config.prices.is_null()) {
+        auto loaded = backends::openai::PriceTable::from_json(config.prices.dump());
+        if (!loaded) return std::move(loaded).error();
+        table = std::move(*loaded);
+    }
+    if (config.usd_per_mtok_in > 0 || config.usd_per_mtok_out > 0)
+        table.set("*", backends::openai::ModelPrice{config.usd_per_mtok_in, config.usd_per_mtok_out, config.usd_per_mtok_in});
+    return table;
 }
 
 }  // namespace braid::orchestrator

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/openai/price_table.hpp"
 #include "core/error.hpp"
 
 namespace braid::orchestrator {
@@ -22,7 +23,8 @@ struct RunConfig {
     std::string base_url;         // openai backend: the server's /v1 address (no credentials in it)
     std::string api_key_env;      // openai backend: the *name* of the variable holding the key
     double usd_per_mtok_in = 0;   // prices per million prompt / completion tokens, for the ledger
-    double usd_per_mtok_out = 0;
+    double usd_per_mtok_out = 0;  // (the "*" entry of the price table)
+    nlohmann::json prices;        // --prices FILE: {"model": {"input", "output", "cached_input"}}
     nlohmann::json script;        // scripted backend's script, inlined so resume needs no file
     double latency_ms = 0;        // stand-in backends: delay per streamed line
     std::uint64_t seed = 0;
@@ -32,5 +34,9 @@ struct RunConfig {
 
 nlohmann::json to_json(const RunConfig& config);
 Result<RunConfig> run_config_from_json(const nlohmann::json& j);
+
+// The ledger's prices: the --prices table, with --usd-per-mtok-in/out as its "*" entry when given.
+// Errors (invalid_input) name the model and field at fault.
+Result<backends::openai::PriceTable> price_table(const RunConfig& config);
 
 }  // namespace braid::orchestrator

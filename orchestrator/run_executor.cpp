@@ -203,8 +203,9 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     charge_finished_tasks(store, run, results, ledger);
     store::RunRecorder recorder(store, run);
     Logger run_log = log.for_run(run);
-    workers::RunServices services{recorder,     stored,       ledger, run_log, config.seed, config.model,
-                                  config.usd_per_mtok_in, config.usd_per_mtok_out};
+    auto prices = price_table(config);
+    if (!prices) throw FatalError(std::move(prices).error());
+    workers::RunServices services{recorder, stored, ledger, run_log, config.seed, config.model, std::move(*prices)};
 
     NodeId root = recorder.create_node(NodeId{0}, "run", "run", config.strategy);
     recorder.set_status(root, "running");

@@ -24,13 +24,13 @@ namespace {
 
 }  // namespace
 
-nlohmann::json read_script_file(const std::string& path) {
+nlohmann::json read_json_file(const std::string& path, const std::string& what) {
     std::ifstream in(path);
-    if (!in) fail(make_error(ErrorCode::not_found, "cannot read script file " + path));
+    if (!in) fail(make_error(ErrorCode::not_found, "cannot read " + what + " " + path));
     std::stringstream text;
     text << in.rdbuf();
     auto j = nlohmann::json::parse(text.str(), nullptr, false);
-    if (j.is_discarded()) fail(make_error(ErrorCode::invalid_input, "script file " + path + " is not valid JSON"));
+    if (j.is_discarded()) fail(make_error(ErrorCode::invalid_input, what + " " + path + " is not valid JSON"));
     return j;
 }
 
@@ -39,11 +39,13 @@ namespace {
 // Every check that can fail on the user's input, before anything is written.
 std::vector<tasks::Task> validate(SolveArgs& args) {
     RunConfig& cfg = args.config;
-    if (!args.script_path.empty()) cfg.script = read_script_file(args.script_path);
+    if (!args.script_path.empty()) cfg.script = read_json_file(args.script_path, "script file");
     if (auto s = planner::make_strategy(cfg.strategy, {cfg.samples, cfg.max_tokens, cfg.temperature}); !s)
         fail(std::move(s).error());
     if (cfg.usd_per_mtok_in < 0 || cfg.usd_per_mtok_out < 0)
         fail(make_error(ErrorCode::invalid_input, "prices per million tokens must not be negative"));
+    if (!args.prices_path.empty()) cfg.prices = read_json_file(args.prices_path, "price table");
+    if (auto p = price_table(cfg); !p) fail(std::move(p).error());
     asio::io_context probe;  // the backend is built once here only to validate its options
     if (auto b = make_backend(cfg, probe.get_executor()); !b) fail(std::move(b).error());
     if (!cfg.budget.empty())

@@ -11,9 +11,9 @@ namespace {
 // handful of events rather than one per token.
 constexpr std::size_t tokens_event_chars = 1024;
 
-double usd_for(const RunServices& s, double prompt_tokens, double completion_tokens) {
-    return (prompt_tokens * s.usd_per_million_prompt_tokens +
-            completion_tokens * s.usd_per_million_completion_tokens) / 1e6;
+// The model a request is billed as: its own, else the run's.
+std::string_view billed_model(const RunServices& s, const backends::CompletionRequest& request) {
+    return request.model.empty() ? std::string_view(s.model) : std::string_view(request.model);
 }
 }  // namespace
 
@@ -28,16 +28,19 @@ Amount worst_case(const RunServices& services, const backends::CompletionRequest
     for (const Message& m : request.messages) prompt += static_cast<double>(backends::estimate_tokens(m.content));
     double completion = static_cast<double>(request.sampling.max_tokens);
     a[BudgetUnit::tokens] = prompt + completion;
-    a[BudgetUnit::usd] = usd_for(services, prompt, completion);
+    // Worst case: no prompt token is served from a cache.
+    Usage worst;
+    worst.prompt_tokens = static_cast<std::int64_t>(prompt);
+    worst.completion_tokens = request.sampling.max_tokens;
+    a[BudgetUnit::usd] = services.prices.cost_usd(billed_model(services, request), worst);
     a[BudgetUnit::samples] = 1;
     return a;
 }
 
-Amount actual_cost(const RunServices& services, const Usage& usage) {
+Amount actual_cost(const RunServices& services, const backends::CompletionRequest& request, const Usage& usage) {
     Amount a;
     a[BudgetUnit::tokens] = static_cast<double>(usage.total_tokens());
-    a[BudgetUnit::usd] = usd_for(services, static_cast<double>(usage.prompt_tokens),
-                                 static_cast<double>(usage.completion_tokens));
+    a[BudgetUnit::usd] = services.prices.cost_usd(billed_model(services, request), usage);
     a[BudgetUnit::samples] = 1;
     return a;
 }
@@ -77,7 +80,7 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
         co_return result;
     }
 
-    Amount cost = actual_cost(services, result->usage);
+    Amount cost = actual_cost(services, step.request, result->usage);
     reservation->settle(cost);
     rec.set_usage(step.node, result->usage, cost[BudgetUnit::usd]);
     rec.set_status(step.node, "finished",

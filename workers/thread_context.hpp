@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backends/backend.hpp"
+#include "backends/openai/price_table.hpp"
 #include "core/budget.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -21,8 +22,7 @@ struct RunServices {
     const Logger& log;
     std::uint64_t run_seed = 0;
     std::string model;  // model name sent with every request ("" for stand-in backends)
-    double usd_per_million_prompt_tokens = 0;
-    double usd_per_million_completion_tokens = 0;
+    backends::openai::PriceTable prices = {};  // USD per million tokens by model; empty = free
 };
 
 // A node's seed, derived from the run seed and the node's stable path (DESIGN §3.4).

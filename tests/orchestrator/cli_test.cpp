@@ -165,3 +165,22 @@ TEST_CASE("A wall-clock budget stops the run: threads in flight are cancelled an
     REQUIRE(cancelled == 2);       // the first task's two threads, stopped mid-stream
     REQUIRE(skipped_tasks == 8);   // no task finished; seven never started a thread
 }
+
+TEST_CASE("Prices turn tokens into USD on the ledger, and a USD budget refuses what it cannot cover",
+          "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome priced = solve(dir, {"--samples", "2", "--usd-per-mtok-in", "1", "--usd-per-mtok-out", "2"});
+    REQUIRE((priced.exit_code == 0 || priced.exit_code == 1));
+    json summary = json::parse(priced.out);
+    double expected = (summary["prompt_tokens"].get<double>() * 1 + summary["completion_tokens"].get<double>() * 2) / 1e6;
+    REQUIRE(summary["cost_usd"].get<double>() == Approx(expected));
+
+    // Each sample's worst case is 4096 completion tokens at $1000 per million: more than $0.5.
+    Outcome refused = solve(dir, {"--samples", "2", "--usd-per-mtok-out", "1000", "--budget", "usd=0.5"});
+    REQUIRE(refused.exit_code == 4);
+
+    std::ofstream(dir / "prices.json") << R"({"gpt-x": {"input": -1, "output": 2}})";
+    Outcome bad = solve(dir, {"--prices", dir / "prices.json"});
+    REQUIRE(bad.exit_code == 2);
+    REQUIRE(bad.err.find("gpt-x") != std::string::npos);
+}

@@ -65,7 +65,7 @@ struct Harness {
     planner::TaskOutcome solve(backends::Backend& backend, std::string_view strategy_name, int samples) {
         auto strategy = planner::make_strategy(strategy_name, planner::StrategyOptions{samples, 4096, 1.0});
         REQUIRE(strategy.has_value());
-        workers::RunServices services{rec, backend, ledger, log, 5, "", 0, 0};
+        workers::RunServices services{rec, backend, ledger, log, 5, ""};
         planner::TaskScope scope;
         scope.task = &task;
         scope.kind = tasks::find_task_kind("countdown");

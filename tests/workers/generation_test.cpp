@@ -43,7 +43,7 @@ TEST_CASE("generate records the node's life as events and charges actual usage",
     Fixture f;
     auto backend = backends::ScriptedBackend::instant("line one\nline two\n");
     Ledger ledger;
-    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "m", 0, 0};
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "m"};
     NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
     auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hello")));
     REQUIRE(r.has_value());
@@ -61,7 +61,7 @@ TEST_CASE("generate refuses to start a node that would overdraw its budget", "[w
     Amount limit = Amount::unlimited();
     limit[BudgetUnit::tokens] = 50;
     Ledger ledger(limit);
-    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "", 0, 0};
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, ""};
     NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
     auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hi", 100)));
     REQUIRE_FALSE(r.has_value());
@@ -76,7 +76,7 @@ TEST_CASE("generate records a backend failure and releases the reservation", "[w
     failing.failure = make_error(ErrorCode::backend, "HTTP 500", true);
     auto backend = backends::ScriptedBackend::canned({failing});
     Ledger ledger;
-    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "", 0, 0};
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, ""};
     NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
     auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hi")));
     REQUIRE_FALSE(r.has_value());
@@ -93,7 +93,7 @@ TEST_CASE("A cancelled generation stops its stream and is recorded as cancelled"
     auto backend = std::make_unique<backends::ScriptedBackend>(
         [&](const backends::CompletionRequest& r, std::size_t) { return r.prompt == "slow" ? slow : fast; });
     Ledger ledger;
-    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "", 0, 0};
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, ""};
     NodeId a = f.rec.create_node(NodeId{0}, "a", "sample", "a");
     NodeId b = f.rec.create_node(NodeId{0}, "b", "sample", "b");
     std::vector<asio::awaitable<Result<backends::Completion>>> racers;
@@ -112,4 +112,21 @@ TEST_CASE("Node seeds derive from the run seed and path, stably", "[workers]") {
     REQUIRE(workers::node_seed(1, "t/a/s0") == workers::node_seed(1, "t/a/s0"));
     REQUIRE(workers::node_seed(1, "t/a/s0") != workers::node_seed(2, "t/a/s0"));
     REQUIRE(workers::node_seed(1, "t/a/s0") != workers::node_seed(1, "t/a/s1"));
+}
+
+TEST_CASE("Costs come from the price table: cached prompt tokens at the cached price, worst case uncached",
+          "[workers]") {
+    Fixture f;
+    auto backend = backends::ScriptedBackend::instant("x");
+    Ledger ledger;
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "m"};
+    s.prices.set("m", backends::openai::ModelPrice{1.0, 2.0, 0.5});
+    backends::CompletionRequest request;
+    request.prompt = "hello world";  // 2 estimated tokens
+    request.sampling.max_tokens = 100;
+    REQUIRE(workers::worst_case(s, request)[BudgetUnit::usd] == Approx((2 * 1.0 + 100 * 2.0) / 1e6));
+    Usage usage{1000, 500, 400};
+    REQUIRE(workers::actual_cost(s, request, usage)[BudgetUnit::usd] == Approx((600 * 1.0 + 400 * 0.5 + 500 * 2.0) / 1e6));
+    request.model = "unpriced";
+    REQUIRE(workers::actual_cost(s, request, usage)[BudgetUnit::usd] == 0.0);
 }
