@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -43,10 +44,11 @@ int run_replay(const CommonArgs& common, std::int64_t run_id) {
     for (const store::TaskRecord& t : tasks) {
         std::vector<verifiers::Candidate>& cands = by_task[t.task_id];
         const tasks::TaskKind* kind = tasks::find_task_kind(t.kind);
+        std::optional<tasks::Task> task;  // parsed once, only if some verdict is missing
         for (verifiers::Candidate& c : cands) {
             if (c.score(std::string(verifiers::checker_verifier)) || kind == nullptr) continue;
-            tasks::Task task{t.task_id, t.kind, nlohmann::json::parse(t.input_json)};
-            verifiers::check_with_task(*kind, task, c);
+            if (!task) task = tasks::Task{t.task_id, t.kind, nlohmann::json::parse(t.input_json)};
+            verifiers::check_with_task(*kind, *task, c);
             ++recomputed;
         }
         auto selection = verifiers::select_by_rule(*rule, cands);
