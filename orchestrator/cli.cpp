@@ -98,6 +98,12 @@ int run_cli(int argc, char** argv) {
     serve_cmd->add_option("--host", serve.host, "Address to bind")->capture_default_str();
     serve_cmd->add_option("--port", serve.port, "Port (0: any free port)")->capture_default_str();
     serve_cmd->add_option("--model-name", serve.model_name, "Model name served at /v1/models");
+    serve_cmd->add_option("--max-connections", serve.max_connections, "Open connections at most; more get a 503")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+    serve_cmd->add_option("--max-streams", serve.max_streams, "Concurrent streaming requests at most; more get a 503")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
     serve_cmd->add_flag("-v,--verbose", serve.common.verbose, "Log requests to stderr");
 
     CLI::App* doctor_cmd = app.add_subcommand("doctor", "What this machine offers: CUDA, sandbox, SQLite");

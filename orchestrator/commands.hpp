@@ -32,6 +32,8 @@ struct ServeArgs {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
     std::string model_name;  // default: the backend's name
+    std::size_t max_connections = 1024;  // further connections get a 503
+    std::size_t max_streams = 1024;      // further concurrent stream requests get a 503
 };
 
 int run_solve(const SolveArgs& args);

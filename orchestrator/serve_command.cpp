@@ -37,6 +37,8 @@ int run_serve(const ServeArgs& args) {
     options.host = args.host;
     options.port = args.port;
     options.model_name = args.model_name.empty() ? args.config.backend : args.model_name;
+    options.max_connections = args.max_connections;
+    options.max_concurrent_streams = args.max_streams;
     options.log = Logger(args.common.verbose ? LogLevel::info : LogLevel::warn);
     backends::server::HttpServer server(io.get_executor(), **backend, options);
     if (auto started = server.start(); !started) throw FatalError(Error(started.error()));

@@ -1,6 +1,7 @@
 #include "backends/openai/curl_multi_asio.hpp"
 
 #include <exception>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -65,6 +66,8 @@ public:
         for (auto& [fd, watch] : watches_) forget(*watch);
         watches_.clear();
         timer_.cancel();
+        timer_armed_ = false;
+        timeout_wanted_.reset();
     }
 
     const asio::any_io_executor& executor() const { return executor_; }
@@ -158,17 +161,42 @@ private:
         if (!w->removed) arm(w);
     }
 
+    // libcurl asks for a new timeout after nearly every socket action. Re-arming the steady timer
+    // each time costs a timerfd_settime syscall, so the timer is re-armed only when the wanted
+    // instant is earlier than the armed one; when it fires early it re-arms for what is wanted.
     void schedule(long timeout_ms) {
         if (timeout_ms < 0) {
-            timer_.cancel();
+            // Nothing wanted. A pending wait would keep the io_context busy: cancel it.
+            timeout_wanted_.reset();
+            if (timer_armed_) timer_.cancel();
+            timer_armed_ = false;
             return;
         }
-        timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+        Clock::time_point due = Clock::now() + std::chrono::milliseconds(timeout_ms);
+        timeout_wanted_ = due;
+        if (!timer_armed_ || due < timer_due_) arm_timer(due);
+    }
+
+    void arm_timer(Clock::time_point due) {
+        timer_armed_ = true;
+        timer_due_ = due;
+        timer_.expires_at(due);  // cancels a pending wait: its handler sees operation_aborted
         std::weak_ptr<Impl> weak = weak_from_this();
         timer_.async_wait([weak](asio::error_code ec) {
             if (ec) return;
-            if (auto self = weak.lock()) self->act(CURL_SOCKET_TIMEOUT, 0);
+            if (auto self = weak.lock()) self->on_timer_fired();
         });
+    }
+
+    void on_timer_fired() {
+        timer_armed_ = false;
+        if (!timeout_wanted_) return;
+        if (Clock::now() < *timeout_wanted_) {
+            arm_timer(*timeout_wanted_);
+            return;
+        }
+        timeout_wanted_.reset();
+        act(CURL_SOCKET_TIMEOUT, 0);
     }
 
     void act(curl_socket_t fd, int events) {
@@ -198,6 +226,9 @@ private:
     asio::any_io_executor executor_;
     CurlMulti multi_;
     asio::steady_timer timer_;
+    bool timer_armed_ = false;
+    Clock::time_point timer_due_{};
+    std::optional<Clock::time_point> timeout_wanted_;  // what libcurl asked for last
     std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> watches_;
     std::unordered_set<Transfer*> active_;  // not owned: each belongs to its perform() frame
     std::vector<CurlEasy> pool_;            // reset easy handles ready for reuse

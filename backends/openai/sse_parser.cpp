@@ -2,6 +2,18 @@
 
 namespace braid::backends::openai {
 
+namespace {
+
+// The first CR or LF at or after `from`, or npos. (string_view::find_first_of calls memchr on the
+// two-byte set once per input byte: several times slower on long pieces.)
+std::size_t line_end(std::string_view bytes, std::size_t from) {
+    for (std::size_t i = from; i < bytes.size(); ++i)
+        if (bytes[i] == '\n' || bytes[i] == '\r') return i;
+    return std::string_view::npos;
+}
+
+}  // namespace
+
 void SseParser::feed(std::string_view bytes, const EventSink& on_event) {
     if (overflowed_) return;
     std::size_t i = 0;
@@ -10,7 +22,7 @@ void SseParser::feed(std::string_view bytes, const EventSink& on_event) {
         skip_lf_ = false;
     }
     while (i < bytes.size()) {
-        std::size_t end = bytes.find_first_of("\r\n", i);
+        std::size_t end = line_end(bytes, i);
         if (end == std::string_view::npos) {
             if (partial_.size() + (bytes.size() - i) > max_line_bytes_) {
                 overflowed_ = true;

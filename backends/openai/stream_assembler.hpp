@@ -14,6 +14,8 @@
 // - An `error` object in a chunk, data that is not JSON, or a choice index above max_choices
 //   ends the stream with an Error: ErrorCode::backend (retryable per stream_error_retryable) or
 //   ErrorCode::parse (retryable). After an error, feed() returns the same error again.
+// - Plain text chunks take a DOM-free fast path (chunk_scanner.hpp); every other chunk goes
+//   through nlohmann::json. Both paths apply the same rules.
 
 #include <cstddef>
 #include <functional>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "backends/backend.hpp"
+#include "backends/openai/chunk_scanner.hpp"
 #include "backends/openai/openai_wire.hpp"
 
 namespace braid::backends::openai {
@@ -55,7 +58,14 @@ private:
         bool finished = false;
     };
 
+    // The DOM path (stream_assembler_json.cpp) for chunks the fast scanner hands back.
+    Result<void> feed_json(std::string_view data, const TextSink& on_text);
+    Choice& choice_at(std::size_t index);
+    void append_piece(std::size_t index, Choice& c, std::string_view piece, const TextSink& on_text);
+    static void finish_choice(Choice& c, std::string reason);
+
     ApiMode mode_;
+    ScannedChunk scanned_;  // the fast path's reused buffers
     std::vector<Choice> choices_;
     std::optional<Usage> usage_;
     std::optional<Error> error_;

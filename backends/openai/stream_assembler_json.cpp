@@ -62,9 +62,7 @@ struct StreamAssemblerAccess {
                                   true);
             index = static_cast<std::size_t>(wire);
         }
-        if (self.choices_.size() <= index) self.choices_.resize(index + 1);
-        Choice& c = self.choices_[index];
-        c.seen = true;
+        Choice& c = self.choice_at(index);
         std::string piece;
         if (self.mode_ == ApiMode::chat) {
             auto delta = jc.find("delta");
@@ -77,10 +75,7 @@ struct StreamAssemblerAccess {
         } else {
             piece = string_at(jc, "text");
         }
-        if (!piece.empty()) {
-            c.completion.text += piece;
-            if (on_text) on_text(index, piece);
-        }
+        self.append_piece(index, c, piece, on_text);
         auto lp = jc.find("logprobs");
         if (lp != jc.end() && lp->is_object()) {
             auto more = parse_logprobs(*lp, self.mode_);
@@ -88,22 +83,12 @@ struct StreamAssemblerAccess {
                                          std::make_move_iterator(more.begin()),
                                          std::make_move_iterator(more.end()));
         }
-        std::string reason = string_at(jc, "finish_reason");
-        if (!reason.empty()) {
-            c.completion.finish_reason = std::move(reason);
-            c.finished = true;
-        }
+        StreamAssembler::finish_choice(c, string_at(jc, "finish_reason"));
         return {};
     }
 };
 
-Result<void> StreamAssembler::feed(std::string_view data, const TextSink& on_text) {
-    if (error_) return *error_;
-    if (done_) return {};  // anything after [DONE] is ignored
-    if (data == "[DONE]") {
-        done_ = true;
-        return {};
-    }
+Result<void> StreamAssembler::feed_json(std::string_view data, const TextSink& on_text) {
     json j = json::parse(data, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
         constexpr std::size_t max_excerpt = 200;
@@ -132,24 +117,6 @@ Result<void> StreamAssembler::feed(std::string_view data, const TextSink& on_tex
     auto usage = j.find("usage");
     if (usage != j.end() && usage->is_object()) usage_ = parse_usage(*usage);
     return {};
-}
-
-bool StreamAssembler::finished() const {
-    bool any = false;
-    for (const Choice& c : choices_) {
-        if (!c.seen) continue;
-        if (!c.finished) return false;
-        any = true;
-    }
-    return any;
-}
-
-std::vector<Completion> StreamAssembler::take_completions() {
-    std::vector<Completion> out;
-    for (Choice& c : choices_)
-        if (c.seen) out.push_back(std::move(c.completion));
-    choices_.clear();
-    return out;
 }
 
 }  // namespace braid::backends::openai

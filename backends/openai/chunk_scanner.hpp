@@ -1,0 +1,39 @@
+#pragma once
+// scan_plain_chunk: a DOM-free reader for the streaming chunk that makes up almost every event of
+// an OpenAI stream — choices carrying `index`, a text piece (`text` for legacy completions,
+// `delta.content` for chat) and `finish_reason`, with everything else skipped.
+//
+// Contract: it returns true only for a chunk that is valid JSON (strict: UTF-8 checked, numbers
+// and literals checked, nesting bounded) and holds nothing the fast path does not handle. It
+// returns false — and the caller must then use the full nlohmann parser — for tool-call deltas,
+// non-null `logprobs`, `usage` or `error`, a non-integer or out-of-range `index`, a field of an
+// unexpected type, a repeated key it reads, and any JSON it cannot accept. So the fast path and
+// the full parser agree on every chunk by construction: the fast path never decides an error.
+//
+// The outputs are written into `out`, whose buffers are reused from call to call (no allocation
+// once warm).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/openai/openai_wire.hpp"
+
+namespace braid::backends::openai {
+
+struct ScannedChoice {
+    std::size_t index = 0;
+    std::string piece;          // decoded text piece; "" when absent or null
+    std::string finish_reason;  // "" when absent or null
+};
+
+struct ScannedChunk {
+    std::vector<ScannedChoice> choices;  // capacity is kept across calls
+    std::size_t count = 0;               // choices[0..count) are this chunk's
+};
+
+bool scan_plain_chunk(std::string_view data, ApiMode mode, std::size_t max_choices,
+                      ScannedChunk& out);
+
+}  // namespace braid::backends::openai
