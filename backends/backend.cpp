@@ -16,7 +16,18 @@ std::string CompletionRequest::canonical_json() const {
         j["prompt"] = prompt;
     } else {
         nlohmann::json msgs = nlohmann::json::array();
-        for (const Message& m : messages) msgs.push_back({{"role", to_string(m.role)}, {"content", m.content}});
+        for (const Message& m : messages) {
+            nlohmann::json jm = {{"role", to_string(m.role)}, {"content", m.content}};
+            // Only when set, so the keys of plain conversations stay what they were.
+            if (!m.tool_calls.empty()) {
+                nlohmann::json calls = nlohmann::json::array();
+                for (const ToolCall& c : m.tool_calls)
+                    calls.push_back({{"id", c.id}, {"name", c.name}, {"arguments", c.arguments}});
+                jm["tool_calls"] = std::move(calls);
+            }
+            if (!m.tool_call_id.empty()) jm["tool_call_id"] = m.tool_call_id;
+            msgs.push_back(std::move(jm));
+        }
         j["messages"] = std::move(msgs);
     }
     j["max_tokens"] = sampling.max_tokens;

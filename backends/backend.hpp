@@ -54,12 +54,7 @@ struct CompletionRequest {
     std::string key() const;
 };
 
-struct ToolCall {
-    std::string id;
-    std::string name;
-    std::string arguments;  // JSON text as the model wrote it; may be invalid JSON
-    friend bool operator==(const ToolCall&, const ToolCall&) = default;
-};
+using braid::ToolCall;  // core/message.hpp: assistant messages carry them too
 
 struct TokenLogprob {
     std::string token;
@@ -73,6 +68,10 @@ struct Completion {
     std::vector<ToolCall> tool_calls;
     std::vector<TokenLogprob> logprobs;  // when requested and the backend has them
     Usage usage;
+    // What attempts that failed before this completion (streams broken mid-way, then retried)
+    // were billed for: their prompt and the completion tokens received before the break,
+    // estimated with estimate_tokens. Not part of `usage`; the ledger charges both.
+    Usage failed_attempts_usage;
     double latency_ms = 0;
     bool from_store = false;  // served from recorded completions, no model call made
 };

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace braid {
 
@@ -12,9 +14,25 @@ enum class Role { system, user, assistant, tool };
 std::string_view to_string(Role role);
 bool parse_role(std::string_view text, Role& out);
 
+// A function call the model asked for (OpenAI `tool_calls[]`).
+struct ToolCall {
+    std::string id;
+    std::string name;
+    std::string arguments;  // JSON text as the model wrote it; may be invalid JSON
+    friend bool operator==(const ToolCall&, const ToolCall&) = default;
+};
+
+// One chat turn. An assistant turn may carry tool calls (its content may then be empty); a tool
+// turn answers the call named by tool_call_id.
 struct Message {
+    Message() = default;
+    Message(Role r, std::string text, std::vector<ToolCall> calls = {}, std::string call_id = {})
+        : role(r), content(std::move(text)), tool_calls(std::move(calls)), tool_call_id(std::move(call_id)) {}
+
     Role role = Role::user;
     std::string content;
+    std::vector<ToolCall> tool_calls;  // assistant turns only
+    std::string tool_call_id;          // tool turns only
     friend bool operator==(const Message&, const Message&) = default;
 };
 

@@ -31,6 +31,24 @@ Result<json> parse_tool_choice(const std::string& text) {
     return json(text);
 }
 
+// One chat message on the wire. An assistant turn with tool calls and no text sends
+// `content: null`, as the API expects.
+json message_json(const Message& m) {
+    json jm = {{"role", std::string(to_string(m.role))}};
+    if (m.content.empty() && !m.tool_calls.empty()) jm["content"] = nullptr;
+    else jm["content"] = m.content;
+    if (!m.tool_calls.empty()) {
+        json calls = json::array();
+        for (const ToolCall& c : m.tool_calls)
+            calls.push_back({{"id", c.id},
+                             {"type", "function"},
+                             {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+        jm["tool_calls"] = std::move(calls);
+    }
+    if (!m.tool_call_id.empty()) jm["tool_call_id"] = m.tool_call_id;
+    return jm;
+}
+
 }  // namespace
 
 ApiMode mode_for(const CompletionRequest& request) {
@@ -48,8 +66,7 @@ Result<std::string> request_json(const CompletionRequest& request, const WireOpt
     j["model"] = options.model;
     if (mode == ApiMode::chat) {
         json messages = json::array();
-        for (const Message& m : request.messages)
-            messages.push_back({{"role", std::string(to_string(m.role))}, {"content", m.content}});
+        for (const Message& m : request.messages) messages.push_back(message_json(m));
         j["messages"] = std::move(messages);
     } else {
         j["prompt"] = request.prompt;

@@ -155,6 +155,41 @@ std::optional<ApiError> read_content(const json& m, Role role, const std::string
     return std::nullopt;
 }
 
+// A required string member `key` of object `o`, reported as `param`.
+std::optional<ApiError> read_required_string(const json& o, const char* key, const std::string& param,
+                                             std::string& out) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null())
+        return bad("Missing required parameter: '" + param + "'.", param);
+    if (!it->is_string()) return wrong_type(param, "a string", *it);
+    out = it->get<std::string>();
+    return std::nullopt;
+}
+
+// An assistant turn's tool_calls: [{id, type: "function", function: {name, arguments}}].
+std::optional<ApiError> read_tool_calls(const json& v, const std::string& param,
+                                        std::vector<ToolCall>& out) {
+    if (!v.is_array()) return wrong_type(param, "an array", v);
+    for (std::size_t k = 0; k < v.size(); ++k) {
+        const json& call = v[k];
+        std::string where = param + "[" + std::to_string(k) + "]";
+        if (!call.is_object()) return wrong_type(where, "an object", call);
+        auto type = call.find("type");
+        if (type != call.end() && *type != "function")
+            return bad("Invalid value for '" + where + ".type': expected 'function'.", where + ".type");
+        ToolCall tc;
+        if (auto e = read_required_string(call, "id", where + ".id", tc.id)) return e;
+        auto fn = call.find("function");
+        if (fn == call.end() || !fn->is_object())
+            return bad("Missing required parameter: '" + where + ".function'.", where + ".function");
+        if (auto e = read_required_string(*fn, "name", where + ".function.name", tc.name)) return e;
+        if (auto e = read_required_string(*fn, "arguments", where + ".function.arguments", tc.arguments))
+            return e;
+        out.push_back(std::move(tc));
+    }
+    return std::nullopt;
+}
+
 std::optional<ApiError> read_messages(const json& v, std::vector<Message>& out) {
     if (!v.is_array()) return wrong_type("messages", "an array", v);
     if (v.empty())
@@ -169,6 +204,15 @@ std::optional<ApiError> read_messages(const json& v, std::vector<Message>& out) 
         Message msg;
         if (auto e = read_role(m["role"], param + ".role", msg.role)) return e;
         if (auto e = read_content(m, msg.role, param + ".content", msg.content)) return e;
+        auto calls = m.find("tool_calls");
+        if (calls != m.end() && !calls->is_null()) {
+            if (msg.role != Role::assistant)
+                return bad("Invalid parameter: '" + param + ".tool_calls' is only allowed on assistant messages.",
+                           param + ".tool_calls");
+            if (auto e = read_tool_calls(*calls, param + ".tool_calls", msg.tool_calls)) return e;
+        }
+        if (msg.role == Role::tool)
+            if (auto e = read_required_string(m, "tool_call_id", param + ".tool_call_id", msg.tool_call_id)) return e;
         out.push_back(std::move(msg));
     }
     return std::nullopt;

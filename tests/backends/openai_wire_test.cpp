@@ -49,6 +49,27 @@ TEST_CASE("chat request JSON carries messages, sampling, streaming with usage an
     CHECK_FALSE(j.contains("tools"));
 }
 
+TEST_CASE("chat request JSON sends an assistant turn's tool calls and a tool turn's call id",
+          "[backends][wire]") {
+    CompletionRequest r = chat_request();
+    Message call{Role::assistant, "", {{"call_1", "add", R"({"a":1,"b":2})"}}, ""};
+    Message answer{Role::tool, "3", {}, "call_1"};
+    r.messages.push_back(call);
+    r.messages.push_back(answer);
+    json j = body_of(r, {"qwen", false, 1});
+    REQUIRE(j["messages"].size() == 4);
+    CHECK(j["messages"][2] == json::parse(R"({"role":"assistant","content":null,"tool_calls":[
+        {"id":"call_1","type":"function","function":{"name":"add","arguments":"{\"a\":1,\"b\":2}"}}]})"));
+    CHECK(j["messages"][3] == json::parse(R"({"role":"tool","content":"3","tool_call_id":"call_1"})"));
+
+    // The store key sees tool calls, and a plain conversation's key does not change with them.
+    CompletionRequest plain = chat_request();
+    CHECK(plain.canonical_json().find("tool_call") == std::string::npos);
+    CompletionRequest other = r;
+    other.messages[2].tool_calls[0].arguments = R"({"a":1,"b":3})";
+    CHECK(other.key() != r.key());
+}
+
 TEST_CASE("chat request JSON sends tools, tool_choice, parallel_tool_calls and bool logprobs",
           "[backends][wire]") {
     CompletionRequest r = chat_request();

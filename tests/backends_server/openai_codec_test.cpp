@@ -41,7 +41,12 @@ TEST_CASE("a chat request decodes roles, content parts and sampling fields", "[s
          {{{"role", "developer"}, {"content", "be brief"}},
           {{"role", "user"},
            {"content", {{{"type", "text"}, {"text", "a"}}, {{"type", "text"}, {"text", "b"}}}}},
-          {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", json::array()}},
+          {{"role", "assistant"},
+           {"content", nullptr},
+           {"tool_calls",
+            {{{"id", "c1"},
+              {"type", "function"},
+              {"function", {{"name", "add"}, {"arguments", "{\"a\":1}"}}}}}}},
           {{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "42"}}}},
         {"max_tokens", 10},
         {"max_completion_tokens", 20},
@@ -62,7 +67,10 @@ TEST_CASE("a chat request decodes roles, content parts and sampling fields", "[s
     CHECK(req.messages[1].content == "a\nb");
     CHECK(req.messages[2].role == Role::assistant);
     CHECK(req.messages[2].content.empty());
+    REQUIRE(req.messages[2].tool_calls.size() == 1);
+    CHECK(req.messages[2].tool_calls[0] == braid::ToolCall{"c1", "add", "{\"a\":1}"});
     CHECK(req.messages[3].role == Role::tool);
+    CHECK(req.messages[3].tool_call_id == "c1");
     CHECK(req.sampling.max_tokens == 20);  // max_completion_tokens wins
     CHECK(req.sampling.temperature == 0.5);
     CHECK(req.sampling.top_p == 0.9);
@@ -227,4 +235,33 @@ TEST_CASE("JSON strings replace invalid UTF-8 and streams hold back a split char
         pos = end;
     }
     CHECK(text == "x\xe2\x82\xac");
+}
+
+TEST_CASE("tool turns need a tool_call_id and tool calls belong to assistant turns",
+          "[server][codec]") {
+    auto with_message = [](json message) {
+        json body = chat_base;
+        body["messages"].push_back(std::move(message));
+        return body.dump();
+    };
+    CHECK(decode_error(Endpoint::chat_completions,
+                       with_message({{"role", "tool"}, {"content", "42"}}))
+              .param == "messages[1].tool_call_id");
+    CHECK(decode_error(Endpoint::chat_completions,
+                       with_message({{"role", "user"},
+                                     {"content", "x"},
+                                     {"tool_calls", json::array()}}))
+              .param == "messages[1].tool_calls");
+    CHECK(decode_error(Endpoint::chat_completions,
+                       with_message({{"role", "assistant"},
+                                     {"content", nullptr},
+                                     {"tool_calls", {{{"id", "c1"}, {"type", "function"}}}}}))
+              .param == "messages[1].tool_calls[0].function");
+    CHECK(decode_error(Endpoint::chat_completions,
+                       with_message({{"role", "assistant"},
+                                     {"tool_calls",
+                                      {{{"id", "c1"},
+                                        {"type", "retrieval"},
+                                        {"function", {{"name", "f"}, {"arguments", "{}"}}}}}}}))
+              .param == "messages[1].tool_calls[0].type");
 }
