@@ -80,7 +80,10 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
         co_return result;
     }
 
-    Amount cost = actual_cost(services, step.request, result->usage);
+    // The ledger pays for attempts the server billed before this one succeeded, too.
+    Usage billed = result->usage;
+    billed += result->failed_attempts_usage;
+    Amount cost = actual_cost(services, step.request, billed);
     reservation->settle(cost);
     rec.set_usage(step.node, result->usage, cost[BudgetUnit::usd]);
     rec.set_status(step.node, "finished",
@@ -89,6 +92,7 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
                                   {"prompt_tokens", result->usage.prompt_tokens},
                                   {"completion_tokens", result->usage.completion_tokens},
                                   {"cost_usd", cost[BudgetUnit::usd]},
+                                  {"failed_attempts_tokens", result->failed_attempts_usage.total_tokens()},
                                   {"from_store", result->from_store},
                                   {"latency_ms", result->latency_ms}}
                        .dump());

@@ -79,26 +79,40 @@ asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest requ
     };
 
     Result<HttpResponse> sent = co_await http.perform(std::move(request), std::move(on_body));
-    if (st.error) co_return failed(std::move(*st.error));
-    if (!sent) co_return failed(std::move(sent).error());
+    // Failures after the server accepted the request carry what it will bill.
+    auto accepted_failure = [&st](Error error) {
+        AttemptResult r = failed(std::move(error));
+        r.accepted = true;
+        for (const Completion& c : st.assembler.take_completions())
+            r.partial_completion_tokens += estimate_tokens(c.text);
+        return r;
+    };
+    // st.decided: body bytes of a 2xx answer arrived (only those reach the sink).
+    if (st.error)
+        co_return st.decided ? accepted_failure(std::move(*st.error)) : failed(std::move(*st.error));
+    if (!sent)
+        co_return st.decided ? accepted_failure(std::move(sent).error())
+                             : failed(std::move(sent).error());
     const HttpHead& head = sent->head;
 
     if (head.status < 200 || head.status >= 300) {
         ApiErrorInfo info = parse_error_body(sent->error_body);
         bool retry = should_retry_status(head.status, head.find("x-should-retry"));
-        co_return failed(make_error(ErrorCode::backend,
-                                    "HTTP " + std::to_string(head.status) + " from " + where +
-                                        ": " + describe(info),
-                                    retry),
-                         requested_retry_delay(head, std::time(nullptr)));
+        AttemptResult r = failed(make_error(ErrorCode::backend,
+                                            "HTTP " + std::to_string(head.status) + " from " +
+                                                where + ": " + describe(info),
+                                            retry),
+                                 requested_retry_delay(head, std::time(nullptr)));
+        r.http_status = static_cast<int>(head.status);
+        co_return r;
     }
 
     ParsedResponse response;
     if (st.sse) {
         st.parser.finish(on_event);
-        if (st.error) co_return failed(std::move(*st.error));
+        if (st.error) co_return accepted_failure(std::move(*st.error));
         if (!st.assembler.finished() && !st.assembler.saw_done())
-            co_return failed(make_error(ErrorCode::backend,
+            co_return accepted_failure(make_error(ErrorCode::backend,
                                         where +
                                             ": the stream ended before every choice finished (" +
                                             std::to_string(sent->body_bytes) + " bytes received)",
@@ -107,7 +121,7 @@ asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest requ
         response.choices = st.assembler.take_completions();
     } else {
         Result<ParsedResponse> parsed = parse_response(st.json_body, mode);
-        if (!parsed) co_return failed(std::move(parsed).error().with_context(where));
+        if (!parsed) co_return accepted_failure(std::move(parsed).error().with_context(where));
         response = std::move(*parsed);
         for (std::size_t i = 0; i < response.choices.size(); ++i)
             if (!gate.deliver(i, response.choices[i].text))

@@ -19,6 +19,11 @@ struct AttemptResult {
     std::optional<ParsedResponse> response;                // set on success
     Error error;                                           // meaningful when `response` is empty
     std::optional<std::chrono::milliseconds> retry_after;  // requested by the server's headers
+    int http_status = 0;  // the answer's status when the failure is an HTTP error status
+    // A failure after a 2xx head: the server accepted the request and will bill it. Completion
+    // tokens received before the failure, estimated with estimate_tokens over their text.
+    bool accepted = false;
+    std::int64_t partial_completion_tokens = 0;
 };
 
 // Failures: the transport's errors (curl_multi_asio.hpp); HTTP status >= 300 as ErrorCode::backend

@@ -120,6 +120,8 @@ Usage OpenAIBackend::counted_usage(const CompletionRequest& request,
 
 struct OpenAIBackend::Outcome {
     Result<ParsedResponse> response = make_error(ErrorCode::internal, "no attempt made");
+    int http_status = 0;          // of the last attempt, when it failed with an HTTP status
+    Usage failed_attempts_usage;  // billed by accepted attempts that then failed (estimated)
 };
 
 asio::awaitable<OpenAIBackend::Outcome> OpenAIBackend::request_with_retries(
@@ -127,11 +129,18 @@ asio::awaitable<OpenAIBackend::Outcome> OpenAIBackend::request_with_retries(
     co_await asio::this_coro::throw_if_cancelled(false);
     const ApiMode mode = mode_for(request);
     WireOptions wire{model_for(request), options_.stream, n};
+    Outcome out;
+    auto done = [&out](Result<ParsedResponse> response, int status = 0) {
+        out.response = std::move(response);
+        out.http_status = status;
+        return std::move(out);
+    };
     if (wire.model.empty())
-        co_return Outcome{make_error(ErrorCode::invalid_input,
-                                     "OpenAI request: no model named and no default model")};
+        co_return done(make_error(ErrorCode::invalid_input,
+                                  "OpenAI request: no model named and no default model"));
     Result<std::string> body = request_json(request, wire);
-    if (!body) co_return Outcome{std::move(body).error()};
+    if (!body) co_return done(std::move(body).error());
+    const std::int64_t prompt_estimate = counted_usage(request, {}).prompt_tokens;
 
     HttpRequest base;
     base.url = options_.base_url + std::string(endpoint_path(mode));
@@ -145,44 +154,50 @@ asio::awaitable<OpenAIBackend::Outcome> OpenAIBackend::request_with_retries(
     asio::steady_timer pause(http_.executor());
     for (int retry = 0;; ++retry) {
         if (co_await async::cancelled())
-            co_return Outcome{make_error(ErrorCode::cancelled, "OpenAI request cancelled")};
+            co_return done(make_error(ErrorCode::cancelled, "OpenAI request cancelled"));
         Result<ConcurrencyLimit::Permit> permit = co_await limit_.acquire();
-        if (!permit) co_return Outcome{std::move(permit).error()};
+        if (!permit) co_return done(std::move(permit).error());
         HttpRequest attempt = base;
         if (deadline != Clock::time_point::max()) {
             auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
             if (left.count() <= 0)
-                co_return Outcome{
-                    make_error(ErrorCode::timeout, "OpenAI request: total timeout passed", true)};
+                co_return done(
+                    make_error(ErrorCode::timeout, "OpenAI request: total timeout passed", true));
             attempt.total_timeout = left;
         }
         gate.begin_attempt();
         ++stats_.http_requests;
         AttemptResult result = co_await run_attempt(http_, std::move(attempt), mode, gate);
         permit->release();
-        if (result.response) co_return Outcome{std::move(*result.response)};
+        if (result.response) co_return done(std::move(*result.response));
+        if (result.accepted) {
+            Usage billed{prompt_estimate, result.partial_completion_tokens, 0};
+            out.failed_attempts_usage += billed;
+            stats_.failed_attempts_usage += billed;
+        }
 
         Error error = std::move(result.error);
         if (error.code == ErrorCode::cancelled || !error.retryable || gate.diverged())
-            co_return Outcome{std::move(error)};
+            co_return done(std::move(error), result.http_status);
         int attempts = retry + 1;
         if (retry >= options_.retry.max_retries)
-            co_return Outcome{std::move(error).with_context(
-                "gave up after " + std::to_string(attempts) + " attempts")};
+            co_return done(std::move(error).with_context("gave up after " +
+                                                         std::to_string(attempts) + " attempts"),
+                           result.http_status);
         milliseconds wait = result.retry_after ? *result.retry_after : backoff_.delay(retry);
         if (result.retry_after && wait > options_.retry.max_retry_after)
-            co_return Outcome{std::move(error).with_context(
+            co_return done(std::move(error).with_context(
                 "server asked to retry after " + std::to_string(wait.count()) +
                 " ms, above the ceiling of " +
-                std::to_string(options_.retry.max_retry_after.count()) + " ms")};
+                std::to_string(options_.retry.max_retry_after.count()) + " ms"));
         if (deadline != Clock::time_point::max() && Clock::now() + wait >= deadline)
-            co_return Outcome{
-                std::move(error).with_context("no time left in the total timeout to retry")};
+            co_return done(
+                std::move(error).with_context("no time left in the total timeout to retry"));
         pause.expires_after(wait);
         auto [ec] = co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
         if (ec)
-            co_return Outcome{make_error(ErrorCode::cancelled,
-                                         "OpenAI request cancelled while waiting to retry")};
+            co_return done(make_error(ErrorCode::cancelled,
+                                      "OpenAI request cancelled while waiting to retry"));
         ++stats_.retries;
     }
 }
@@ -209,6 +224,7 @@ asio::awaitable<Result<Completion>> OpenAIBackend::complete(CompletionRequest re
         co_return make_error(ErrorCode::parse, "OpenAI response has no choices", true);
     Completion c = std::move(r.choices[0]);
     r.choices.resize(1);
+    c.failed_attempts_usage = outcome.failed_attempts_usage;
     if (r.usage) {
         c.usage = *r.usage;
     } else {
@@ -219,6 +235,15 @@ asio::awaitable<Result<Completion>> OpenAIBackend::complete(CompletionRequest re
     co_return c;
 }
 
+namespace {
+
+// A request with n > 1 refused as a client error: the server does not take `n`.
+bool refuses_n(int http_status) {
+    return http_status == 400 || http_status == 422;
+}
+
+}  // namespace
+
 asio::awaitable<Result<CompletionSet>> OpenAIBackend::complete_n(CompletionRequest request,
                                                                  std::size_t n,
                                                                  ChoiceSink on_chunk) {
@@ -227,13 +252,22 @@ asio::awaitable<Result<CompletionSet>> OpenAIBackend::complete_n(CompletionReque
     const auto deadline = deadline_after(options_.timeouts.total);
     CompletionSet set;
     if (n == 0) co_return set;
-    Outcome first =
-        co_await request_with_retries(request, static_cast<std::int64_t>(n), on_chunk, deadline);
+    const std::int64_t asked = n_refused_ ? 1 : static_cast<std::int64_t>(n);
+    Outcome first = co_await request_with_retries(request, asked, on_chunk, deadline);
+    if (!first.response && asked > 1 && refuses_n(first.http_status)) {
+        // Some servers reject n > 1 outright: try n = 1, and when that works emulate n from here
+        // on. (A request bad for another reason fails again and is reported as such.)
+        Usage billed = first.failed_attempts_usage;
+        first = co_await request_with_retries(request, 1, on_chunk, deadline);
+        first.failed_attempts_usage += billed;
+        n_refused_ = first.response.has_value();
+    }
     if (!first.response) {
         Error e = std::move(first.response).error();
         e.message = redact(e.message);
         co_return e;
     }
+    set.failed_attempts_usage = first.failed_attempts_usage;
     std::vector<Completion>& got = first.response->choices;
     if (got.size() > n) got.resize(n);
     Usage usage = first.response->usage ? *first.response->usage : counted_usage(request, got);
@@ -242,7 +276,8 @@ asio::awaitable<Result<CompletionSet>> OpenAIBackend::complete_n(CompletionReque
     set.usage = usage;
     set.completions = std::move(got);
 
-    // The server ignored n: ask for the rest one by one, in parallel, each with its own seed.
+    // The server ignored (or refused) n: ask for the rest one by one, in parallel, each with
+    // its own seed.
     const std::size_t have = set.completions.size();
     std::vector<asio::awaitable<Outcome>> extra;
     for (std::size_t i = have; i < n; ++i) {
@@ -255,14 +290,19 @@ asio::awaitable<Result<CompletionSet>> OpenAIBackend::complete_n(CompletionReque
     }
     std::vector<Outcome> outcomes = co_await async::when_all(std::move(extra));
     for (std::size_t k = 0; k < outcomes.size(); ++k) {
+        const std::size_t index = have + k;
+        set.failed_attempts_usage += outcomes[k].failed_attempts_usage;
+        ++set.emulated;
+        if (outcomes[k].response && outcomes[k].response->choices.empty())
+            outcomes[k].response =
+                make_error(ErrorCode::parse, "OpenAI response has no choices", true);
         if (!outcomes[k].response) {
             Error e = std::move(outcomes[k].response).error();
             e.message = redact(e.message);
-            co_return e;
+            set.failed.push_back({index, std::move(e)});
+            continue;
         }
         std::vector<Completion>& one = outcomes[k].response->choices;
-        if (one.empty())
-            co_return make_error(ErrorCode::parse, "OpenAI response has no choices", true);
         one.resize(1);
         Usage u = outcomes[k].response->usage ? *outcomes[k].response->usage
                                               : counted_usage(request, one);
@@ -270,7 +310,6 @@ asio::awaitable<Result<CompletionSet>> OpenAIBackend::complete_n(CompletionReque
         apportion(one, u);
         set.usage += u;
         set.completions.push_back(std::move(one[0]));
-        ++set.emulated;
     }
     set.latency_ms = elapsed_ms(start);
     for (Completion& c : set.completions) c.latency_ms = set.latency_ms;

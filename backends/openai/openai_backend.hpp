@@ -60,10 +60,16 @@ struct OpenAIOptions {
 // completions' own usages add up to it (prompt tokens on the first choice of each request,
 // completion tokens split in proportion to the estimated length of each choice).
 struct CompletionSet {
-    std::vector<Completion> completions;
-    Usage usage;
+    struct Failure {
+        std::size_t index;  // the choice that has no completion
+        Error error;
+    };
+    std::vector<Completion> completions;  // in choice order, failed choices left out
+    std::vector<Failure> failed;          // choices whose emulating request failed
+    Usage usage;                          // of the completions returned
+    Usage failed_attempts_usage;          // billed by accepted attempts that failed (estimated)
     double latency_ms = 0;
-    // Completions obtained by extra requests because the server ignored n.
+    // Choices requested by extra requests because the server ignored or refused n.
     std::size_t emulated = 0;
 };
 
@@ -71,6 +77,7 @@ struct OpenAIStats {
     std::size_t http_requests = 0;  // attempts sent, retries included
     std::size_t retries = 0;
     std::size_t usage_estimated = 0;  // responses without server usage
+    Usage failed_attempts_usage;      // billed by accepted attempts that then failed (estimated)
 };
 
 // The API key from the environment variable `env_var` (what --api-key-env names). Errors
@@ -91,8 +98,10 @@ public:
 
     // n choices via the server's `n`; when it returns fewer, the rest come from parallel requests
     // with n = 1, choice i seeded seed + i (identical seeds would give identical samples).
-    // `on_chunk` gets every choice's text live. If any request fails, the call fails with that
-    // error (the usage of requests that did succeed is then not reported).
+    // `on_chunk` gets every choice's text live. A server that answers n > 1 with 400 or 422 is
+    // remembered as refusing n, and n is emulated from then on. When an emulating request fails,
+    // its choice is listed in `failed` and the rest still come back with their usage; the call
+    // fails only when the first request fails (then no completion exists).
     asio::awaitable<Result<CompletionSet>> complete_n(CompletionRequest request, std::size_t n,
                                                       ChoiceSink on_chunk = {});
 
@@ -121,6 +130,7 @@ private:
     ConcurrencyLimit limit_;
     Backoff backoff_;
     OpenAIStats stats_;
+    bool n_refused_ = false;  // the server answered n > 1 with 400/422 and n = 1 with success
 };
 
 }  // namespace braid::backends::openai

@@ -236,6 +236,63 @@ asio::awaitable<void> server_ignores_n() {
     CHECK_FALSE(json::parse(server.requests()[1].body).contains("n"));
 }
 
+asio::awaitable<void> server_refuses_n() {
+    auto ex = co_await asio::this_coro::executor;
+    FaultServer server(ex, [](const RecordedRequest& req, std::size_t) {
+        json body = json::parse(req.body);
+        if (body.value("n", 1) > 1)
+            return json_reply(400, R"({"error":{"message":"Only n = 1 is supported","param":"n",)"
+                                   R"("type":"invalid_request_error"}})");
+        auto seed = body["seed"].get<long>();
+        return sse_reply_split(chat_stream_events({"sample " + std::to_string(seed)}, 6, 2), 5);
+    });
+    ServerStop stop(server);
+    CurlMultiAsio http(ex);
+    OpenAIBackend backend(http, options_for(server));
+    auto set = co_await backend.complete_n(chat("three please"), 3);
+    REQUIRE(set.has_value());
+    REQUIRE(set->completions.size() == 3);
+    CHECK(set->completions[0].text == "sample 7");
+    CHECK(set->completions[2].text == "sample 9");
+    CHECK(set->emulated == 2);
+    CHECK(set->failed.empty());
+    CHECK(set->usage == Usage{18, 6, 0});
+    CHECK(server.requests().size() == 4);  // refused n = 3, then three single requests
+
+    // Remembered: the next call sends no n > 1 at all.
+    auto again = co_await backend.complete_n(chat("two please"), 2);
+    REQUIRE(again.has_value());
+    CHECK(again->completions.size() == 2);
+    REQUIRE(server.requests().size() == 6);
+    CHECK_FALSE(json::parse(server.requests()[4].body).contains("n"));
+}
+
+asio::awaitable<void> one_emulated_choice_fails() {
+    auto ex = co_await asio::this_coro::executor;
+    FaultServer server(ex, [](const RecordedRequest& req, std::size_t) {
+        auto seed = json::parse(req.body)["seed"].get<long>();
+        if (seed == 8)
+            return json_reply(400, R"({"error":{"message":"prompt flagged","type":"invalid_request_error"}})");
+        return sse_reply_split(chat_stream_events({"sample " + std::to_string(seed)}, 6, 2), 5);
+    });
+    ServerStop stop(server);
+    CurlMultiAsio http(ex);
+    OpenAIBackend backend(http, options_for(server));
+    auto set = co_await backend.complete_n(chat("three please"), 3);
+    REQUIRE(set.has_value());
+    REQUIRE(set->completions.size() == 2);
+    CHECK(set->completions[0].text == "sample 7");
+    CHECK(set->completions[1].text == "sample 9");
+    REQUIRE(set->failed.size() == 1);
+    CHECK(set->failed[0].index == 1);
+    CHECK(set->failed[0].error.message.find("prompt flagged") != std::string::npos);
+    // The two answered requests are accounted in full.
+    CHECK(set->usage == Usage{12, 4, 0});
+    Usage summed;
+    for (const Completion& c : set->completions) summed += c.usage;
+    CHECK(summed == set->usage);
+}
+
 }  // namespace
 
 TEST_CASE("a chat stream split every 1, 7 and 64 bytes gives the same text, chunks and exact usage",
@@ -281,6 +338,18 @@ TEST_CASE("complete_n fills the gap with parallel seeded requests when the serve
           "[backends][openai]") {
     asio::io_context io;
     async::run_sync(io, server_ignores_n());
+}
+
+TEST_CASE("complete_n falls back to single requests when the server answers n > 1 with 400",
+          "[backends][openai]") {
+    asio::io_context io;
+    async::run_sync(io, server_refuses_n());
+}
+
+TEST_CASE("complete_n returns the choices that succeeded and names the one that failed",
+          "[backends][openai]") {
+    asio::io_context io;
+    async::run_sync(io, one_emulated_choice_fails());
 }
 
 TEST_CASE("the price table charges uncached input, cached input and output per million tokens",

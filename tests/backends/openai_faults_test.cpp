@@ -217,6 +217,27 @@ TEST_CASE("a stream dropped mid-way is retried and delivered text is never deliv
     CHECK(ran.requests.size() == 2);
 }
 
+TEST_CASE("what a broken stream was billed for is reported apart from the completion's usage",
+          "[backends][faults]") {
+    Ran ran = run({[](const RecordedRequest&, std::size_t i) {
+        if (i == 0)
+            return drop_after(sse_reply(chat_stream_events({"the ", "right ", "answer"}, 4, 3)), 3);
+        return good_stream();
+    }});
+    require_right_answer(ran);
+    // The broken attempt: the prompt ("hello") and the text it delivered ("the right ").
+    CHECK(ran.result->failed_attempts_usage ==
+          Usage{estimate_tokens("hello"), estimate_tokens("the right "), 0});
+    CHECK(ran.stats.failed_attempts_usage == ran.result->failed_attempts_usage);
+
+    // Refused before any body byte (a 503): nothing was generated, nothing is billed.
+    Ran refused = run({[](const RecordedRequest&, std::size_t i) {
+        return i == 0 ? json_reply(503, R"({"error":{"message":"busy"}})") : good_stream();
+    }});
+    require_right_answer(refused);
+    CHECK(refused.result->failed_attempts_usage == Usage{});
+}
+
 TEST_CASE(
     "a retried stream that contradicts delivered text fails cleanly, retryable, without splicing",
     "[backends][faults]") {
