@@ -7,13 +7,14 @@ namespace braid::backends::server {
 namespace {
 
 constexpr int status_bad_request = 400;
-constexpr int status_length_required = 411;
 constexpr int status_payload_too_large = 413;
 constexpr int status_uri_too_long = 414;
 constexpr int status_header_fields_too_large = 431;
 constexpr int status_not_implemented = 501;
 constexpr int status_version_not_supported = 505;
 constexpr std::size_t max_content_length_digits = 18;  // fits in int64 without overflow
+constexpr std::size_t max_chunk_size_digits = 15;      // hex digits: fits in int64
+constexpr std::size_t max_chunk_line_bytes = 4096;     // a size line with its extensions
 
 bool is_tchar(unsigned char c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -87,6 +88,11 @@ void HttpRequestParser::reset() {
     head_.clear();
     scan_from_ = 0;
     body_expected_ = 0;
+    chunked_ = false;
+    chunk_phase_ = ChunkPhase::size_line;
+    chunk_left_ = 0;
+    line_.clear();
+    trailer_bytes_ = 0;
     request_ = HttpRequest{};
     error_ = HttpParseError{};
 }
@@ -99,6 +105,7 @@ void HttpRequestParser::fail(int status, std::string message) {
 std::size_t HttpRequestParser::feed(std::string_view data) {
     std::size_t consumed = 0;
     if (state_ == State::request_line_and_headers) consumed += feed_head(data);
+    if (state_ == State::body && chunked_) return consumed + feed_chunked(data.substr(consumed));
     if (state_ == State::body) {
         std::size_t take = std::min(body_expected_ - request_.body.size(), data.size() - consumed);
         request_.body.append(data.substr(consumed, take));
@@ -245,14 +252,105 @@ bool HttpRequestParser::parse_header_line(std::string_view line) {
     return true;
 }
 
+std::size_t HttpRequestParser::feed_chunked(std::string_view data) {
+    std::size_t i = 0;
+    while (i < data.size() && state_ == State::body) {
+        if (chunk_phase_ == ChunkPhase::data) {
+            std::size_t take = std::min(chunk_left_, data.size() - i);
+            request_.body.append(data.substr(i, take));
+            chunk_left_ -= take;
+            i += take;
+            if (chunk_left_ == 0) chunk_phase_ = ChunkPhase::data_end;
+            continue;
+        }
+        // The other phases read lines.
+        std::size_t nl = data.find('\n', i);
+        std::size_t end = nl == std::string_view::npos ? data.size() : nl;
+        std::size_t limit = chunk_phase_ == ChunkPhase::trailers ? limits_.max_header_bytes
+                                                                 : max_chunk_line_bytes;
+        if (line_.size() + (end - i) > limit) {
+            fail(chunk_phase_ == ChunkPhase::trailers ? status_header_fields_too_large
+                                                      : status_bad_request,
+                 chunk_phase_ == ChunkPhase::trailers ? "request trailers too large"
+                                                      : "chunk size line too long");
+            return i;
+        }
+        line_.append(data.substr(i, end - i));
+        if (nl == std::string_view::npos) return data.size();
+        i = nl + 1;
+        std::string_view line = line_;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        switch (chunk_phase_) {
+            case ChunkPhase::size_line:
+                if (!chunk_size_line(line)) return i;
+                break;
+            case ChunkPhase::data_end:
+                if (!line.empty()) {
+                    fail(status_bad_request, "chunk data not followed by CRLF");
+                    return i;
+                }
+                chunk_phase_ = ChunkPhase::size_line;
+                break;
+            case ChunkPhase::trailers:
+                trailer_bytes_ += line_.size() + 1;
+                if (trailer_bytes_ > limits_.max_header_bytes) {
+                    fail(status_header_fields_too_large, "request trailers too large");
+                    return i;
+                }
+                if (line.empty()) state_ = State::complete;  // trailer fields are ignored
+                break;
+            case ChunkPhase::data: break;
+        }
+        line_.clear();
+    }
+    return i;
+}
+
+// "SIZE[;ext...]" in hex. Zero ends the body and starts the trailer section.
+bool HttpRequestParser::chunk_size_line(std::string_view line) {
+    std::string_view size = trim_ows(line.substr(0, line.find(';')));
+    bool hex = !size.empty() && size.size() <= max_chunk_size_digits &&
+               std::all_of(size.begin(), size.end(), [](char c) {
+                   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+               });
+    if (!hex) {
+        fail(status_bad_request, "malformed chunk size");
+        return false;
+    }
+    std::uint64_t n = std::stoull(std::string(size), nullptr, 16);
+    if (n == 0) {
+        chunk_phase_ = ChunkPhase::trailers;
+        return true;
+    }
+    if (n > limits_.max_body_bytes - request_.body.size()) {
+        fail(status_payload_too_large,
+             "request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+        return false;
+    }
+    chunk_left_ = static_cast<std::size_t>(n);
+    chunk_phase_ = ChunkPhase::data;
+    return true;
+}
+
 bool HttpRequestParser::finish_headers() {
     if (const std::string* te = request_.header("transfer-encoding")) {
-        if (list_contains(*te, "chunked"))
-            fail(status_length_required,
-                 "chunked request bodies are not supported; send Content-Length");
-        else
-            fail(status_not_implemented, "unsupported Transfer-Encoding");
-        return false;
+        if (!iequals(trim_ows(*te), "chunked")) {
+            fail(status_not_implemented, "unsupported Transfer-Encoding (only chunked is accepted)");
+            return false;
+        }
+        if (request_.header("content-length")) {
+            fail(status_bad_request, "Transfer-Encoding and Content-Length together");
+            return false;
+        }
+        if (request_.version_minor == 0) {
+            fail(status_bad_request, "chunked framing needs HTTP/1.1");
+            return false;
+        }
+        chunked_ = true;
+        state_ = State::body;
+        head_.clear();
+        head_.shrink_to_fit();
+        return true;
     }
     std::optional<std::uint64_t> length;
     for (const HttpHeader& h : request_.headers) {

@@ -1,16 +1,18 @@
 #pragma once
 // HttpRequestParser: an incremental HTTP/1.1 request parser (RFC 9112 subset) for braid serve.
 //
-// Feed it bytes as they arrive; it consumes one request (request line, headers, Content-Length
-// body) and stops. Bytes after the request are not consumed: they belong to the next request on a
+// Feed it bytes as they arrive; it consumes one request (request line, headers, body framed by
+// Content-Length or chunked) and stops. Bytes after the request are not consumed: they belong to the next request on a
 // keep-alive connection (pipelining). Pure code without I/O, so it can be fuzzed.
 //
 // Memory is bounded by HttpLimits: the header block (request line + headers) never exceeds
 // max_header_bytes, the body never exceeds max_body_bytes. Any byte sequence either completes,
 // needs more, or fails with an HTTP status and a one-line reason; the parser never throws on
-// input and never asserts on it. Supported framing: Content-Length only. A request with
-// Transfer-Encoding is refused (411 for chunked, 501 for any other coding); after an error the
-// connection cannot be resynchronised and must be closed.
+// input and never asserts on it. Framing: Content-Length, or `Transfer-Encoding: chunked` on
+// HTTP/1.1 (chunk extensions and trailers are read and ignored; the decoded body counts against
+// max_body_bytes). Any other transfer coding is a 501; Transfer-Encoding together with
+// Content-Length is a 400 (a request-smuggling shape). After an error the connection cannot be
+// resynchronised and must be closed.
 //
 // Lenient where RFC 9112 allows: bare LF line endings, empty lines before the request line.
 // Strict elsewhere: obs-fold, whitespace before the colon, conflicting Content-Length and
@@ -87,6 +89,8 @@ public:
 
 private:
     std::size_t feed_head(std::string_view data);
+    std::size_t feed_chunked(std::string_view data);
+    bool chunk_size_line(std::string_view line);
     void parse_head();
     bool parse_request_line(std::string_view line);
     bool parse_header_line(std::string_view line);
@@ -98,6 +102,13 @@ private:
     std::string head_;           // raw header block received so far (≤ max_header_bytes)
     std::size_t scan_from_ = 0;  // where to resume looking for the blank line in head_
     std::size_t body_expected_ = 0;
+    // Chunked bodies: where in the framing the parser is, and the chunk bytes still due.
+    enum class ChunkPhase { size_line, data, data_end, trailers };
+    bool chunked_ = false;
+    ChunkPhase chunk_phase_ = ChunkPhase::size_line;
+    std::size_t chunk_left_ = 0;
+    std::string line_;  // a size or trailer line not yet terminated
+    std::size_t trailer_bytes_ = 0;
     HttpRequest request_;
     HttpParseError error_;
 };

@@ -2,6 +2,8 @@
 // backend failures and shutdown. Real loopback sockets; synchronisation by reading the socket or
 // waiting on the recording backend, never by sleeping.
 
+#include <cstdio>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -75,8 +77,12 @@ TEST_CASE("malformed and oversized requests get a 4xx JSON error and the server 
         {"oversized headers",
          "GET /health HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n", 431, ""},
         {"oversized body", post("/v1/chat/completions", std::string(8000, ' ')), 413, ""},
-        {"chunked body",
-         "POST /v1/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411, ""},
+        {"empty chunked body",
+         "POST /v1/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, ""},
+        {"chunked body with a broken size line",
+         "POST /v1/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400, ""},
+        {"gzip transfer coding",
+         "POST /v1/completions HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, ""},
         {"bad JSON", post("/v1/chat/completions", "{\"model\":"), 400, ""},
         {"missing model",
          post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}]})"), 400,
@@ -98,6 +104,31 @@ TEST_CASE("malformed and oversized requests get a 4xx JSON error and the server 
         CHECK(exchange(server.port(), get("/health")).status == 200);
     }
     CHECK(backend->calls() == 0);
+}
+
+TEST_CASE("a chunked request body is decoded and answered, and the connection stays usable",
+          "[server]") {
+    auto backend = ScriptedBackend::instant("fine");
+    ServerFixture server(*backend);
+    TestClient client(server.port());
+    // The body split into three chunks, the middle one with an extension.
+    std::string head =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n";
+    auto chunk = [](std::string_view piece, const char* ext = "") {
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx%s\r\n", piece.size(), ext);
+        return std::string(size) + std::string(piece) + "\r\n";
+    };
+    std::string_view body = chat;
+    client.send(head + chunk(body.substr(0, 10)) + chunk(body.substr(10, 20), ";x=1") +
+                chunk(body.substr(30)) + "0\r\n\r\n");
+    HttpReply reply = client.read_response();
+    INFO(reply.body);
+    REQUIRE(reply.status == 200);
+    CHECK(json::parse(reply.body)["choices"][0]["message"]["content"] == "fine");
+    client.send(get("/health"));
+    CHECK(client.read_response().status == 200);
 }
 
 TEST_CASE("an invalid body keeps the connection open but a framing error closes it", "[server]") {
