@@ -122,14 +122,14 @@ Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, floa
             l0 = wavelen[p] * (smooth(p) * (high_ff - low_ff) + low_ff);
         }
     } else {
-        // No blended pair: any L0 just below the first fully scaled wavelength works, with
-        // high chosen so that every unscaled wavelength stays below L0 / high.
-        l0 = original_max_position ? static_cast<double>(*original_max_position)
-                                   : wavelen[low.front()] * 0.999;
-        if (!high.empty()) {
-            double ratio = l0 / wavelen[high.back()];
-            high_ff = ratio > 4.0 ? 4.0 : std::sqrt(ratio);
-        }
+        // No blended pair: put the thresholds L0/low and L0/high between the bands (any such
+        // choice gives the same factors): L0/low just below the first fully scaled wavelength,
+        // L0/high between that and the last unscaled one.
+        double t_low = wavelen[low.front()] * 0.999;
+        double t_high = high.empty() ? t_low / 4.0 : std::sqrt(wavelen[high.back()] * t_low);
+        l0 = original_max_position ? static_cast<double>(*original_max_position) : t_low;
+        low_ff = l0 / t_low;
+        high_ff = l0 / t_high;
     }
     // L0 is an integer in both formats; scaling L0, low and high together keeps every factor.
     if (!original_max_position) {
@@ -143,6 +143,8 @@ Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, floa
     fit.original_max_position = std::llround(l0);
     if (!(fit.high_freq_factor > fit.low_freq_factor) || fit.original_max_position <= 0)
         return fail("fitted parameters are degenerate");
+    if (!reproduces(fit, factors, theta, head_dim) && original_max_position)
+        return fit_llama3_rope_scaling(factors, theta, head_dim, std::nullopt);
     if (!reproduces(fit, factors, theta, head_dim))
         return fail("no llama3 parameters reproduce the factors (factor " + std::to_string(factor) +
                     ", " + std::to_string(mid.size()) + " blended pairs)");

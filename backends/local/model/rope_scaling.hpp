@@ -27,8 +27,9 @@ std::vector<float> llama3_rope_factors(const RopeScaling& scaling, float theta,
 std::vector<float> rope_inv_frequencies(const ModelConfig& config);
 
 // Parameters whose llama3_rope_factors equal `factors` (one per rotary pair). All ones gives
-// Kind::none. `original_max_position`, when the file names it, is used as L0; otherwise
-// low_freq_factor = 1 is assumed (only the ratios matter for the factors). Errors
+// Kind::none. `original_max_position`, when the file names it, is used as L0 if parameters with
+// that L0 reproduce the factors; otherwise low_freq_factor = 1 is assumed (only the ratios
+// L0/low and L0/high matter for the factors). Errors
 // (invalid_input): a wrong length, or factors no llama3 parameters reproduce.
 Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, float theta,
                                             std::int64_t head_dim,
