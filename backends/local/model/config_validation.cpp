@@ -4,6 +4,14 @@
 
 namespace braid::backends::local {
 
+namespace {
+
+// Far beyond any real model, small enough that products of two sizes cannot overflow int64.
+constexpr std::int64_t k_max_size = std::int64_t{1} << 28;
+constexpr std::int64_t k_max_count = std::int64_t{1} << 14;
+
+}  // namespace
+
 Result<void> validate_model_config(const ModelConfig& c) {
     auto fail = [](const std::string& why) {
         return make_error(ErrorCode::invalid_input, "model config: " + why);
@@ -13,8 +21,13 @@ Result<void> validate_model_config(const ModelConfig& c) {
         {"n_heads", c.n_heads},       {"n_kv_heads", c.n_kv_heads},   {"head_dim", c.head_dim},
         {"ffn_size", c.ffn_size},     {"max_position", c.max_position},
     };
-    for (const auto& [name, value] : sizes)
+    for (const auto& [name, value] : sizes) {
         if (value <= 0) return fail(std::string(name) + " = " + std::to_string(value) + " must be positive");
+        if (value > k_max_size)
+            return fail(std::string(name) + " = " + std::to_string(value) + " exceeds " + std::to_string(k_max_size));
+    }
+    if (c.n_layers > k_max_count || c.n_heads > k_max_count || c.head_dim > k_max_count)
+        return fail("n_layers, n_heads and head_dim must be at most " + std::to_string(k_max_count));
     if (c.n_heads % c.n_kv_heads != 0)
         return fail("n_heads " + std::to_string(c.n_heads) + " is not a multiple of n_kv_heads " +
                     std::to_string(c.n_kv_heads));

@@ -1,5 +1,7 @@
 #include "backends/local/model/gguf_model_config.hpp"
 
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "backends/local/gguf/dtype_convert.hpp"
@@ -36,6 +38,8 @@ Result<float> float_key(const GgufFile& file, const std::string& key,
     }
     auto f = v->as_float();
     if (!f) return key_error(key, std::string("must be a float, not ") + gguf_value_type_name(v->type()));
+    if (!(std::fabs(*f) <= std::numeric_limits<float>::max()))
+        return key_error(key, "is not a finite float32 value");
     return static_cast<float>(*f);
 }
 

@@ -1,5 +1,8 @@
 #include "backends/local/model/hf_config_json.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "backends/local/model/config_validation.hpp"
@@ -32,7 +35,10 @@ Result<float> float_field(const json& j, const char* name, std::optional<float> 
         return field_error(name, "is missing");
     }
     if (!it->is_number()) return field_error(name, "must be a number");
-    return it->get<float>();
+    double value = it->get<double>();
+    if (!(std::fabs(value) <= std::numeric_limits<float>::max()))
+        return field_error(name, "is not a finite float32 value");
+    return static_cast<float>(value);
 }
 
 Result<bool> bool_field(const json& j, const char* name, bool fallback) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace braid::backends::local {
@@ -79,6 +80,8 @@ Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, floa
     RopeScaling none;
     if (reproduces(none, factors, theta, head_dim)) return none;
 
+    for (float f : factors)
+        if (!(f > 0.0f) || !std::isfinite(f)) return fail("factors must be positive and finite");
     const double factor = *std::max_element(factors.begin(), factors.end());
     const std::vector<double> wavelen = wavelengths(theta, head_dim);
     // Split pairs into unscaled (high frequency), fully scaled (low) and blended ones.
@@ -138,6 +141,10 @@ Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, floa
         high_ff *= rounded / l0;
         l0 = rounded;
     }
+    constexpr double float_max = std::numeric_limits<float>::max();
+    constexpr double l0_max = 1e15;  // llround's range is int64; real values are below 2^24
+    if (!(low_ff > 0.0 && high_ff < float_max && l0 >= 1.0 && l0 < l0_max))
+        return fail("fitted parameters are out of range");
     fit.low_freq_factor = static_cast<float>(low_ff);
     fit.high_freq_factor = static_cast<float>(high_ff);
     fit.original_max_position = std::llround(l0);
