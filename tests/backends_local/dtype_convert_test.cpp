@@ -19,9 +19,9 @@ TEST_CASE("fp16 decodes known bit patterns exactly", "[backends_local][dtype]") 
     CHECK(fp16_to_fp32(0xC000) == -2.0f);
     CHECK(fp16_to_fp32(0x3555) == 0.333251953125f);
     CHECK(fp16_to_fp32(0x7BFF) == 65504.0f);
-    CHECK(fp16_to_fp32(0x0001) == std::ldexp(1.0f, -24));  // smallest subnormal
+    CHECK(fp16_to_fp32(0x0001) == std::ldexp(1.0f, -24));     // smallest subnormal
     CHECK(fp16_to_fp32(0x03FF) == std::ldexp(1023.0f, -24));  // largest subnormal
-    CHECK(fp16_to_fp32(0x0400) == std::ldexp(1.0f, -14));  // smallest normal
+    CHECK(fp16_to_fp32(0x0400) == std::ldexp(1.0f, -14));     // smallest normal
     CHECK(fp16_to_fp32(0x7C00) == std::numeric_limits<float>::infinity());
     CHECK(fp16_to_fp32(0xFC00) == -std::numeric_limits<float>::infinity());
     CHECK(std::isnan(fp16_to_fp32(0x7E00)));
@@ -52,7 +52,7 @@ TEST_CASE("fp32 -> fp16 rounds to nearest even, overflows to inf", "[backends_lo
     CHECK(fp32_to_fp16(-1e10f) == 0xFC00);
     CHECK(fp32_to_fp16(std::ldexp(1.0f, -25)) == 0x0000);  // half the smallest subnormal: even
     CHECK(fp32_to_fp16(std::ldexp(1.5f, -25)) == 0x0001);
-    CHECK(fp32_to_fp16(std::ldexp(3.0f, -25)) == 0x0002);  // 1.5 units: ties to even (2)
+    CHECK(fp32_to_fp16(std::ldexp(3.0f, -25)) == 0x0002);     // 1.5 units: ties to even (2)
     CHECK(fp32_to_fp16(std::ldexp(1023.5f, -24)) == 0x0400);  // rounds up into the normals
     CHECK(fp32_to_fp16(1e-10f) == 0x0000);
 }
@@ -76,21 +76,24 @@ TEST_CASE("a hand-built Q8_0 block decodes to d * q exactly", "[backends_local][
     std::vector<std::uint8_t> block(k_q8_0_block_bytes);
     block[0] = 0x00;  // d = 0.5 (fp16 0x3800), little-endian
     block[1] = 0x38;
-    for (int j = 0; j < 32; ++j) block[2 + j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(j - 16));
+    for (int j = 0; j < 32; ++j)
+        block[2 + j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(j - 16));
     block[2 + 31] = static_cast<std::uint8_t>(std::int8_t{-128});
     std::vector<float> out(32);
     REQUIRE(convert_to_f32(GgmlType::q8_0, block, out));
-    for (int j = 0; j < 31; ++j) CHECK(out[static_cast<std::size_t>(j)] == 0.5f * static_cast<float>(j - 16));
+    for (int j = 0; j < 31; ++j)
+        CHECK(out[static_cast<std::size_t>(j)] == 0.5f * static_cast<float>(j - 16));
     CHECK(out[31] == -64.0f);
 }
 
-TEST_CASE("a hand-built Q4_0 block puts low nibbles first, high nibbles second", "[backends_local][dtype]") {
+TEST_CASE("a hand-built Q4_0 block puts low nibbles first, high nibbles second",
+          "[backends_local][dtype]") {
     std::vector<std::uint8_t> block(k_q4_0_block_bytes);
     block[0] = 0x00;  // d = 2.0 (fp16 0x4000)
     block[1] = 0x40;
     for (int j = 0; j < 16; ++j) {
-        int lo = j;          // element j: q = j - 8
-        int hi = 15 - j;     // element j + 16: q = 7 - j
+        int lo = j;       // element j: q = j - 8
+        int hi = 15 - j;  // element j + 16: q = 7 - j
         block[2 + static_cast<std::size_t>(j)] = static_cast<std::uint8_t>(lo | (hi << 4));
     }
     std::vector<float> out(32);
@@ -103,8 +106,8 @@ TEST_CASE("a hand-built Q4_0 block puts low nibbles first, high nibbles second",
 
 TEST_CASE("two blocks decode independently with their own scales", "[backends_local][dtype]") {
     std::vector<std::uint8_t> blocks(2 * k_q4_0_block_bytes, 0x88);  // every q = 0
-    blocks[0] = 0x00, blocks[1] = 0x3C;                               // d = 1
-    blocks[18] = 0x00, blocks[19] = 0xBC;                             // d = -1
+    blocks[0] = 0x00, blocks[1] = 0x3C;                              // d = 1
+    blocks[18] = 0x00, blocks[19] = 0xBC;                            // d = -1
     blocks[2] = 0x9F;   // element 0: q = 7, element 16: q = 1
     blocks[20] = 0x0F;  // block 1 element 0: q = 7, element 16: q = -8
     std::vector<float> out(64);
@@ -133,7 +136,8 @@ TEST_CASE("quantizers follow ggml: Q8_0 scale is amax / 127, Q4_0 scale is max /
     REQUIRE(convert_to_f32(GgmlType::q4_0, *q4, back));
     float d4 = fp16_to_fp32(fp32_to_fp16(19.0f / -8.0f));
     CHECK(back[31] == -8.0f * d4);  // the extreme value is exact up to the fp16 scale
-    for (std::size_t j = 0; j < 32; ++j) CHECK(std::fabs(back[j] - x[j]) <= std::fabs(d4) / 2 + 1e-5f);
+    for (std::size_t j = 0; j < 32; ++j)
+        CHECK(std::fabs(back[j] - x[j]) <= std::fabs(d4) / 2 + 1e-5f);
 }
 
 TEST_CASE("conversion rejects partial blocks, wrong sizes and unsupported types",

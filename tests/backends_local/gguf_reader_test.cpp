@@ -15,7 +15,9 @@ using namespace braid::backends::local;
 
 namespace {
 
-GgufValue str(const std::string& s) { return GgufValue{s}; }
+GgufValue str(const std::string& s) {
+    return GgufValue{s};
+}
 
 GgufArray array_of(GgufValueType type, std::vector<GgufValue> items) {
     return GgufArray{type, std::move(items)};
@@ -41,12 +43,14 @@ GgufWriter every_value_type_writer() {
     w.set("t.f64", GgufValue{-2.25});
     w.set("t.arr_i32", GgufValue{array_of(GgufValueType::int32, {GgufValue{std::int32_t{1}},
                                                                  GgufValue{std::int32_t{-2}}})});
-    w.set("t.arr_str", GgufValue{array_of(GgufValueType::string, {str("a"), str(""), str("Ġthe")})});
+    w.set("t.arr_str",
+          GgufValue{array_of(GgufValueType::string, {str("a"), str(""), str("Ġthe")})});
     w.set("t.arr_empty", GgufValue{array_of(GgufValueType::float32, {})});
-    w.set("t.arr_nested",
-          GgufValue{array_of(GgufValueType::array,
-                             {GgufValue{array_of(GgufValueType::uint8, {GgufValue{std::uint8_t{7}}})},
-                              GgufValue{array_of(GgufValueType::boolean, {GgufValue{false}})}})});
+    w.set(
+        "t.arr_nested",
+        GgufValue{array_of(GgufValueType::array,
+                           {GgufValue{array_of(GgufValueType::uint8, {GgufValue{std::uint8_t{7}}})},
+                            GgufValue{array_of(GgufValueType::boolean, {GgufValue{false}})}})});
     return w;
 }
 
@@ -84,7 +88,8 @@ std::string parse_error(const std::vector<std::uint8_t>& bytes) {
 
 }  // namespace
 
-TEST_CASE("GGUF metadata of every type round-trips through writer and reader", "[backends_local][gguf]") {
+TEST_CASE("GGUF metadata of every type round-trips through writer and reader",
+          "[backends_local][gguf]") {
     GgufWriter w = every_value_type_writer();
     auto bytes = w.serialize();
     REQUIRE(bytes);
@@ -122,17 +127,19 @@ TEST_CASE("GGUF metadata of every type round-trips through writer and reader", "
     const GgufArray* nested = file->find("t.arr_nested")->as_array();
     REQUIRE(nested->items.size() == 2);
     CHECK(*nested->items[0].as_array()->items[0].as_int() == 7);
-    CHECK(*file->find("t.arr_i32") == GgufValue{array_of(GgufValueType::int32,
-                                                         {GgufValue{std::int32_t{1}},
-                                                          GgufValue{std::int32_t{-2}}})});
+    CHECK(*file->find("t.arr_i32") ==
+          GgufValue{array_of(GgufValueType::int32,
+                             {GgufValue{std::int32_t{1}}, GgufValue{std::int32_t{-2}}})});
     CHECK(file->find("missing") == nullptr);
 }
 
-TEST_CASE("GGUF tensors of every loadable type round-trip with aligned offsets", "[backends_local][gguf]") {
+TEST_CASE("GGUF tensors of every loadable type round-trip with aligned offsets",
+          "[backends_local][gguf]") {
     for (std::uint32_t alignment : {32u, 64u, 256u}) {
         GgufWriter w;
         w.set("general.alignment", GgufValue{alignment});
-        const GgmlType types[] = {GgmlType::f32, GgmlType::f16, GgmlType::bf16, GgmlType::q8_0, GgmlType::q4_0};
+        const GgmlType types[] = {GgmlType::f32, GgmlType::f16, GgmlType::bf16, GgmlType::q8_0,
+                                  GgmlType::q4_0};
         std::vector<float> values = ramp(64 * 3, 0.25f);
         for (GgmlType type : types) {
             std::string name = std::string("t.") + ggml_type_traits(type).name;
@@ -147,7 +154,8 @@ TEST_CASE("GGUF tensors of every loadable type round-trip with aligned offsets",
         CHECK(file->data_offset() % alignment == 0);
         REQUIRE(file->tensors().size() == 6);
         for (GgmlType type : types) {
-            const GgufTensorInfo* info = file->find_tensor(std::string("t.") + ggml_type_traits(type).name);
+            const GgufTensorInfo* info =
+                file->find_tensor(std::string("t.") + ggml_type_traits(type).name);
             REQUIRE(info);
             CHECK(info->type == type);
             CHECK(info->dims == std::vector<std::uint64_t>{64, 3});
@@ -183,7 +191,8 @@ TEST_CASE("GGUF files open from disk through the mapping", "[backends_local][ggu
     CHECK(directory.error().code == braid::ErrorCode::io);
 }
 
-TEST_CASE("every truncation of a small GGUF file is a clean parse error", "[backends_local][gguf]") {
+TEST_CASE("every truncation of a small GGUF file is a clean parse error",
+          "[backends_local][gguf]") {
     std::vector<std::uint8_t> bytes = small_file();
     REQUIRE(GgufFile::parse(bytes));
     // The last tensor ends before the final padding, so cuts inside that padding still parse.
@@ -191,7 +200,8 @@ TEST_CASE("every truncation of a small GGUF file is a clean parse error", "[back
     const GgufTensorInfo* b = full->find_tensor("b");
     std::size_t needed = static_cast<std::size_t>(full->data_offset() + b->offset + b->n_bytes);
     for (std::size_t n = 0; n < bytes.size(); ++n) {
-        std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+        std::vector<std::uint8_t> cut(bytes.begin(),
+                                      bytes.begin() + static_cast<std::ptrdiff_t>(n));
         auto file = GgufFile::parse(cut);
         if (n >= needed) {
             CHECK(file);
@@ -203,7 +213,8 @@ TEST_CASE("every truncation of a small GGUF file is a clean parse error", "[back
     }
 }
 
-TEST_CASE("corrupted GGUF headers give errors naming the field and offset", "[backends_local][gguf]") {
+TEST_CASE("corrupted GGUF headers give errors naming the field and offset",
+          "[backends_local][gguf]") {
     const std::vector<std::uint8_t> good = small_file();
     // Layout: magic 0, version 4, tensor count 8, kv count 16, first key length 24.
     SECTION("bad magic") {
@@ -278,7 +289,8 @@ OneTensorFile one_tensor_file(std::uint32_t alignment = 32) {
 TEST_CASE("corrupted GGUF tensor infos give clean errors", "[backends_local][gguf]") {
     OneTensorFile f = one_tensor_file();
     REQUIRE(GgufFile::parse(f.bytes));
-    const std::size_t dim0 = f.dims_at + 4, dim1 = dim0 + 8, type_at = dim1 + 8, offset_at = type_at + 4;
+    const std::size_t dim0 = f.dims_at + 4, dim1 = dim0 + 8, type_at = dim1 + 8,
+                      offset_at = type_at + 4;
 
     SECTION("too many dims") {
         put_u32(f.bytes, f.dims_at, 5);

@@ -89,7 +89,8 @@ TEST_CASE("bad config.json files are refused with the field named", "[backends_l
     CHECK(message("[1]").find("must be an object") != std::string::npos);
     std::string q = k_qwen25_config;
     CHECK(message(replace(q, "\"qwen2\"", "\"gpt2\"")).find("model_type") != std::string::npos);
-    CHECK(message(replace(q, "\"hidden_size\": 896,", "")).find("hidden_size is missing") != std::string::npos);
+    CHECK(message(replace(q, "\"hidden_size\": 896,", "")).find("hidden_size is missing") !=
+          std::string::npos);
     CHECK(message(replace(q, "\"vocab_size\": 151936", "\"vocab_size\": \"big\""))
               .find("vocab_size must be an integer") != std::string::npos);
     CHECK(message(replace(q, "\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3"))
@@ -97,24 +98,26 @@ TEST_CASE("bad config.json files are refused with the field named", "[backends_l
     CHECK(message(replace(q, "\"silu\"", "\"gelu\"")).find("hidden_act") != std::string::npos);
     CHECK(message(replace(q, "\"use_sliding_window\": false", "\"use_sliding_window\": true"))
               .find("use_sliding_window") != std::string::npos);
-    CHECK(message(replace(q, "\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4}"))
+    CHECK(message(replace(q, "\"rope_scaling\": null",
+                          "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4}"))
               .find("yarn") != std::string::npos);
     CHECK(message(replace(q, "\"num_hidden_layers\": 24", "\"num_hidden_layers\": 0"))
               .find("n_layers") != std::string::npos);
 }
 
-TEST_CASE("llama3 RoPE parameters are recovered from rope_freqs factors", "[backends_local][config]") {
+TEST_CASE("llama3 RoPE parameters are recovered from rope_freqs factors",
+          "[backends_local][config]") {
     struct Case {
         float theta;
         std::int64_t head_dim;
         RopeScaling scaling;
     };
     const Case cases[] = {
-        {500000.0f, 64, {RopeScaling::Kind::llama3, 32.0f, 1.0f, 4.0f, 8192}},   // Llama-3.2-1B
-        {500000.0f, 128, {RopeScaling::Kind::llama3, 8.0f, 1.0f, 4.0f, 8192}},   // Llama-3.1-8B
-        {10000.0f, 16, {RopeScaling::Kind::llama3, 8.0f, 1.0f, 16.0f, 1024}},    // tiny_models.py
-        {10000.0f, 16, {RopeScaling::Kind::llama3, 4.0f, 1.0f, 4.0f, 512}},      // one blended pair
-        {10000.0f, 16, {RopeScaling::Kind::llama3, 4.0f, 2.0f, 3.0f, 300}},      // low != 1
+        {500000.0f, 64, {RopeScaling::Kind::llama3, 32.0f, 1.0f, 4.0f, 8192}},  // Llama-3.2-1B
+        {500000.0f, 128, {RopeScaling::Kind::llama3, 8.0f, 1.0f, 4.0f, 8192}},  // Llama-3.1-8B
+        {10000.0f, 16, {RopeScaling::Kind::llama3, 8.0f, 1.0f, 16.0f, 1024}},   // tiny_models.py
+        {10000.0f, 16, {RopeScaling::Kind::llama3, 4.0f, 1.0f, 4.0f, 512}},     // one blended pair
+        {10000.0f, 16, {RopeScaling::Kind::llama3, 4.0f, 2.0f, 3.0f, 300}},     // low != 1
     };
     for (const Case& k : cases) {
         std::vector<float> factors = llama3_rope_factors(k.scaling, k.theta, k.head_dim);
@@ -124,8 +127,10 @@ TEST_CASE("llama3 RoPE parameters are recovered from rope_freqs factors", "[back
         CHECK(fit->kind == RopeScaling::Kind::llama3);
         CHECK(fit->factor == k.scaling.factor);
         std::vector<float> again = llama3_rope_factors(*fit, k.theta, k.head_dim);
-        for (std::size_t i = 0; i < factors.size(); ++i) CHECK(again[i] == Approx(factors[i]).epsilon(1e-5));
-        auto hinted = fit_llama3_rope_scaling(factors, k.theta, k.head_dim, k.scaling.original_max_position);
+        for (std::size_t i = 0; i < factors.size(); ++i)
+            CHECK(again[i] == Approx(factors[i]).epsilon(1e-5));
+        auto hinted =
+            fit_llama3_rope_scaling(factors, k.theta, k.head_dim, k.scaling.original_max_position);
         REQUIRE(hinted);
         CHECK(hinted->original_max_position == k.scaling.original_max_position);
     }
@@ -138,7 +143,8 @@ TEST_CASE("llama3 RoPE parameters are recovered from rope_freqs factors", "[back
     CHECK_FALSE(fit_llama3_rope_scaling(ones, 10000.0f, 16, std::nullopt));  // wrong length
 }
 
-TEST_CASE("rope_inv_frequencies divides theta^(-2i/d) by the llama3 factors", "[backends_local][config]") {
+TEST_CASE("rope_inv_frequencies divides theta^(-2i/d) by the llama3 factors",
+          "[backends_local][config]") {
     ModelConfig c;
     c.head_dim = 64;
     c.rope_theta = 500000.0f;
@@ -148,8 +154,8 @@ TEST_CASE("rope_inv_frequencies divides theta^(-2i/d) by the llama3 factors", "[
     CHECK(plain[16] == Approx(std::pow(500000.0, -0.5)).epsilon(1e-6));
     c.rope_scaling = {RopeScaling::Kind::llama3, 32.0f, 1.0f, 4.0f, 8192};
     std::vector<float> scaled = rope_inv_frequencies(c);
-    CHECK(scaled[0] == plain[0]);             // wavelength 2π: high frequency, unscaled
-    CHECK(scaled[31] == plain[31] / 32.0f);   // longest wavelength: divided by factor
+    CHECK(scaled[0] == plain[0]);            // wavelength 2π: high frequency, unscaled
+    CHECK(scaled[31] == plain[31] / 32.0f);  // longest wavelength: divided by factor
 }
 
 TEST_CASE("the Q/K un-permute maps GGUF row 2i+s to HF row s*hd/2+i", "[backends_local][config]") {

@@ -90,12 +90,15 @@ TEST_CASE("a complete hand-written GGUF model loads, tied, without a tokenizer",
     CHECK_FALSE(model->tokenizer);
 }
 
-TEST_CASE("GGUF tensors that contradict the config are refused by name", "[backends_local][loader]") {
-    CHECK(error_of(model_writer({"blk.0.ffn_up.weight"})).find("'blk.0.ffn_up.weight': missing") != std::string::npos);
+TEST_CASE("GGUF tensors that contradict the config are refused by name",
+          "[backends_local][loader]") {
+    CHECK(error_of(model_writer({"blk.0.ffn_up.weight"})).find("'blk.0.ffn_up.weight': missing") !=
+          std::string::npos);
     {
         GgufWriter w = model_writer({"blk.0.attn_k.weight"});
         std::vector<float> v(k_hidden * 2 * k_head_dim, 0.0f);
-        REQUIRE(w.add_tensor_f32("blk.0.attn_k.weight", {k_hidden, 2 * k_head_dim}, GgmlType::f32, v));
+        REQUIRE(
+            w.add_tensor_f32("blk.0.attn_k.weight", {k_hidden, 2 * k_head_dim}, GgmlType::f32, v));
         std::string msg = error_of(w);
         CHECK(msg.find("'blk.0.attn_k.weight'") != std::string::npos);
         CHECK(msg.find("dims [32, 32], the config implies [32, 16]") != std::string::npos);
@@ -104,7 +107,8 @@ TEST_CASE("GGUF tensors that contradict the config are refused by name", "[backe
         GgufWriter w = model_writer();
         std::vector<float> v(k_hidden, 0.0f);
         REQUIRE(w.add_tensor_f32("blk.1.attn_norm.weight", {k_hidden}, GgmlType::f32, v));
-        CHECK(error_of(w).find("unexpected tensor(s) the config does not explain: 'blk.1.attn_norm.weight'") !=
+        CHECK(error_of(w).find(
+                  "unexpected tensor(s) the config does not explain: 'blk.1.attn_norm.weight'") !=
               std::string::npos);
     }
     {
@@ -133,9 +137,9 @@ TEST_CASE("GGUF tokenizer metadata maps to TokenizerSpec", "[backends_local][tok
         GgufWriter w;
         w.set("tokenizer.ggml.model", GgufValue{std::string("llama")});
         w.set("tokenizer.ggml.tokens", strings({"<unk>", "<s>", "</s>", "▁a"}));
-        w.set("tokenizer.ggml.scores",
-              GgufValue{GgufArray{GgufValueType::float32,
-                                  {GgufValue{0.0f}, GgufValue{0.0f}, GgufValue{0.0f}, GgufValue{-1.5f}}}});
+        w.set("tokenizer.ggml.scores", GgufValue{GgufArray{GgufValueType::float32,
+                                                           {GgufValue{0.0f}, GgufValue{0.0f},
+                                                            GgufValue{0.0f}, GgufValue{-1.5f}}}});
         w.set("tokenizer.ggml.unknown_token_id", GgufValue{std::uint32_t{0}});
         w.set("tokenizer.ggml.bos_token_id", GgufValue{std::uint32_t{1}});
         w.set("tokenizer.ggml.seperator_token_id", GgufValue{std::uint32_t{2}});  // sic; ignored
@@ -154,8 +158,10 @@ TEST_CASE("GGUF tokenizer metadata maps to TokenizerSpec", "[backends_local][tok
         CHECK_FALSE(s.add_eos);
     }
     SECTION("pre-tokenizer names") {
-        for (auto [pre, want] : {std::pair{"llama-bpe", PreTokenizer::llama3}, std::pair{"llama3", PreTokenizer::llama3},
-                                 std::pair{"qwen2", PreTokenizer::qwen2}, std::pair{"default", PreTokenizer::llama3}}) {
+        for (auto [pre, want] :
+             {std::pair{"llama-bpe", PreTokenizer::llama3},
+              std::pair{"llama3", PreTokenizer::llama3}, std::pair{"qwen2", PreTokenizer::qwen2},
+              std::pair{"default", PreTokenizer::llama3}}) {
             GgufWriter w;
             w.set("tokenizer.ggml.model", GgufValue{std::string("gpt2")});
             w.set("tokenizer.ggml.pre", GgufValue{std::string(pre)});
@@ -185,10 +191,12 @@ TEST_CASE("GGUF tokenizer metadata maps to TokenizerSpec", "[backends_local][tok
         CHECK(message(w).find("outside the vocabulary") != std::string::npos);
         w = base;
         w.set("tokenizer.ggml.token_type",
-              GgufValue{GgufArray{GgufValueType::int32, {GgufValue{std::int32_t{1}}, GgufValue{std::int32_t{9}}}}});
+              GgufValue{GgufArray{GgufValueType::int32,
+                                  {GgufValue{std::int32_t{1}}, GgufValue{std::int32_t{9}}}}});
         CHECK(message(w).find("not in 1..6") != std::string::npos);
         w = base;
-        w.set("tokenizer.ggml.scores", GgufValue{GgufArray{GgufValueType::float32, {GgufValue{1.0f}}}});
+        w.set("tokenizer.ggml.scores",
+              GgufValue{GgufArray{GgufValueType::float32, {GgufValue{1.0f}}}});
         CHECK(message(w).find("length differs") != std::string::npos);
         w = base;
         w.set("tokenizer.ggml.merges", GgufValue{GgufArray{GgufValueType::int32, {}}});

@@ -81,9 +81,11 @@ std::uint64_t expected_weight_bytes(const ModelConfig& c) {
     auto q = static_cast<std::uint64_t>(c.n_heads * c.head_dim);
     auto kv = static_cast<std::uint64_t>(c.n_kv_heads * c.head_dim);
     auto f = static_cast<std::uint64_t>(c.ffn_size);
-    std::uint64_t layer = 2 * h + q * h + 2 * kv * h + h * q + 3 * f * h + (c.qkv_bias ? q + 2 * kv : 0);
+    std::uint64_t layer =
+        2 * h + q * h + 2 * kv * h + h * q + 3 * f * h + (c.qkv_bias ? q + 2 * kv : 0);
     std::uint64_t head = static_cast<std::uint64_t>(c.vocab_size) * h;
-    return 4 * (static_cast<std::uint64_t>(c.n_layers) * layer + h + head + (c.tied_embeddings ? 0 : h));
+    return 4 * (static_cast<std::uint64_t>(c.n_layers) * layer + h + head +
+                (c.tied_embeddings ? 0 : h));
 }
 
 }  // namespace
@@ -109,7 +111,8 @@ TEST_CASE("GGUF and safetensors of every tiny model load to bit-identical weight
         CHECK(c.family == (m["family"] == "llama" ? ModelFamily::llama : ModelFamily::qwen2));
         CHECK(c.tied_embeddings == m["tied"].get<bool>());
         CHECK(c.qkv_bias == (m["family"] == "qwen2"));
-        CHECK((c.rope_scaling.kind == RopeScaling::Kind::llama3) == m["llama3_scaling"].get<bool>());
+        CHECK((c.rope_scaling.kind == RopeScaling::Kind::llama3) ==
+              m["llama3_scaling"].get<bool>());
         CHECK(c.vocab_size == 272);
         CHECK(c.hidden_size == 64);
         CHECK(c.n_layers == 2);
@@ -122,15 +125,19 @@ TEST_CASE("GGUF and safetensors of every tiny model load to bit-identical weight
         CHECK(c.rope_theta == 10000.0f);
         CHECK(gguf->weights.weight_bytes == expected_weight_bytes(c));
         CHECK(st->weights.weight_bytes == gguf->weights.weight_bytes);
-        if (c.tied_embeddings) CHECK(gguf->weights.lm_head.data == gguf->weights.token_embedding.data);
-        if (c.qkv_bias) CHECK_FALSE(gguf->weights.layers[1].bv.empty());
-        else CHECK(gguf->weights.layers[1].bq.empty());
+        if (c.tied_embeddings)
+            CHECK(gguf->weights.lm_head.data == gguf->weights.token_embedding.data);
+        if (c.qkv_bias)
+            CHECK_FALSE(gguf->weights.layers[1].bv.empty());
+        else
+            CHECK(gguf->weights.layers[1].bq.empty());
 
         // F32 tensors that need no change alias the mapping; permuted Q/K are owned copies.
         if (m["gguf_type"] == "F32") {
             const ModelWeights& w = gguf->weights;
             CHECK(w.layers[0].wv.owner == w.token_embedding.owner);
-            CHECK((w.layers[0].wq.owner == w.token_embedding.owner) == (c.family == ModelFamily::qwen2));
+            CHECK((w.layers[0].wq.owner == w.token_embedding.owner) ==
+                  (c.family == ModelFamily::qwen2));
         }
         if (m["llama3_scaling"].get<bool>()) {
             CHECK(c.rope_scaling.factor == 8.0f);
@@ -142,11 +149,12 @@ TEST_CASE("GGUF and safetensors of every tiny model load to bit-identical weight
         CHECK_FALSE(st->tokenizer);
         const TokenizerSpec& t = *gguf->tokenizer;
         CHECK(t.kind == TokenizerKind::byte_level_bpe);
-        CHECK(t.pre == (c.family == ModelFamily::llama ? PreTokenizer::llama3 : PreTokenizer::qwen2));
+        CHECK(t.pre ==
+              (c.family == ModelFamily::llama ? PreTokenizer::llama3 : PreTokenizer::qwen2));
         REQUIRE(t.tokens.size() == 272);
         CHECK(t.tokens[65] == "A");
-        CHECK(t.tokens[32] == "Ġ");   // space in GPT-2's byte-to-unicode form
-        CHECK(t.tokens[10] == "Ċ");   // newline
+        CHECK(t.tokens[32] == "Ġ");  // space in GPT-2's byte-to-unicode form
+        CHECK(t.tokens[10] == "Ċ");  // newline
         CHECK(t.tokens[256] == "Ġt");
         REQUIRE(t.merges.size() == 13);
         CHECK(t.merges[5] == "Ġt he");
@@ -182,7 +190,8 @@ TEST_CASE("a loaded model outlives the files it was mapped from", "[backends_loc
     CHECK(std::isfinite(sum));
 }
 
-TEST_CASE("load_model accepts a .gguf, a .safetensors file or a folder", "[backends_local][loader]") {
+TEST_CASE("load_model accepts a .gguf, a .safetensors file or a folder",
+          "[backends_local][loader]") {
     const fs::path tiny = braid::test::tiny_model_dir();
     auto by_file = load_model(tiny / "llama" / "model.safetensors");
     REQUIRE(by_file);
@@ -197,9 +206,11 @@ TEST_CASE("load_model accepts a .gguf, a .safetensors file or a folder", "[backe
     // A sharded checkpoint: model.safetensors.index.json naming the shard.
     braid::test::TempDir sharded;
     fs::copy_file(tiny / "qwen2" / "config.json", sharded.path() / "config.json");
-    fs::copy_file(tiny / "qwen2" / "model.safetensors", sharded.path() / "model-00001-of-00001.safetensors");
-    braid::test::write_file_bytes(sharded / "model.safetensors.index.json",
-                                  R"({"metadata": {}, "weight_map": {"model.norm.weight": "model-00001-of-00001.safetensors"}})");
+    fs::copy_file(tiny / "qwen2" / "model.safetensors",
+                  sharded.path() / "model-00001-of-00001.safetensors");
+    braid::test::write_file_bytes(
+        sharded / "model.safetensors.index.json",
+        R"({"metadata": {}, "weight_map": {"model.norm.weight": "model-00001-of-00001.safetensors"}})");
     auto by_index = load_model(sharded.path());
     REQUIRE(by_index);
     CHECK(by_index->weights.layers.size() == 2);

@@ -13,7 +13,8 @@ using namespace braid::backends::local;
 
 namespace {
 
-std::vector<std::uint8_t> safetensors_bytes(const std::string& header, const std::vector<std::uint8_t>& data) {
+std::vector<std::uint8_t> safetensors_bytes(const std::string& header,
+                                            const std::vector<std::uint8_t>& data) {
     std::vector<std::uint8_t> out;
     out.reserve(8 + header.size() + data.size());
     const std::uint64_t n = header.size();
@@ -76,35 +77,53 @@ TEST_CASE("malformed safetensors files give errors naming tensor and field",
         std::memcpy(bytes.data(), &huge, 8);
         CHECK(error_of(bytes).find("header size") != std::string::npos);
     }
-    CHECK(error_of(safetensors_bytes("{\"w\": ", data)).find("not a JSON object") != std::string::npos);
-    CHECK(error_of(safetensors_bytes("[1, 2]", data)).find("not a JSON object") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(entry(R"({"dtype": "F33", "shape": [2], "data_offsets": [0, 8]})"), data))
+    CHECK(error_of(safetensors_bytes("{\"w\": ", data)).find("not a JSON object") !=
+          std::string::npos);
+    CHECK(error_of(safetensors_bytes("[1, 2]", data)).find("not a JSON object") !=
+          std::string::npos);
+    CHECK(error_of(safetensors_bytes(
+                       entry(R"({"dtype": "F33", "shape": [2], "data_offsets": [0, 8]})"), data))
               .find("unknown dtype 'F33'") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(entry(R"({"dtype": "F32", "shape": [3], "data_offsets": [0, 8]})"), data))
+    CHECK(error_of(safetensors_bytes(
+                       entry(R"({"dtype": "F32", "shape": [3], "data_offsets": [0, 8]})"), data))
               .find("do not match") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(entry(R"({"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]})"), data))
+    CHECK(error_of(safetensors_bytes(
+                       entry(R"({"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]})"), data))
               .find("non-negative") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(entry(R"({"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]})"), data))
-              .find("overflow") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(entry(R"({"dtype": "F32", "shape": [4], "data_offsets": [0, 16]})"), data))
+    CHECK(
+        error_of(
+            safetensors_bytes(
+                entry(
+                    R"({"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]})"),
+                data))
+            .find("overflow") != std::string::npos);
+    CHECK(error_of(safetensors_bytes(
+                       entry(R"({"dtype": "F32", "shape": [4], "data_offsets": [0, 16]})"), data))
               .find("past the data buffer") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [8, 0]})"), data))
+    CHECK(error_of(safetensors_bytes(
+                       entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [8, 0]})"), data))
               .find("begin <= end") != std::string::npos);
     CHECK(error_of(safetensors_bytes(entry(R"({"dtype": "F32", "shape": [2]})"), data))
               .find("tensor 'w': data_offsets") != std::string::npos);
     CHECK(error_of(safetensors_bytes(entry("7"), data)).find("not an object") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(R"({"__metadata__": {"k": 1}})", data)).find("not a string") != std::string::npos);
-    CHECK(error_of(safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-                                         "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", data))
-              .find("overlap") != std::string::npos);
+    CHECK(error_of(safetensors_bytes(R"({"__metadata__": {"k": 1}})", data)).find("not a string") !=
+          std::string::npos);
+    CHECK(
+        error_of(safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                                         "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                                   data))
+            .find("overlap") != std::string::npos);
 }
 
-TEST_CASE("every truncation of a safetensors file is a clean error", "[backends_local][safetensors]") {
+TEST_CASE("every truncation of a safetensors file is a clean error",
+          "[backends_local][safetensors]") {
     auto data = f32_bytes({1.0f, 2.0f});
-    auto bytes = safetensors_bytes(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", data);
+    auto bytes =
+        safetensors_bytes(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", data);
     REQUIRE(SafetensorsFile::parse(bytes));
     for (std::size_t n = 0; n < bytes.size(); ++n) {
-        std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+        std::vector<std::uint8_t> cut(bytes.begin(),
+                                      bytes.begin() + static_cast<std::ptrdiff_t>(n));
         INFO("cut at " << n);
         CHECK_FALSE(SafetensorsFile::parse(cut));
     }

@@ -9,7 +9,7 @@ namespace braid::backends::local {
 
 namespace {
 
-constexpr int k_q4_0_offset = 8;      // Q4_0 stores q + 8 in a nibble
+constexpr int k_q4_0_offset = 8;  // Q4_0 stores q + 8 in a nibble
 constexpr float k_q8_0_max_q = 127.0f;
 
 std::uint16_t load_u16(const std::uint8_t* p) {
@@ -145,12 +145,14 @@ std::uint16_t fp32_to_bf16(float value) {
 
 bool ggml_type_convertible(GgmlType type) {
     switch (type) {
-    case GgmlType::f32:
-    case GgmlType::f16:
-    case GgmlType::bf16:
-    case GgmlType::q8_0:
-    case GgmlType::q4_0: return true;
-    default: return false;
+        case GgmlType::f32:
+        case GgmlType::f16:
+        case GgmlType::bf16:
+        case GgmlType::q8_0:
+        case GgmlType::q4_0:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -164,71 +166,78 @@ Result<void> convert_to_f32(GgmlType type, std::span<const std::uint8_t> bytes,
     if (!expected || *expected != bytes.size()) return size_error(type, out.size(), bytes.size());
     const std::uint8_t* p = bytes.data();
     switch (type) {
-    case GgmlType::f32:
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::bit_cast<float>(load_u32(p + 4 * i));
-        break;
-    case GgmlType::f16:
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = fp16_to_fp32(load_u16(p + 2 * i));
-        break;
-    case GgmlType::bf16:
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = bf16_to_fp32(load_u16(p + 2 * i));
-        break;
-    case GgmlType::q8_0:
-        for (std::size_t b = 0; b < out.size() / k_q8_0_block_elems; ++b) {
-            const std::uint8_t* block = p + b * k_q8_0_block_bytes;
-            float d = fp16_to_fp32(load_u16(block));
-            float* y = out.data() + b * k_q8_0_block_elems;
-            for (std::uint32_t j = 0; j < k_q8_0_block_elems; ++j)
-                y[j] = static_cast<float>(static_cast<std::int8_t>(block[2 + j])) * d;
-        }
-        break;
-    case GgmlType::q4_0:
-        for (std::size_t b = 0; b < out.size() / k_q4_0_block_elems; ++b) {
-            const std::uint8_t* block = p + b * k_q4_0_block_bytes;
-            float d = fp16_to_fp32(load_u16(block));
-            float* y = out.data() + b * k_q4_0_block_elems;
-            constexpr std::uint32_t half = k_q4_0_block_elems / 2;
-            // Low nibbles are the first half of the block, high nibbles the second half.
-            for (std::uint32_t j = 0; j < half; ++j) {
-                y[j] = static_cast<float>((block[2 + j] & 0x0F) - k_q4_0_offset) * d;
-                y[j + half] = static_cast<float>((block[2 + j] >> 4) - k_q4_0_offset) * d;
+        case GgmlType::f32:
+            for (std::size_t i = 0; i < out.size(); ++i)
+                out[i] = std::bit_cast<float>(load_u32(p + 4 * i));
+            break;
+        case GgmlType::f16:
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] = fp16_to_fp32(load_u16(p + 2 * i));
+            break;
+        case GgmlType::bf16:
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] = bf16_to_fp32(load_u16(p + 2 * i));
+            break;
+        case GgmlType::q8_0:
+            for (std::size_t b = 0; b < out.size() / k_q8_0_block_elems; ++b) {
+                const std::uint8_t* block = p + b * k_q8_0_block_bytes;
+                float d = fp16_to_fp32(load_u16(block));
+                float* y = out.data() + b * k_q8_0_block_elems;
+                for (std::uint32_t j = 0; j < k_q8_0_block_elems; ++j)
+                    y[j] = static_cast<float>(static_cast<std::int8_t>(block[2 + j])) * d;
             }
-        }
-        break;
-    default: break;
+            break;
+        case GgmlType::q4_0:
+            for (std::size_t b = 0; b < out.size() / k_q4_0_block_elems; ++b) {
+                const std::uint8_t* block = p + b * k_q4_0_block_bytes;
+                float d = fp16_to_fp32(load_u16(block));
+                float* y = out.data() + b * k_q4_0_block_elems;
+                constexpr std::uint32_t half = k_q4_0_block_elems / 2;
+                // Low nibbles are the first half of the block, high nibbles the second half.
+                for (std::uint32_t j = 0; j < half; ++j) {
+                    y[j] = static_cast<float>((block[2 + j] & 0x0F) - k_q4_0_offset) * d;
+                    y[j + half] = static_cast<float>((block[2 + j] >> 4) - k_q4_0_offset) * d;
+                }
+            }
+            break;
+        default:
+            break;
     }
     return {};
 }
 
 Result<std::vector<std::uint8_t>> encode_from_f32(GgmlType type, std::span<const float> values) {
     if (!ggml_type_convertible(type))
-        return make_error(ErrorCode::invalid_input, std::string("tensor type ") +
-                                                        ggml_type_traits(type).name +
-                                                        " cannot be encoded");
+        return make_error(
+            ErrorCode::invalid_input,
+            std::string("tensor type ") + ggml_type_traits(type).name + " cannot be encoded");
     auto n_bytes = byte_size(type, values.size());
     if (!n_bytes) return size_error(type, values.size(), 0);
     std::vector<std::uint8_t> out(*n_bytes);
     std::uint8_t* p = out.data();
     switch (type) {
-    case GgmlType::f32:
-        for (std::size_t i = 0; i < values.size(); ++i)
-            store_u32(p + 4 * i, std::bit_cast<std::uint32_t>(values[i]));
-        break;
-    case GgmlType::f16:
-        for (std::size_t i = 0; i < values.size(); ++i) store_u16(p + 2 * i, fp32_to_fp16(values[i]));
-        break;
-    case GgmlType::bf16:
-        for (std::size_t i = 0; i < values.size(); ++i) store_u16(p + 2 * i, fp32_to_bf16(values[i]));
-        break;
-    case GgmlType::q8_0:
-        for (std::size_t b = 0; b < values.size() / k_q8_0_block_elems; ++b)
-            quantize_q8_0_block(values.data() + b * k_q8_0_block_elems, p + b * k_q8_0_block_bytes);
-        break;
-    case GgmlType::q4_0:
-        for (std::size_t b = 0; b < values.size() / k_q4_0_block_elems; ++b)
-            quantize_q4_0_block(values.data() + b * k_q4_0_block_elems, p + b * k_q4_0_block_bytes);
-        break;
-    default: break;
+        case GgmlType::f32:
+            for (std::size_t i = 0; i < values.size(); ++i)
+                store_u32(p + 4 * i, std::bit_cast<std::uint32_t>(values[i]));
+            break;
+        case GgmlType::f16:
+            for (std::size_t i = 0; i < values.size(); ++i)
+                store_u16(p + 2 * i, fp32_to_fp16(values[i]));
+            break;
+        case GgmlType::bf16:
+            for (std::size_t i = 0; i < values.size(); ++i)
+                store_u16(p + 2 * i, fp32_to_bf16(values[i]));
+            break;
+        case GgmlType::q8_0:
+            for (std::size_t b = 0; b < values.size() / k_q8_0_block_elems; ++b)
+                quantize_q8_0_block(values.data() + b * k_q8_0_block_elems,
+                                    p + b * k_q8_0_block_bytes);
+            break;
+        case GgmlType::q4_0:
+            for (std::size_t b = 0; b < values.size() / k_q4_0_block_elems; ++b)
+                quantize_q4_0_block(values.data() + b * k_q4_0_block_elems,
+                                    p + b * k_q4_0_block_bytes);
+            break;
+        default:
+            break;
     }
     return out;
 }

@@ -33,9 +33,9 @@ enum class GgmlType : std::uint32_t {
 };
 
 struct GgmlTypeTraits {
-    const char* name;            // "F32", "Q8_0", ... as ggml spells them
-    std::uint32_t block_elems;   // elements per block (1 for plain types)
-    std::uint32_t block_bytes;   // bytes per block
+    const char* name;           // "F32", "Q8_0", ... as ggml spells them
+    std::uint32_t block_elems;  // elements per block (1 for plain types)
+    std::uint32_t block_bytes;  // bytes per block
 };
 
 // The type for a raw id, or nullopt for ids this reader does not know (retired or newer types).

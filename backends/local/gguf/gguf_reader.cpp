@@ -15,7 +15,8 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace {
 
-constexpr std::uint64_t k_int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+constexpr std::uint64_t k_int64_max =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
 // Reads little-endian fields from a byte span. The first failure sticks: later reads return
 // zero values and change nothing, so a parser can check failed() after a group of reads.
@@ -53,7 +54,8 @@ public:
                                std::to_string(remaining()) + " bytes left");
             return {};
         }
-        std::string out(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<std::size_t>(len));
+        std::string out(reinterpret_cast<const char*>(bytes_.data() + pos_),
+                        static_cast<std::size_t>(len));
         pos_ += len;
         return out;
     }
@@ -85,69 +87,87 @@ GgufValue make_value(T value) {
 // The fewest bytes one encoded value of `type` takes; used to bound counts before reserving.
 std::uint64_t min_encoded_size(GgufValueType type) {
     switch (type) {
-    case GgufValueType::uint8:
-    case GgufValueType::int8:
-    case GgufValueType::boolean: return 1;
-    case GgufValueType::uint16:
-    case GgufValueType::int16: return 2;
-    case GgufValueType::uint32:
-    case GgufValueType::int32:
-    case GgufValueType::float32: return 4;
-    case GgufValueType::string:
-    case GgufValueType::uint64:
-    case GgufValueType::int64:
-    case GgufValueType::float64: return 8;
-    case GgufValueType::array: return 12;
+        case GgufValueType::uint8:
+        case GgufValueType::int8:
+        case GgufValueType::boolean:
+            return 1;
+        case GgufValueType::uint16:
+        case GgufValueType::int16:
+            return 2;
+        case GgufValueType::uint32:
+        case GgufValueType::int32:
+        case GgufValueType::float32:
+            return 4;
+        case GgufValueType::string:
+        case GgufValueType::uint64:
+        case GgufValueType::int64:
+        case GgufValueType::float64:
+            return 8;
+        case GgufValueType::array:
+            return 12;
     }
     return 1;
 }
 
 GgufValue read_value(Cursor& cur, GgufValueType type, int depth) {
     switch (type) {
-    case GgufValueType::uint8: return make_value(cur.read<std::uint8_t>("uint8 value"));
-    case GgufValueType::int8: return make_value(cur.read<std::int8_t>("int8 value"));
-    case GgufValueType::uint16: return make_value(cur.read<std::uint16_t>("uint16 value"));
-    case GgufValueType::int16: return make_value(cur.read<std::int16_t>("int16 value"));
-    case GgufValueType::uint32: return make_value(cur.read<std::uint32_t>("uint32 value"));
-    case GgufValueType::int32: return make_value(cur.read<std::int32_t>("int32 value"));
-    case GgufValueType::float32: return make_value(cur.read<float>("float32 value"));
-    case GgufValueType::uint64: return make_value(cur.read<std::uint64_t>("uint64 value"));
-    case GgufValueType::int64: return make_value(cur.read<std::int64_t>("int64 value"));
-    case GgufValueType::float64: return make_value(cur.read<double>("float64 value"));
-    case GgufValueType::boolean: {
-        std::uint64_t at = cur.offset();
-        auto byte = cur.read<std::uint8_t>("bool value");
-        if (byte > 1) cur.fail_at(at, "bool value " + std::to_string(byte) + " is not 0 or 1");
-        return make_value(byte != 0);
-    }
-    case GgufValueType::string: return make_value(cur.read_string("string value"));
-    case GgufValueType::array: {
-        std::uint64_t at = cur.offset();
-        if (depth >= k_gguf_max_array_depth) {
-            cur.fail_at(at, "arrays nested deeper than " + std::to_string(k_gguf_max_array_depth));
-            return {};
+        case GgufValueType::uint8:
+            return make_value(cur.read<std::uint8_t>("uint8 value"));
+        case GgufValueType::int8:
+            return make_value(cur.read<std::int8_t>("int8 value"));
+        case GgufValueType::uint16:
+            return make_value(cur.read<std::uint16_t>("uint16 value"));
+        case GgufValueType::int16:
+            return make_value(cur.read<std::int16_t>("int16 value"));
+        case GgufValueType::uint32:
+            return make_value(cur.read<std::uint32_t>("uint32 value"));
+        case GgufValueType::int32:
+            return make_value(cur.read<std::int32_t>("int32 value"));
+        case GgufValueType::float32:
+            return make_value(cur.read<float>("float32 value"));
+        case GgufValueType::uint64:
+            return make_value(cur.read<std::uint64_t>("uint64 value"));
+        case GgufValueType::int64:
+            return make_value(cur.read<std::int64_t>("int64 value"));
+        case GgufValueType::float64:
+            return make_value(cur.read<double>("float64 value"));
+        case GgufValueType::boolean: {
+            std::uint64_t at = cur.offset();
+            auto byte = cur.read<std::uint8_t>("bool value");
+            if (byte > 1) cur.fail_at(at, "bool value " + std::to_string(byte) + " is not 0 or 1");
+            return make_value(byte != 0);
         }
-        auto elem_id = cur.read<std::uint32_t>("array element type");
-        if (!cur.failed() && elem_id >= k_gguf_value_type_count)
-            cur.fail_at(at, "unknown array element type " + std::to_string(elem_id));
-        std::uint64_t count_at = cur.offset();
-        auto count = cur.read<std::uint64_t>("array count");
-        if (cur.failed()) return {};
-        GgufArray array;
-        array.elem_type = static_cast<GgufValueType>(elem_id);
-        std::uint64_t min_size = min_encoded_size(array.elem_type);
-        if (count > cur.remaining() / min_size) {
-            cur.fail_at(count_at, "array count " + std::to_string(count) + " of " +
-                                      gguf_value_type_name(array.elem_type) + " needs at least " +
-                                      std::to_string(min_size) + " bytes each, " +
-                                      std::to_string(cur.remaining()) + " left");
-            return {};
+        case GgufValueType::string:
+            return make_value(cur.read_string("string value"));
+        case GgufValueType::array: {
+            std::uint64_t at = cur.offset();
+            if (depth >= k_gguf_max_array_depth) {
+                cur.fail_at(at,
+                            "arrays nested deeper than " + std::to_string(k_gguf_max_array_depth));
+                return {};
+            }
+            auto elem_id = cur.read<std::uint32_t>("array element type");
+            if (!cur.failed() && elem_id >= k_gguf_value_type_count)
+                cur.fail_at(at, "unknown array element type " + std::to_string(elem_id));
+            std::uint64_t count_at = cur.offset();
+            auto count = cur.read<std::uint64_t>("array count");
+            if (cur.failed()) return {};
+            GgufArray array;
+            array.elem_type = static_cast<GgufValueType>(elem_id);
+            std::uint64_t min_size = min_encoded_size(array.elem_type);
+            if (count > cur.remaining() / min_size) {
+                cur.fail_at(count_at, "array count " + std::to_string(count) + " of " +
+                                          gguf_value_type_name(array.elem_type) +
+                                          " needs at least " + std::to_string(min_size) +
+                                          " bytes each, " + std::to_string(cur.remaining()) +
+                                          " left");
+                return {};
+            }
+            array.items.reserve(static_cast<std::size_t>(count));
+            for (std::uint64_t i = 0; i < count && !cur.failed(); ++i)
+                array.items.push_back(read_value(cur, array.elem_type, depth + 1));
+            return make_value(std::move(array));
         }
-        array.items.reserve(static_cast<std::size_t>(count));
-        for (std::uint64_t i = 0; i < count && !cur.failed(); ++i)
-            array.items.push_back(read_value(cur, array.elem_type, depth + 1));
-        return make_value(std::move(array));
-    }
     }
     return {};
 }
@@ -294,7 +314,8 @@ private:
                 return where + ": dim 0 = " + std::to_string(row) + " is not a multiple of the " +
                        traits.name + " block size " + std::to_string(traits.block_elems) +
                        " (at offset " + std::to_string(dims_at) + ")";
-            if (!checked_mul(info.n_elements / traits.block_elems, traits.block_bytes, info.n_bytes))
+            if (!checked_mul(info.n_elements / traits.block_elems, traits.block_bytes,
+                             info.n_bytes))
                 return where + ": byte size overflows (at offset " + std::to_string(dims_at) + ")";
             if (info.offset % file.alignment_ != 0)
                 return where + ": data offset " + std::to_string(info.offset) +
@@ -310,7 +331,8 @@ private:
 
     static std::string check_data(const Cursor& cur, GgufFile& file) {
         // alignment ≤ 2^31 and offset ≤ file size, so this cannot overflow.
-        file.data_offset_ = (cur.offset() + file.alignment_ - 1) / file.alignment_ * file.alignment_;
+        file.data_offset_ =
+            (cur.offset() + file.alignment_ - 1) / file.alignment_ * file.alignment_;
         const std::uint64_t size = file.bytes_.size();
         std::vector<const GgufTensorInfo*> by_offset;
         for (const auto& info : file.tensors_) {

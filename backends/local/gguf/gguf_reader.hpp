@@ -45,8 +45,8 @@ struct GgufTensorInfo {
     std::string name;
     std::vector<std::uint64_t> dims;  // ggml order: dims[0] is contiguous ([in, out] for a matrix)
     GgmlType type = GgmlType::f32;
-    std::uint64_t offset = 0;         // from the start of the data section
-    std::uint64_t n_elements = 0;     // product of dims (1 for no dims)
+    std::uint64_t offset = 0;      // from the start of the data section
+    std::uint64_t n_elements = 0;  // product of dims (1 for no dims)
     std::uint64_t n_bytes = 0;
 };
 

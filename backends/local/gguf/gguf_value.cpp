@@ -7,19 +7,32 @@ namespace braid::backends::local {
 
 const char* gguf_value_type_name(GgufValueType type) {
     switch (type) {
-    case GgufValueType::uint8: return "uint8";
-    case GgufValueType::int8: return "int8";
-    case GgufValueType::uint16: return "uint16";
-    case GgufValueType::int16: return "int16";
-    case GgufValueType::uint32: return "uint32";
-    case GgufValueType::int32: return "int32";
-    case GgufValueType::float32: return "float32";
-    case GgufValueType::boolean: return "bool";
-    case GgufValueType::string: return "string";
-    case GgufValueType::array: return "array";
-    case GgufValueType::uint64: return "uint64";
-    case GgufValueType::int64: return "int64";
-    case GgufValueType::float64: return "float64";
+        case GgufValueType::uint8:
+            return "uint8";
+        case GgufValueType::int8:
+            return "int8";
+        case GgufValueType::uint16:
+            return "uint16";
+        case GgufValueType::int16:
+            return "int16";
+        case GgufValueType::uint32:
+            return "uint32";
+        case GgufValueType::int32:
+            return "int32";
+        case GgufValueType::float32:
+            return "float32";
+        case GgufValueType::boolean:
+            return "bool";
+        case GgufValueType::string:
+            return "string";
+        case GgufValueType::array:
+            return "array";
+        case GgufValueType::uint64:
+            return "uint64";
+        case GgufValueType::int64:
+            return "int64";
+        case GgufValueType::float64:
+            return "float64";
     }
     return "unknown";
 }
@@ -52,14 +65,20 @@ std::optional<bool> GgufValue::as_bool() const {
     return std::nullopt;
 }
 
-const std::string* GgufValue::as_string() const { return std::get_if<std::string>(&storage); }
+const std::string* GgufValue::as_string() const {
+    return std::get_if<std::string>(&storage);
+}
 
-const GgufArray* GgufValue::as_array() const { return std::get_if<GgufArray>(&storage); }
+const GgufArray* GgufValue::as_array() const {
+    return std::get_if<GgufArray>(&storage);
+}
 
 bool operator==(const GgufArray& a, const GgufArray& b) {
     return a.elem_type == b.elem_type && a.items == b.items;
 }
 
-bool operator==(const GgufValue& a, const GgufValue& b) { return a.storage == b.storage; }
+bool operator==(const GgufValue& a, const GgufValue& b) {
+    return a.storage == b.storage;
+}
 
 }  // namespace braid::backends::local

@@ -91,7 +91,8 @@ Result<void> GgufWriter::add_tensor(std::string name, std::vector<std::uint64_t>
     GgmlTypeTraits traits = ggml_type_traits(type);
     std::uint64_t row = dims.empty() ? 1 : dims[0];
     if (row % traits.block_elems != 0 || n / traits.block_elems * traits.block_bytes != data.size())
-        return error(std::to_string(data.size()) + " bytes do not match the dims for " + traits.name);
+        return error(std::to_string(data.size()) + " bytes do not match the dims for " +
+                     traits.name);
     tensors_.push_back({std::move(name), std::move(dims), type, std::move(data)});
     return {};
 }
@@ -99,7 +100,8 @@ Result<void> GgufWriter::add_tensor(std::string name, std::vector<std::uint64_t>
 Result<void> GgufWriter::add_tensor_f32(std::string name, std::vector<std::uint64_t> dims,
                                         GgmlType type, std::span<const float> values) {
     auto encoded = encode_from_f32(type, values);
-    if (!encoded) return std::move(encoded).error().with_context("gguf writer: tensor '" + name + "'");
+    if (!encoded)
+        return std::move(encoded).error().with_context("gguf writer: tensor '" + name + "'");
     return add_tensor(std::move(name), std::move(dims), type, std::move(*encoded));
 }
 
@@ -144,7 +146,8 @@ Result<void> GgufWriter::write(const std::filesystem::path& path) const {
     auto bytes = serialize();
     if (!bytes) return std::move(bytes).error();
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+    out.write(reinterpret_cast<const char*>(bytes->data()),
+              static_cast<std::streamsize>(bytes->size()));
     out.close();
     if (!out) return make_error(ErrorCode::io, "cannot write " + path.string());
     return {};

@@ -17,17 +17,20 @@ Result<void> validate_model_config(const ModelConfig& c) {
         return make_error(ErrorCode::invalid_input, "model config: " + why);
     };
     const std::pair<const char*, std::int64_t> sizes[] = {
-        {"vocab_size", c.vocab_size}, {"hidden_size", c.hidden_size}, {"n_layers", c.n_layers},
-        {"n_heads", c.n_heads},       {"n_kv_heads", c.n_kv_heads},   {"head_dim", c.head_dim},
+        {"vocab_size", c.vocab_size}, {"hidden_size", c.hidden_size},   {"n_layers", c.n_layers},
+        {"n_heads", c.n_heads},       {"n_kv_heads", c.n_kv_heads},     {"head_dim", c.head_dim},
         {"ffn_size", c.ffn_size},     {"max_position", c.max_position},
     };
     for (const auto& [name, value] : sizes) {
-        if (value <= 0) return fail(std::string(name) + " = " + std::to_string(value) + " must be positive");
+        if (value <= 0)
+            return fail(std::string(name) + " = " + std::to_string(value) + " must be positive");
         if (value > k_max_size)
-            return fail(std::string(name) + " = " + std::to_string(value) + " exceeds " + std::to_string(k_max_size));
+            return fail(std::string(name) + " = " + std::to_string(value) + " exceeds " +
+                        std::to_string(k_max_size));
     }
     if (c.n_layers > k_max_count || c.n_heads > k_max_count || c.head_dim > k_max_count)
-        return fail("n_layers, n_heads and head_dim must be at most " + std::to_string(k_max_count));
+        return fail("n_layers, n_heads and head_dim must be at most " +
+                    std::to_string(k_max_count));
     if (c.n_heads % c.n_kv_heads != 0)
         return fail("n_heads " + std::to_string(c.n_heads) + " is not a multiple of n_kv_heads " +
                     std::to_string(c.n_kv_heads));

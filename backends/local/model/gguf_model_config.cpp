@@ -25,7 +25,9 @@ Result<std::int64_t> int_key(const GgufFile& file, const std::string& key,
         return key_error(key, "is missing");
     }
     auto i = v->as_int();
-    if (!i) return key_error(key, std::string("must be an integer, not ") + gguf_value_type_name(v->type()));
+    if (!i)
+        return key_error(key,
+                         std::string("must be an integer, not ") + gguf_value_type_name(v->type()));
     return *i;
 }
 
@@ -37,7 +39,9 @@ Result<float> float_key(const GgufFile& file, const std::string& key,
         return key_error(key, "is missing");
     }
     auto f = v->as_float();
-    if (!f) return key_error(key, std::string("must be a float, not ") + gguf_value_type_name(v->type()));
+    if (!f)
+        return key_error(key,
+                         std::string("must be a float, not ") + gguf_value_type_name(v->type()));
     if (!(std::fabs(*f) <= std::numeric_limits<float>::max()))
         return key_error(key, "is not a finite float32 value");
     return static_cast<float>(*f);
@@ -82,18 +86,22 @@ Result<ModelConfig> config_from_gguf(const GgufFile& file) {
         return key_error("general.architecture", "is missing or not a string");
     const std::string arch = *arch_value->as_string();
     ModelConfig c;
-    if (arch == "llama") c.family = ModelFamily::llama;
-    else if (arch == "qwen2") c.family = ModelFamily::qwen2;
-    else return key_error("general.architecture", "'" + arch + "' is not supported (llama or qwen2)");
+    if (arch == "llama")
+        c.family = ModelFamily::llama;
+    else if (arch == "qwen2")
+        c.family = ModelFamily::qwen2;
+    else
+        return key_error("general.architecture",
+                         "'" + arch + "' is not supported (llama or qwen2)");
 
     struct IntKey {
         const char* suffix;
         std::int64_t* dst;
     };
-    for (IntKey k : {IntKey{".embedding_length", &c.hidden_size}, IntKey{".block_count", &c.n_layers},
-                     IntKey{".feed_forward_length", &c.ffn_size},
-                     IntKey{".attention.head_count", &c.n_heads},
-                     IntKey{".context_length", &c.max_position}}) {
+    for (IntKey k :
+         {IntKey{".embedding_length", &c.hidden_size}, IntKey{".block_count", &c.n_layers},
+          IntKey{".feed_forward_length", &c.ffn_size}, IntKey{".attention.head_count", &c.n_heads},
+          IntKey{".context_length", &c.max_position}}) {
         auto v = int_key(file, arch + k.suffix);
         if (!v) return std::move(v).error();
         *k.dst = *v;
@@ -143,7 +151,8 @@ Result<ModelConfig> config_from_gguf(const GgufFile& file) {
     auto scaling = rope_scaling_of(file, arch, c);
     if (!scaling) return std::move(scaling).error();
     c.rope_scaling = *scaling;
-    if (auto valid = validate_model_config(c); !valid) return std::move(valid).error().with_context("gguf");
+    if (auto valid = validate_model_config(c); !valid)
+        return std::move(valid).error().with_context("gguf");
     return c;
 }
 

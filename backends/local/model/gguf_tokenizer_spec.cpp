@@ -40,7 +40,8 @@ Result<std::optional<bool>> bool_key(const GgufFile& file, const std::string& ke
     return std::optional<bool>{*b};
 }
 
-Result<std::optional<int>> id_key(const GgufFile& file, const std::string& key, std::size_t n_tokens) {
+Result<std::optional<int>> id_key(const GgufFile& file, const std::string& key,
+                                  std::size_t n_tokens) {
     const GgufValue* v = file.find(key);
     if (v == nullptr) return std::optional<int>{};
     auto id = v->as_int();
@@ -61,9 +62,13 @@ Result<std::optional<TokenizerSpec>> tokenizer_from_gguf(const GgufFile& file) {
     if (*model_name == "none") return std::optional<TokenizerSpec>{};
 
     TokenizerSpec spec;
-    if (*model_name == "gpt2") spec.kind = TokenizerKind::byte_level_bpe;
-    else if (*model_name == "llama") spec.kind = TokenizerKind::sentencepiece;
-    else return key_error("tokenizer.ggml.model", "'" + *model_name + "' is not supported (gpt2 or llama)");
+    if (*model_name == "gpt2")
+        spec.kind = TokenizerKind::byte_level_bpe;
+    else if (*model_name == "llama")
+        spec.kind = TokenizerKind::sentencepiece;
+    else
+        return key_error("tokenizer.ggml.model",
+                         "'" + *model_name + "' is not supported (gpt2 or llama)");
 
     if (const GgufValue* pre = file.find("tokenizer.ggml.pre")) {
         if (pre->as_string() == nullptr) return key_error("tokenizer.ggml.pre", "must be a string");
@@ -79,18 +84,22 @@ Result<std::optional<TokenizerSpec>> tokenizer_from_gguf(const GgufFile& file) {
     auto scores = array_key(file, "tokenizer.ggml.scores", GgufValueType::float32);
     if (!scores) return std::move(scores).error();
     if (*scores != nullptr) {
-        if ((*scores)->items.size() != n) return key_error("tokenizer.ggml.scores", "length differs from tokens");
-        for (const auto& item : (*scores)->items) spec.scores.push_back(std::get<float>(item.storage));
+        if ((*scores)->items.size() != n)
+            return key_error("tokenizer.ggml.scores", "length differs from tokens");
+        for (const auto& item : (*scores)->items)
+            spec.scores.push_back(std::get<float>(item.storage));
     }
 
     auto types = array_key(file, "tokenizer.ggml.token_type", GgufValueType::int32);
     if (!types) return std::move(types).error();
     if (*types != nullptr) {
-        if ((*types)->items.size() != n) return key_error("tokenizer.ggml.token_type", "length differs from tokens");
+        if ((*types)->items.size() != n)
+            return key_error("tokenizer.ggml.token_type", "length differs from tokens");
         for (const auto& item : (*types)->items) {
             std::int32_t t = std::get<std::int32_t>(item.storage);
             if (t < static_cast<int>(TokenType::normal) || t > static_cast<int>(TokenType::byte))
-                return key_error("tokenizer.ggml.token_type", "value " + std::to_string(t) + " is not in 1..6");
+                return key_error("tokenizer.ggml.token_type",
+                                 "value " + std::to_string(t) + " is not in 1..6");
             spec.types.push_back(static_cast<TokenType>(t));
         }
     } else {
@@ -132,7 +141,8 @@ Result<std::optional<TokenizerSpec>> tokenizer_from_gguf(const GgufFile& file) {
     }
 
     if (const GgufValue* tmpl = file.find("tokenizer.chat_template")) {
-        if (tmpl->as_string() == nullptr) return key_error("tokenizer.chat_template", "must be a string");
+        if (tmpl->as_string() == nullptr)
+            return key_error("tokenizer.chat_template", "must be a string");
         spec.chat_template = *tmpl->as_string();
     }
     return std::optional<TokenizerSpec>{std::move(spec)};

@@ -18,7 +18,8 @@ Error field_error(const std::string& field, const std::string& why) {
 }
 
 // An integer field; `fallback` when absent (or null), an error when required and absent.
-Result<std::int64_t> int_field(const json& j, const char* name, std::optional<std::int64_t> fallback) {
+Result<std::int64_t> int_field(const json& j, const char* name,
+                               std::optional<std::int64_t> fallback) {
     auto it = j.find(name);
     if (it == j.end() || it->is_null()) {
         if (fallback) return *fallback;
@@ -50,7 +51,8 @@ Result<bool> bool_field(const json& j, const char* name, bool fallback) {
 
 Result<ModelFamily> family_of(const json& j) {
     std::string type;
-    if (auto it = j.find("model_type"); it != j.end() && it->is_string()) type = it->get<std::string>();
+    if (auto it = j.find("model_type"); it != j.end() && it->is_string())
+        type = it->get<std::string>();
     if (type.empty()) {
         auto it = j.find("architectures");
         if (it != j.end() && it->is_array() && !it->empty() && (*it)[0].is_string()) {
@@ -108,10 +110,10 @@ Result<ModelConfig> parse_config(const json& j) {
         const char* name;
         std::int64_t* dst;
     };
-    for (IntField f : {IntField{"vocab_size", &c.vocab_size}, IntField{"hidden_size", &c.hidden_size},
-                       IntField{"num_hidden_layers", &c.n_layers},
-                       IntField{"num_attention_heads", &c.n_heads},
-                       IntField{"intermediate_size", &c.ffn_size}}) {
+    for (IntField f :
+         {IntField{"vocab_size", &c.vocab_size}, IntField{"hidden_size", &c.hidden_size},
+          IntField{"num_hidden_layers", &c.n_layers}, IntField{"num_attention_heads", &c.n_heads},
+          IntField{"intermediate_size", &c.ffn_size}}) {
         auto v = int_field(j, f.name, std::nullopt);
         if (!v) return std::move(v).error();
         *f.dst = *v;

@@ -34,8 +34,10 @@ std::string dims_text(const std::vector<std::uint64_t>& dims) {
 // Q and K of llama-arch GGUF files are stored permuted for interleaved RoPE (qk_permute.hpp).
 std::optional<std::size_t> permuted_heads(const ModelConfig& c, WeightRole role) {
     if (c.family != ModelFamily::llama) return std::nullopt;
-    if (role == WeightRole::wq || role == WeightRole::bq) return static_cast<std::size_t>(c.n_heads);
-    if (role == WeightRole::wk || role == WeightRole::bk) return static_cast<std::size_t>(c.n_kv_heads);
+    if (role == WeightRole::wq || role == WeightRole::bq)
+        return static_cast<std::size_t>(c.n_heads);
+    if (role == WeightRole::wk || role == WeightRole::bk)
+        return static_cast<std::size_t>(c.n_kv_heads);
     return std::nullopt;
 }
 
@@ -50,13 +52,15 @@ Error unexpected_tensors(const std::set<std::string>& left) {
         names += (names.empty() ? "'" : ", '") + n + "'";
     }
     return make_error(ErrorCode::invalid_input,
-                      std::to_string(left.size()) + " unexpected tensor(s) the config does not explain: " + names);
+                      std::to_string(left.size()) +
+                          " unexpected tensor(s) the config does not explain: " + names);
 }
 
 Result<std::string> read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(fs::exists(path) ? ErrorCode::io : ErrorCode::not_found,
-                               "cannot read " + path.string());
+    if (!in)
+        return make_error(fs::exists(path) ? ErrorCode::io : ErrorCode::not_found,
+                          "cannot read " + path.string());
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
@@ -73,7 +77,8 @@ Result<std::vector<fs::path>> shards_from_index(const fs::path& index_path) {
     std::set<std::string> files;
     for (const auto& [name, file] : map->items()) {
         if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos)
-            return make_error(ErrorCode::parse, index_path.string() + ": bad shard for '" + name + "'");
+            return make_error(ErrorCode::parse,
+                              index_path.string() + ": bad shard for '" + name + "'");
         files.insert(file.get<std::string>());
     }
     std::vector<fs::path> out;
@@ -108,8 +113,9 @@ Result<LoadedModel> load_gguf_model(const GgufFile& file) {
             return Tensor{};
         }
         unused.erase(name);
-        std::vector<std::uint64_t> want = req.rows == 1 ? std::vector<std::uint64_t>{req.cols}
-                                                        : std::vector<std::uint64_t>{req.cols, req.rows};
+        std::vector<std::uint64_t> want = req.rows == 1
+                                              ? std::vector<std::uint64_t>{req.cols}
+                                              : std::vector<std::uint64_t>{req.cols, req.rows};
         if (info->dims != want)
             return tensor_error(name, "dims " + dims_text(info->dims) + ", the config implies " +
                                           dims_text(want) + " (ggml order)");
@@ -126,7 +132,9 @@ Result<LoadedModel> load_gguf_model(const GgufFile& file) {
             std::size_t row_len = req.rows == 1 ? 1 : req.cols;
             std::size_t head_dim = static_cast<std::size_t>(c.head_dim);
             std::size_t n_heads = *heads;
-            fixup = [=](std::span<float> v) { unpermute_gguf_rope_rows(v, n_heads, head_dim, row_len); };
+            fixup = [=](std::span<float> v) {
+                unpermute_gguf_rope_rows(v, n_heads, head_dim, row_len);
+            };
         }
         auto t = decode_tensor(info->type, data, req.rows, req.cols, fixup);
         if (!t) return std::move(t).error().with_context("tensor '" + name + "'");
@@ -175,17 +183,22 @@ Result<LoadedModel> load_safetensors_model(const std::vector<fs::path>& shards,
             return Tensor{};
         }
         unused.erase(name);
-        std::vector<std::uint64_t> want = req.rows == 1 ? std::vector<std::uint64_t>{req.cols}
-                                                        : std::vector<std::uint64_t>{req.rows, req.cols};
+        std::vector<std::uint64_t> want = req.rows == 1
+                                              ? std::vector<std::uint64_t>{req.cols}
+                                              : std::vector<std::uint64_t>{req.rows, req.cols};
         if (st->shape != want)
-            return tensor_error(name, "shape " + dims_text(st->shape) + ", the config implies " +
-                                          dims_text(want));
+            return tensor_error(
+                name, "shape " + dims_text(st->shape) + ", the config implies " + dims_text(want));
         auto data = owner->tensor_data(*st);
-        if (st->dtype == "F32") return alias_or_decode_f32(data, req.rows, req.cols, owner->keep_alive());
+        if (st->dtype == "F32")
+            return alias_or_decode_f32(data, req.rows, req.cols, owner->keep_alive());
         GgmlType type;
-        if (st->dtype == "F16") type = GgmlType::f16;
-        else if (st->dtype == "BF16") type = GgmlType::bf16;
-        else return tensor_error(name, "dtype " + st->dtype + " is not supported (F32, F16, BF16)");
+        if (st->dtype == "F16")
+            type = GgmlType::f16;
+        else if (st->dtype == "BF16")
+            type = GgmlType::bf16;
+        else
+            return tensor_error(name, "dtype " + st->dtype + " is not supported (F32, F16, BF16)");
         return decode_tensor(type, data, req.rows, req.cols, {});
     };
     auto weights = assemble_weights(*config, fetch);
@@ -207,14 +220,17 @@ Result<LoadedModel> load_model(const fs::path& path) {
         }
         if (safetensors.size() == 1) return load_safetensors_model(safetensors, config);
         if (safetensors.size() > 1)
-            return make_error(ErrorCode::invalid_input, path.string() +
-                                  ": several .safetensors files and no model.safetensors.index.json");
+            return make_error(
+                ErrorCode::invalid_input,
+                path.string() + ": several .safetensors files and no model.safetensors.index.json");
         auto ggufs = files_with_extension(path, ".gguf");
         if (ggufs.size() == 1) return load_model(ggufs.front());
-        return make_error(ErrorCode::not_found,
-                          path.string() + ": no model (one .gguf, or config.json with .safetensors)");
+        return make_error(
+            ErrorCode::not_found,
+            path.string() + ": no model (one .gguf, or config.json with .safetensors)");
     }
-    if (!fs::exists(path, ec)) return make_error(ErrorCode::not_found, "no such model file: " + path.string());
+    if (!fs::exists(path, ec))
+        return make_error(ErrorCode::not_found, "no such model file: " + path.string());
     if (path.extension() == ".safetensors")
         return load_safetensors_model({path}, path.parent_path() / "config.json");
     auto file = GgufFile::open(path);

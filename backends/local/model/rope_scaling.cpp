@@ -20,7 +20,8 @@ float base_inv_freq(float theta, std::int64_t head_dim, std::int64_t pair) {
 std::vector<double> wavelengths(float theta, std::int64_t head_dim) {
     std::vector<double> out;
     for (std::int64_t i = 0; i < head_dim / 2; ++i)
-        out.push_back(2.0 * std::numbers::pi / static_cast<double>(base_inv_freq(theta, head_dim, i)));
+        out.push_back(2.0 * std::numbers::pi /
+                      static_cast<double>(base_inv_freq(theta, head_dim, i)));
     return out;
 }
 
@@ -88,9 +89,12 @@ Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, floa
     std::vector<std::size_t> high, mid, low;
     for (std::size_t i = 0; i < factors.size(); ++i) {
         double f = factors[i];
-        if (std::fabs(f - 1.0) <= k_fit_tolerance) high.push_back(i);
-        else if (std::fabs(f - factor) <= k_fit_tolerance * factor) low.push_back(i);
-        else mid.push_back(i);
+        if (std::fabs(f - 1.0) <= k_fit_tolerance)
+            high.push_back(i);
+        else if (std::fabs(f - factor) <= k_fit_tolerance * factor)
+            low.push_back(i);
+        else
+            mid.push_back(i);
     }
     if (low.empty() || factor <= 1.0)
         return fail("no pair is fully scaled, so the llama3 factor cannot be recovered");
@@ -100,7 +104,9 @@ Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, floa
     fit.factor = static_cast<float>(factor);
     // Blended pairs satisfy s = a / wavelen - b, with s = (1/f - 1/factor) / (1 - 1/factor),
     // a = L0 / (high - low) and b = low / (high - low).
-    auto smooth = [&](std::size_t i) { return (1.0 / factors[i] - 1.0 / factor) / (1.0 - 1.0 / factor); };
+    auto smooth = [&](std::size_t i) {
+        return (1.0 / factors[i] - 1.0 / factor) / (1.0 - 1.0 / factor);
+    };
     double low_ff = 1.0, high_ff = 4.0, l0 = 0.0;
     if (mid.size() >= 2) {
         std::size_t p = mid.front(), q = mid.back();

@@ -14,7 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::uint64_t k_int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+constexpr std::uint64_t k_int64_max =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 constexpr std::size_t k_header_size_bytes = 8;
 
 Error parse_error(const std::string& why) {
@@ -31,12 +32,15 @@ std::optional<std::uint64_t> unsigned_of(const json& j) {
 
 Result<SafetensorsTensor> parse_entry(const std::string& name, const json& entry,
                                       std::uint64_t buffer_size) {
-    auto fail = [&name](const std::string& why) { return parse_error("tensor '" + name + "': " + why); };
+    auto fail = [&name](const std::string& why) {
+        return parse_error("tensor '" + name + "': " + why);
+    };
     if (!entry.is_object()) return fail("entry is not an object");
     SafetensorsTensor t;
     t.name = name;
     auto dtype = entry.find("dtype");
-    if (dtype == entry.end() || !dtype->is_string()) return fail("dtype is missing or not a string");
+    if (dtype == entry.end() || !dtype->is_string())
+        return fail("dtype is missing or not a string");
     t.dtype = dtype->get<std::string>();
     std::size_t elem_size = safetensors_dtype_size(t.dtype);
     if (elem_size == 0) return fail("unknown dtype '" + t.dtype + "'");
@@ -55,7 +59,8 @@ Result<SafetensorsTensor> parse_entry(const std::string& name, const json& entry
         return fail("data_offsets must be [begin, end]");
     auto begin = unsigned_of((*offsets)[0]);
     auto end = unsigned_of((*offsets)[1]);
-    if (!begin || !end || *begin > *end) return fail("data_offsets must be integers with begin <= end");
+    if (!begin || !end || *begin > *end)
+        return fail("data_offsets must be integers with begin <= end");
     if (*end > buffer_size)
         return fail("data_offsets end " + std::to_string(*end) + " is past the data buffer of " +
                     std::to_string(buffer_size) + " bytes");
@@ -75,9 +80,9 @@ std::size_t safetensors_dtype_size(std::string_view dtype) {
         std::size_t size;
     };
     static constexpr Row k_rows[] = {
-        {"BOOL", 1}, {"U8", 1},  {"I8", 1},   {"F8_E5M2", 1}, {"F8_E4M3", 1},
-        {"I16", 2},  {"U16", 2}, {"F16", 2},  {"BF16", 2},    {"I32", 4},
-        {"U32", 4},  {"F32", 4}, {"F64", 8},  {"I64", 8},     {"U64", 8},
+        {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E5M2", 1}, {"F8_E4M3", 1},
+        {"I16", 2},  {"U16", 2}, {"F16", 2}, {"BF16", 2},    {"I32", 4},
+        {"U32", 4},  {"F32", 4}, {"F64", 8}, {"I64", 8},     {"U64", 8},
     };
     for (const auto& row : k_rows)
         if (row.name == dtype) return row.size;
@@ -115,7 +120,8 @@ Result<SafetensorsFile> SafetensorsFile::parse(std::span<const std::uint8_t> byt
         if (name == "__metadata__") {
             if (!entry.is_object()) return parse_error("__metadata__ is not an object");
             for (const auto& [k, v] : entry.items()) {
-                if (!v.is_string()) return parse_error("__metadata__ value '" + k + "' is not a string");
+                if (!v.is_string())
+                    return parse_error("__metadata__ value '" + k + "' is not a string");
                 file.metadata_[k] = v.get<std::string>();
             }
             continue;
@@ -138,8 +144,9 @@ Result<SafetensorsFile> SafetensorsFile::parse(std::span<const std::uint8_t> byt
 }
 
 const SafetensorsTensor* SafetensorsFile::find(std::string_view name) const {
-    auto it = std::lower_bound(tensors_.begin(), tensors_.end(), name,
-                               [](const SafetensorsTensor& t, std::string_view n) { return t.name < n; });
+    auto it =
+        std::lower_bound(tensors_.begin(), tensors_.end(), name,
+                         [](const SafetensorsTensor& t, std::string_view n) { return t.name < n; });
     return it != tensors_.end() && it->name == name ? &*it : nullptr;
 }
 

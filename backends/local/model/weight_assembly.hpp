@@ -16,8 +16,21 @@
 namespace braid::backends::local {
 
 enum class WeightRole {
-    token_embedding, attn_norm, wq, wk, wv, bq, bk, bv, wo, ffn_norm, w_gate, w_up, w_down,
-    output_norm, lm_head,
+    token_embedding,
+    attn_norm,
+    wq,
+    wk,
+    wv,
+    bq,
+    bk,
+    bv,
+    wo,
+    ffn_norm,
+    w_gate,
+    w_up,
+    w_down,
+    output_norm,
+    lm_head,
 };
 
 // One tensor the assembler asks for, with its canonical shape ([1, n] for vectors).

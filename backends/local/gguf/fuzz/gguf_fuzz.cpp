@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& info : file->tensors()) {
         auto bytes = file->tensor_data(info);
         check(bytes.size() == info.n_bytes);
-        check(bytes.empty() || (bytes.data() >= data && bytes.data() + bytes.size() <= data + size));
+        check(bytes.empty() ||
+              (bytes.data() >= data && bytes.data() + bytes.size() <= data + size));
     }
     auto config = config_from_gguf(*file);
     auto tokenizer = tokenizer_from_gguf(*file);
