@@ -92,11 +92,13 @@ TEST_CASE("rank-mode BPE encodes the corpus exactly as js-tiktoken cl100k_base",
     }
 }
 
-TEST_CASE("merges-mode BPE with ignore_merges matches js-tiktoken on the corpus", "[backends][tokenizer]") {
+TEST_CASE("merges-mode BPE matches js-tiktoken on the corpus", "[backends][tokenizer]") {
     const auto llama3 = make(local::PreTokenizer::llama3, true);
+    const auto qwen2 = make(local::PreTokenizer::qwen2, true);  // no ignore_merges for qwen2
     for (const auto& entry : corpus()) {
         INFO("text: " << entry.text);
         CHECK(llama3.encode(entry.text, plain) == entry.llama3);
+        CHECK(qwen2.encode(entry.text, plain) == entry.qwen2);
     }
 }
 
@@ -146,4 +148,21 @@ TEST_CASE("byte-level BPE round-trips random UTF-8 and arbitrary bytes", "[backe
         for (auto& c : bytes) c = static_cast<char>(rng() & 0xFF);
         CHECK(llama3.decode(llama3.encode(bytes, plain)) == bytes);
     }
+}
+
+TEST_CASE("llama3 emits a pre-token that is a vocabulary entry whole (ignore_merges); qwen2 merges it", "[backends][tokenizer]") {
+    local::TokenizerSpec spec;
+    for (int b = 0; b < 256; ++b) spec.tokens.push_back(local::bytes_to_byte_level(std::string(1, static_cast<char>(b))));
+    spec.tokens.push_back("ab");   // 256
+    spec.tokens.push_back("abc");  // 257: no merge reaches it
+    spec.merges = {"a b"};
+    spec.pre = local::PreTokenizer::llama3;
+    auto llama3 = local::Tokenizer::create(spec);
+    spec.pre = local::PreTokenizer::qwen2;
+    auto qwen2 = local::Tokenizer::create(spec);
+    REQUIRE(llama3.has_value());
+    REQUIRE(qwen2.has_value());
+    CHECK(llama3->encode("abc", plain) == std::vector<std::int32_t>{257});
+    CHECK(qwen2->encode("abc", plain) == std::vector<std::int32_t>{256, 'c'});
+    CHECK(llama3->encode("abcab", plain) == std::vector<std::int32_t>{256, 'c', 256});
 }
