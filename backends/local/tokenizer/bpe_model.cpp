@@ -1,6 +1,6 @@
 #include "backends/local/tokenizer/bpe_model.hpp"
 
-#include <queue>
+#include <algorithm>
 
 #include "backends/local/tokenizer/byte_unicode.hpp"
 
@@ -23,10 +23,7 @@ Result<BpeModel> BpeModel::create(const std::vector<std::string>& token_bytes,
         model.byte_token_[b] = it->second;
     }
 
-    auto lookup = [&](std::string_view bytes) -> std::int32_t {
-        auto it = model.piece_to_id_.find(std::string(bytes));
-        return it == model.piece_to_id_.end() ? -1 : it->second;
-    };
+    auto lookup = [&](std::string_view bytes) { return model.find_piece(bytes); };
     if (!merges.empty()) {
         model.merges_.reserve(merges.size());
         for (std::size_t rank = 0; rank < merges.size(); ++rank) {
@@ -43,8 +40,7 @@ Result<BpeModel> BpeModel::create(const std::vector<std::string>& token_bytes,
                 return make_error(ErrorCode::invalid_input, "BPE merge " + std::to_string(rank) +
                                                                 " names a token not in the vocabulary: " + line);
             // A repeated pair keeps its first (lowest) rank.
-            model.merges_.emplace(pair_key(left_id, right_id),
-                                  Merge{static_cast<std::uint32_t>(rank), result_id});
+            model.merges_.insert(left_id, right_id, Merge{static_cast<std::uint32_t>(rank), result_id});
         }
     } else {
         // Rank mode: every split of a mergeable token into two mergeable tokens is a pair.
@@ -56,65 +52,61 @@ Result<BpeModel> BpeModel::create(const std::vector<std::string>& token_bytes,
                 if (left_id < 0) continue;
                 const std::int32_t right_id = lookup(bytes.substr(cut));
                 if (right_id < 0) continue;
-                model.merges_.emplace(pair_key(left_id, right_id),
-                                      Merge{static_cast<std::uint32_t>(id), static_cast<std::int32_t>(id)});
+                model.merges_.insert(left_id, right_id,
+                                     Merge{static_cast<std::uint32_t>(id), static_cast<std::int32_t>(id)});
             }
         }
     }
     return model;
 }
 
-const BpeModel::Merge* BpeModel::find_merge(std::int32_t left, std::int32_t right) const {
-    auto it = merges_.find(pair_key(left, right));
-    return it == merges_.end() ? nullptr : &it->second;
+std::int32_t BpeModel::find_piece(std::string_view bytes) const {
+    auto it = piece_to_id_.find(bytes);
+    return it == piece_to_id_.end() ? -1 : it->second;
 }
 
-void BpeModel::encode_piece(std::string_view piece, std::vector<std::int32_t>& out) const {
+void BpeModel::encode_piece(std::string_view piece, std::vector<std::int32_t>& out, Workspace& workspace) const {
     if (piece.size() == 1) {
         out.push_back(byte_token_[static_cast<unsigned char>(piece[0])]);
         return;
     }
     if (ignore_merges_) {
-        auto it = piece_to_id_.find(std::string(piece));
-        if (it != piece_to_id_.end()) {
-            out.push_back(it->second);
+        if (const std::int32_t id = find_piece(piece); id >= 0) {
+            out.push_back(id);
             return;
         }
     }
 
     // Symbols form a doubly linked list over the piece's bytes; a min-heap holds candidate
     // pairs keyed by (rank, position of the left symbol). A popped candidate is stale when
-    // either symbol has merged since it was pushed; then the ids no longer match.
-    struct Symbol {
-        std::int32_t id;
-        std::int32_t prev, next;  // -1 at the ends
-    };
-    struct Candidate {
-        std::uint32_t rank;
-        std::int32_t left;  // symbol index; symbols keep their order, so lower = further left
-        std::int32_t left_id, right_id, result;
-        bool operator>(const Candidate& o) const {
-            return rank != o.rank ? rank > o.rank : left > o.left;
-        }
-    };
+    // either symbol has merged since it was pushed: a merged symbol's id names a longer token,
+    // so it can never equal the id recorded in the candidate again.
     const auto n = static_cast<std::int32_t>(piece.size());
-    std::vector<Symbol> symbols(piece.size());
+    std::vector<Symbol>& symbols = workspace.symbols_;
+    std::vector<Candidate>& heap = workspace.heap_;
+    symbols.resize(piece.size());
+    heap.clear();
     for (std::int32_t i = 0; i < n; ++i)
         symbols[i] = {byte_token_[static_cast<unsigned char>(piece[i])], i - 1, i + 1 < n ? i + 1 : -1};
 
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
+    auto later = [](const Candidate& a, const Candidate& b) {  // heap order: lowest rank, then leftmost
+        return a.rank != b.rank ? a.rank > b.rank : a.left > b.left;
+    };
     auto push = [&](std::int32_t left) {
         if (left < 0) return;
         const std::int32_t right = symbols[left].next;
         if (right < 0) return;
-        if (const Merge* m = find_merge(symbols[left].id, symbols[right].id))
-            heap.push({m->rank, left, symbols[left].id, symbols[right].id, m->result});
+        if (const Merge* m = find_merge(symbols[left].id, symbols[right].id)) {
+            heap.push_back({m->rank, left, symbols[left].id, symbols[right].id, m->result});
+            std::push_heap(heap.begin(), heap.end(), later);
+        }
     };
     for (std::int32_t i = 0; i + 1 < n; ++i) push(i);
 
     while (!heap.empty()) {
-        const Candidate c = heap.top();
-        heap.pop();
+        std::pop_heap(heap.begin(), heap.end(), later);
+        const Candidate c = heap.back();
+        heap.pop_back();
         Symbol& left = symbols[c.left];
         if (left.id != c.left_id || left.next < 0) continue;
         Symbol& right = symbols[left.next];

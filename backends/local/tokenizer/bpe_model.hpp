@@ -14,12 +14,31 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backends/local/tokenizer/pair_table.hpp"
+#include "backends/local/tokenizer/string_hash.hpp"
 #include "core/error.hpp"
 
 namespace braid::backends::local {
 
 class BpeModel {
+    struct Symbol {
+        std::int32_t id;
+        std::int32_t prev, next;  // -1 at the ends
+    };
+    struct Candidate {
+        std::uint32_t rank;
+        std::int32_t left;  // symbol index; symbols keep their order, so lower = further left
+        std::int32_t left_id, right_id, result;
+    };
+
 public:
+    // Buffers encode_piece reuses between pieces; one per thread.
+    class Workspace {
+        friend class BpeModel;
+        std::vector<Symbol> symbols_;
+        std::vector<Candidate> heap_;
+    };
+
     // token_bytes[id] is the token's raw bytes; `mergeable[id]` says whether the token may be
     // produced from text (normal tokens). `merges` in the vocabulary's byte-level form.
     // `ignore_merges`: a pre-token that is itself a mergeable token is emitted directly
@@ -31,22 +50,17 @@ public:
                                    const std::vector<std::string>& merges, bool ignore_merges);
 
     // Appends the ids for one pre-token (raw bytes, non-empty) to `out`.
-    void encode_piece(std::string_view piece, std::vector<std::int32_t>& out) const;
+    void encode_piece(std::string_view piece, std::vector<std::int32_t>& out, Workspace& workspace) const;
 
 private:
-    struct Merge {
-        std::uint32_t rank;
-        std::int32_t result;
-    };
-    static std::uint64_t pair_key(std::int32_t left, std::int32_t right) {
-        return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(left)) << 32) |
-               static_cast<std::uint32_t>(right);
-    }
-    const Merge* find_merge(std::int32_t left, std::int32_t right) const;
+    using Merge = PairTable::Merge;
+    const Merge* find_merge(std::int32_t left, std::int32_t right) const { return merges_.find(left, right); }
+    std::int32_t find_piece(std::string_view bytes) const;
 
     std::int32_t byte_token_[256] = {};
-    std::unordered_map<std::string, std::int32_t> piece_to_id_;  // mergeable tokens by raw bytes
-    std::unordered_map<std::uint64_t, Merge> merges_;
+    // mergeable tokens by raw bytes
+    std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> piece_to_id_;
+    PairTable merges_;
     bool ignore_merges_ = false;
 };
 

@@ -8,12 +8,18 @@
 // and \s is the Unicode White_Space property. Ill-formed UTF-8 bytes count as [^\s\p{L}\p{N}]
 // characters, so every input byte lands in exactly one piece.
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
 #include "backends/local/tokenizer/tokenizer_spec.hpp"
 
 namespace braid::backends::local {
+
+// The end (byte offset) of the piece that starts at `pos` (< text.size()); always > pos. Pieces
+// found from 0 onwards cover `text` without gaps, and only look at the characters they cover plus
+// one more, so callers can walk a long text without materialising its pieces.
+std::size_t pre_token_end(std::string_view text, std::size_t pos, PreTokenizer pre);
 
 // Appends the pieces of `text` to `out`, in order; their concatenation is `text`. The views
 // point into `text`.

@@ -68,7 +68,7 @@ std::optional<std::uint8_t> SpmModel::byte_of(std::int32_t id) const {
 }
 
 std::int32_t SpmModel::find_piece(std::string_view text) const {
-    auto it = piece_to_id_.find(std::string(text));
+    auto it = piece_to_id_.find(text);
     return it == piece_to_id_.end() ? -1 : it->second;
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backends/local/tokenizer/string_hash.hpp"
 #include "backends/local/tokenizer/tokenizer_spec.hpp"
 #include "core/error.hpp"
 
@@ -38,7 +39,7 @@ private:
     std::int32_t find_piece(std::string_view text) const;
     void emit_symbol(std::string_view text, std::vector<std::int32_t>& out) const;
 
-    std::unordered_map<std::string, std::int32_t> piece_to_id_;
+    std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> piece_to_id_;
     std::vector<float> scores_;
     std::array<std::int32_t, 256> byte_token_{};  // all -1 when the vocabulary has none
     std::unordered_map<std::int32_t, std::uint8_t> token_byte_;

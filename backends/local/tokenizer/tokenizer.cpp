@@ -138,7 +138,7 @@ std::vector<std::int32_t> Tokenizer::encode(std::string_view text, EncodeOptions
     if (options.add_special && add_bos_) out.push_back(*bos_id_);
     std::vector<SpecialTokens::Fragment> fragments;
     special_.partition(text, options.parse_special, fragments);
-    std::vector<std::string_view> pieces;
+    BpeModel::Workspace workspace;
     std::string scratch;
     bool after_special = true;
     for (const auto& fragment : fragments) {
@@ -146,7 +146,7 @@ std::vector<std::int32_t> Tokenizer::encode(std::string_view text, EncodeOptions
             out.push_back(fragment.id);
             after_special = true;
         } else {
-            encode_text(fragment.text, after_special, out, pieces, scratch);
+            encode_text(fragment.text, after_special, out, workspace, scratch);
             after_special = false;
         }
     }
@@ -155,11 +155,13 @@ std::vector<std::int32_t> Tokenizer::encode(std::string_view text, EncodeOptions
 }
 
 void Tokenizer::encode_text(std::string_view text, bool after_special, std::vector<std::int32_t>& out,
-                            std::vector<std::string_view>& pieces, std::string& scratch) const {
+                            BpeModel::Workspace& workspace, std::string& scratch) const {
     if (bpe_) {
-        pieces.clear();
-        pre_tokenize(text, pre_, pieces);
-        for (std::string_view piece : pieces) bpe_->encode_piece(piece, out);
+        for (std::size_t pos = 0; pos < text.size();) {
+            const std::size_t end = pre_token_end(text, pos, pre_);
+            bpe_->encode_piece(text.substr(pos, end - pos), out, workspace);
+            pos = end;
+        }
         return;
     }
     // llama.cpp's rule: the space prefix goes before the text at the start and after every

@@ -72,7 +72,7 @@ public:
 private:
     Tokenizer() = default;
     void encode_text(std::string_view text, bool after_special, std::vector<std::int32_t>& out,
-                     std::vector<std::string_view>& pieces, std::string& scratch) const;
+                     BpeModel::Workspace& workspace, std::string& scratch) const;
 
     TokenizerKind kind_ = TokenizerKind::byte_level_bpe;
     PreTokenizer pre_ = PreTokenizer::llama3;
