@@ -45,7 +45,7 @@ Result<SpmModel> SpmModel::create(const std::vector<std::string>& pieces, const 
             model.byte_token_[*byte] = id;
             model.token_byte_.emplace(id, *byte);
             ++num_byte_tokens;
-        } else if (types[i] == TokenType::normal || types[i] == TokenType::user_defined) {
+        } else if (types[i] == TokenType::normal) {
             model.piece_to_id_.emplace(pieces[i], id);  // the first of duplicates wins
         }
     }

@@ -21,8 +21,9 @@ namespace braid::backends::local {
 
 class SpmModel {
 public:
-    // `pieces[id]` in the vocabulary's form ("▁" for spaces). Tokens of type normal and
-    // user_defined are pieces; byte tokens must read "<0xHH>".
+    // `pieces[id]` in the vocabulary's form ("▁" for spaces). Only normal tokens are pieces
+    // (user-defined and control tokens come from the special-token partition); byte tokens must
+    // read "<0xHH>".
     // Errors (invalid_input): scores missing, a malformed or duplicate byte token, some but not
     // all 256 byte tokens, or neither byte tokens nor an unknown token.
     static Result<SpmModel> create(const std::vector<std::string>& pieces,

@@ -109,10 +109,7 @@ Result<Tokenizer> Tokenizer::create(TokenizerSpec spec) {
         if (!model) return std::move(model).error().with_context("byte-level BPE tokenizer");
         t.bpe_ = std::move(model).value();
     } else {
-        std::vector<TokenType> piece_types = spec.types;  // SPM segments into normal tokens only
-        for (auto& type : piece_types)
-            if (type == TokenType::user_defined) type = TokenType::control;
-        auto model = SpmModel::create(spec.tokens, spec.scores, piece_types, spec.unknown_id);
+        auto model = SpmModel::create(spec.tokens, spec.scores, spec.types, spec.unknown_id);
         if (!model) return std::move(model).error().with_context("sentencepiece tokenizer");
         t.spm_ = std::move(model).value();
     }

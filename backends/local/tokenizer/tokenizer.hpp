@@ -5,8 +5,9 @@
 //
 // Token classes: normal (and byte, for SPM) tokens come out of segmentation; user-defined tokens
 // are always matched in text; control tokens (BOS, <|im_start|>, ...) only with parse_special.
-// Decoding renders normal/byte/user-defined tokens; control and unknown tokens only with
-// render_special.
+// Decoding renders normal/byte/user-defined tokens; control, unknown and unused tokens only with
+// render_special. No Unicode normalization: Qwen2's HF tokenizer applies NFC, llama.cpp does not,
+// and neither do we (only non-NFC input can differ).
 
 #include <cstdint>
 #include <optional>
@@ -31,8 +32,9 @@ struct EncodeOptions {
 struct DecodeOptions {
     bool render_special = false;  // write the text of control and unknown tokens
     // SentencePiece only: drop the one leading space that encode() prefixes to the text (at the
-    // start and after each control token) when add_space_prefix is set. Set false when decoding a
-    // continuation, e.g. generated tokens that follow a prompt.
+    // start and after each control or user-defined token, as llama.cpp does) when
+    // add_space_prefix is set. Set false when decoding a continuation, e.g. generated tokens
+    // that follow a prompt.
     bool remove_space_prefix = true;
 };
 
