@@ -124,3 +124,16 @@ TEST_CASE("malformed tokenizer specs are rejected", "[backends][tokenizer]") {
         check_rejected(std::move(spec), "is not <0xHH>");
     }
 }
+
+TEST_CASE("user-defined tokens are matched in text even without parse_special", "[backends][tokenizer]") {
+    auto spec = bpe_spec();
+    spec.tokens.push_back("<tool_call>");  // 259
+    spec.types.push_back(local::TokenType::user_defined);
+    auto t = local::Tokenizer::create(std::move(spec));
+    REQUIRE(t.has_value());
+    const auto ids = t->encode("ab<tool_call>ab", {.add_special = false, .parse_special = false});
+    CHECK(ids == std::vector<std::int32_t>{256, 259, 256});
+    CHECK(t->decode(ids) == "ab<tool_call>ab");  // user-defined tokens render without render_special
+    CHECK(t->encode("<|eot_id|>", {.add_special = false}).size() > 1);
+    CHECK(t->encode("<|eot_id|>", {.add_special = false, .parse_special = true}) == std::vector<std::int32_t>{258});
+}
