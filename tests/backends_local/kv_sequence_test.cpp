@@ -364,3 +364,28 @@ TEST_CASE("a Hogwild view sees a shared segment grow between steps", "[backends_
     REQUIRE(bob_view.spans()[2].position == 15);
     REQUIRE(bob_view.next_position() == 21);
 }
+
+TEST_CASE("a second parallel block after a merge starts after the longest earlier path",
+          "[backends_local][kv]") {
+    BlockPool pool(small_layout, 32);
+    KvSequence parent(pool);
+    append_and_write(parent, 4, 0);
+    KvSequence long_path = parent.fork(ForkMode::new_segment);
+    KvSequence short_path = parent.fork(ForkMode::new_segment);
+    append_and_write(long_path, 9, 100);
+    append_and_write(short_path, 2, 200);
+    const std::vector<const KvSequence*> first = {&parent, &long_path, &short_path};
+    auto merged = KvSequence::merge(first);  // the shorter path is the last segment
+    REQUIRE(merged.has_value());
+    REQUIRE(merged->next_position() == 13);
+
+    KvSequence again_a = merged->fork(ForkMode::new_segment);
+    KvSequence again_b = merged->fork(ForkMode::new_segment);
+    REQUIRE(again_a.append(ids(3, 300))->front().position == 13);
+    REQUIRE(again_b.append(ids(1, 400))->front().position == 13);
+    const std::vector<const KvSequence*> second = {&*merged, &again_a, &again_b};
+    auto merged_again = KvSequence::merge(second);
+    REQUIRE(merged_again.has_value());
+    REQUIRE(merged_again->next_position() == 16);
+    REQUIRE(merged_again->length() == 4 + 9 + 2 + 3 + 1);
+}

@@ -67,13 +67,17 @@ Result<KvSequence> KvSequence::merge(std::span<const KvSequence* const> parents)
         if (!all) break;
     }
 
+    // Multiverse: every path starts right after the common prefix, at the prefix's next position.
+    // That is the largest end among its segments: for a plain prefix its last segment's end, for
+    // a prefix that is itself a merge the position after its longest path.
     std::vector<std::shared_ptr<Segment>> merged;
-    for (std::size_t i = 0; i < n_common; ++i) {
-        if (!parents.front()->segments_[i]->empty()) merged.push_back(parents.front()->segments_[i]);
-    }
-    // Multiverse: every path starts right after the common prefix.
     bool have_start = n_common > 0;
-    std::int64_t path_start = have_start ? parents.front()->segments_[n_common - 1]->end_position() : 0;
+    std::int64_t path_start = 0;
+    for (std::size_t i = 0; i < n_common; ++i) {
+        const auto& segment = parents.front()->segments_[i];
+        path_start = i == 0 ? segment->end_position() : std::max(path_start, segment->end_position());
+        if (!segment->empty()) merged.push_back(segment);
+    }
     std::int64_t continuation = path_start;
     for (std::size_t p = 0; p < parents.size(); ++p) {
         const KvSequence& parent = *parents[p];
