@@ -56,7 +56,7 @@ TEST_CASE("matmul matches a naive reference on every path, pooled or not",
     struct Shape {
         std::size_t batch, in, out;
     };
-    const std::vector<Shape> shapes = {{1, 7, 5},    {1, 64, 96},  {3, 33, 17},  {4, 128, 64},
+    const std::vector<Shape> shapes = {{1, 7, 5}, {1, 64, 96}, {3, 33, 17}, {4, 128, 64}, {5, 1100, 41},
                                        {9, 100, 37}, {16, 256, 130}, {1, 1000, 300}, {2, 8, 1}};
     for (const Shape& s : shapes) {
         const auto w = random_floats(s.out * s.in, rng);
