@@ -116,6 +116,7 @@ void attention(const BlockPool& kv, const AttentionShape& shape, std::span<const
     BRAID_ASSERT(shape.n_kv_heads == kv.layout().n_kv_heads && shape.head_dim == kv.layout().head_dim,
                  "attention: shape does not match the KV layout");
     BRAID_ASSERT(shape.layer < kv.layout().n_layers, "attention: layer out of range");
+    BRAID_ASSERT(shape.scale > 0.0f, "attention: scale must be set (usually 1/sqrt(head_dim))");
     const Attention attn(kv, shape, inv_freq, isa);
     const std::size_t n_tasks = rows.size() * shape.n_kv_heads;
     auto run_tasks = [&](std::size_t begin, std::size_t end) {

@@ -49,7 +49,7 @@ struct AttentionShape {
     std::size_t n_kv_heads = 0;  // must divide n_heads
     std::size_t head_dim = 0;    // must equal the pool's head_dim
     std::size_t layer = 0;       // which layer of the pool's blocks to read
-    float scale = 0.0f;          // usually 1 / sqrt(head_dim)
+    float scale = 0.0f;          // > 0; usually 1 / sqrt(head_dim)
 };
 
 struct AttentionRow {

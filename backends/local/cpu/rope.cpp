@@ -8,7 +8,7 @@
 namespace braid::backends::local {
 
 namespace {
-// The widest head any supported model has, doubled for headroom; bounds the stack table.
+// Bounds the stack cos/sin tables: head_dim up to 512 (supported models use 64 or 128).
 constexpr std::size_t max_half_dim = 256;
 }  // namespace
 

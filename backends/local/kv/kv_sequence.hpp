@@ -32,6 +32,7 @@
 #include "backends/local/kv/block_pool.hpp"
 #include "backends/local/kv/kv_view.hpp"
 #include "backends/local/kv/segment.hpp"
+#include "core/assert.hpp"
 #include "core/error.hpp"
 
 namespace braid::backends::local {
@@ -87,7 +88,10 @@ public:
 
     std::size_t length() const;               // cached tokens
     std::vector<std::int32_t> tokens() const; // token ids in context order
-    std::int64_t next_position() const { return segments_.back()->end_position(); }
+    std::int64_t next_position() const {
+        BRAID_ASSERT(!segments_.empty(), "next_position of a moved-from KvSequence");
+        return segments_.back()->end_position();
+    }
     std::span<const std::shared_ptr<Segment>> segments() const { return segments_; }
     BlockPool& pool() const { return *pool_; }
 
