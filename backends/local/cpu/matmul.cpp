@@ -6,10 +6,7 @@
 #include "backends/local/cpu/thread_pool.hpp"
 #include "core/assert.hpp"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define BRAID_HAVE_X86 1
-#endif
+#include "backends/local/cpu/avx2.hpp"
 
 namespace braid::backends::local {
 
@@ -43,15 +40,6 @@ void rows_scalar(const Problem& p, std::size_t o_begin, std::size_t o_end) {
 }
 
 #ifdef BRAID_HAVE_X86
-__attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
-    const __m128 lo = _mm256_castps256_ps128(v);
-    const __m128 hi = _mm256_extractf128_ps(v, 1);
-    __m128 s = _mm_add_ps(lo, hi);
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 // Inputs [k0, k0 + n) of every batch row: element (b, k0 + i) is at data[b * stride + i].
 struct XPanel {
     const float* data;
@@ -92,7 +80,7 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const Problem& p, std::size_t
     }
     for (int r = 0; r < R; ++r) {
         for (int t = 0; t < T; ++t) {
-            float sum = hsum256(acc[r][t]);
+            float sum = avx2::hsum(acc[r][t]);
             for (std::size_t k = i; k < x.n; ++k) sum += w_rows[r][k] * x_rows[t][k];
             float& out = p.y[(b0 + static_cast<std::size_t>(t)) * p.out + o0 + static_cast<std::size_t>(r)];
             out = accumulate ? out + sum : sum;

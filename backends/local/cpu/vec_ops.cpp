@@ -2,10 +2,7 @@
 
 #include "core/assert.hpp"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define BRAID_HAVE_X86 1
-#endif
+#include "backends/local/cpu/avx2.hpp"
 
 namespace braid::backends::local {
 
@@ -26,15 +23,6 @@ void axpy_scalar(float* y, float b, const float* x, std::size_t n) {
 }
 
 #ifdef BRAID_HAVE_X86
-__attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
-    const __m128 lo = _mm256_castps256_ps128(v);
-    const __m128 hi = _mm256_extractf128_ps(v, 1);
-    __m128 s = _mm_add_ps(lo, hi);
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, std::size_t n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     std::size_t i = 0;
@@ -45,7 +33,7 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
     for (; i + 8 <= n; i += 8) {
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
     }
-    float sum = hsum256(_mm256_add_ps(acc0, acc1));
+    float sum = avx2::hsum(_mm256_add_ps(acc0, acc1));
     for (; i < n; ++i) sum += a[i] * b[i];
     return sum;
 }
