@@ -16,6 +16,14 @@ std::unique_ptr<local::Engine> open_engine(asio::io_context& io) {
     REQUIRE(engine.has_value());
     return std::move(*engine);
 }
+// run_sync for results without a default constructor (co_spawn's handler needs one).
+template <class T>
+braid::Result<T> run(asio::io_context& io, asio::awaitable<braid::Result<T>> op) {
+    auto wrapped = [](asio::awaitable<braid::Result<T>> o) -> asio::awaitable<std::optional<braid::Result<T>>> {
+        co_return co_await std::move(o);
+    };
+    return std::move(*braid::async::run_sync(io, wrapped(std::move(op))));
+}
 local::DecodeRequest greedy(std::int64_t max_tokens) {
     local::DecodeRequest r;
     r.max_tokens = max_tokens;
@@ -29,7 +37,7 @@ TEST_CASE("a fork after prefill shares the prompt's blocks and continues like a 
     auto engine = open_engine(io);
     auto prompt = braid::test::prompt_of(engine->tokenizer(), 5, 40);
 
-    auto root = braid::async::run_sync(io, engine->prefill(prompt));
+    auto root = run(io, engine->prefill(prompt));
     REQUIRE(root.has_value());
     REQUIRE(root->cached_tokens() == 39);  // the last prompt token stays pending
     std::size_t used = engine->pool().used_blocks();
@@ -37,20 +45,20 @@ TEST_CASE("a fork after prefill shares the prompt's blocks and continues like a 
     local::Session child = engine->fork(*root);
     REQUIRE(engine->pool().used_blocks() == used);  // fork allocates nothing
 
-    auto forked = braid::async::run_sync(io, engine->decode(std::move(child), greedy(12)));
+    auto forked = run(io, engine->decode(std::move(child), greedy(12)));
     REQUIRE(forked.has_value());
 
     asio::io_context io2;
     auto fresh_engine = open_engine(io2);
-    auto fresh_root = braid::async::run_sync(io2, fresh_engine->prefill(prompt));
+    auto fresh_root = run(io2, fresh_engine->prefill(prompt));
     REQUIRE(fresh_root.has_value());
-    auto fresh = braid::async::run_sync(io2, fresh_engine->decode(std::move(*fresh_root), greedy(12)));
+    auto fresh = run(io2, fresh_engine->decode(std::move(*fresh_root), greedy(12)));
     REQUIRE(fresh.has_value());
     REQUIRE(forked->tokens == fresh->tokens);
     REQUIRE(forked->text == fresh->text);
 
     // The root is untouched by its child's decode: decoding it again gives the same tokens.
-    auto again = braid::async::run_sync(io, engine->decode(std::move(*root), greedy(12)));
+    auto again = run(io, engine->decode(std::move(*root), greedy(12)));
     REQUIRE(again.has_value());
     REQUIRE(again->tokens == fresh->tokens);
 }
@@ -60,12 +68,12 @@ TEST_CASE("sessions free their blocks when destroyed and merge paths forked with
     asio::io_context io;
     auto engine = open_engine(io);
     {
-        auto root = braid::async::run_sync(io, engine->prefill(braid::test::prompt_of(engine->tokenizer(), 1, 20)));
+        auto root = run(io, engine->prefill(braid::test::prompt_of(engine->tokenizer(), 1, 20)));
         REQUIRE(root.has_value());
         local::Session a = engine->fork(*root, local::ForkMode::new_segment);
         local::Session b = engine->fork(*root, local::ForkMode::new_segment);
-        auto da = braid::async::run_sync(io, engine->decode(std::move(a), greedy(5)));
-        auto db = braid::async::run_sync(io, engine->decode(std::move(b), greedy(7)));
+        auto da = run(io, engine->decode(std::move(a), greedy(5)));
+        auto db = run(io, engine->decode(std::move(b), greedy(7)));
         REQUIRE((da.has_value() && db.has_value()));
         const local::Session* parents[] = {&*root, &da->session, &db->session};
         auto merged = engine->merge(parents);
