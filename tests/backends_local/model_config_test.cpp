@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "backends/local/cpu/rope.hpp"
 #include "backends/local/gguf/gguf_writer.hpp"
 #include "backends/local/model/gguf_model_config.hpp"
 #include "backends/local/model/hf_config_json.hpp"
@@ -143,19 +144,24 @@ TEST_CASE("llama3 RoPE parameters are recovered from rope_freqs factors",
     CHECK_FALSE(fit_llama3_rope_scaling(ones, 10000.0f, 16, std::nullopt));  // wrong length
 }
 
-TEST_CASE("rope_inv_frequencies divides theta^(-2i/d) by the llama3 factors",
+TEST_CASE("rope_inv_freq equals theta^(-2i/d) divided by llama3_rope_factors",
           "[backends_local][config]") {
+    // The engine's one inverse-frequency function (cpu/rope.hpp) and the factors the GGUF fit
+    // reproduces describe the same frequencies.
     ModelConfig c;
     c.head_dim = 64;
     c.rope_theta = 500000.0f;
-    std::vector<float> plain = rope_inv_frequencies(c);
+    std::vector<float> plain = rope_inv_freq(c);
     REQUIRE(plain.size() == 32);
     CHECK(plain[0] == 1.0f);
     CHECK(plain[16] == Approx(std::pow(500000.0, -0.5)).epsilon(1e-6));
     c.rope_scaling = {RopeScaling::Kind::llama3, 32.0f, 1.0f, 4.0f, 8192};
-    std::vector<float> scaled = rope_inv_frequencies(c);
-    CHECK(scaled[0] == plain[0]);            // wavelength 2π: high frequency, unscaled
-    CHECK(scaled[31] == plain[31] / 32.0f);  // longest wavelength: divided by factor
+    std::vector<float> scaled = rope_inv_freq(c);
+    std::vector<float> factors = llama3_rope_factors(c.rope_scaling, c.rope_theta, c.head_dim);
+    for (std::size_t i = 0; i < scaled.size(); ++i)
+        CHECK(scaled[i] == Approx(plain[i] / factors[i]).epsilon(1e-6));
+    CHECK(scaled[0] == plain[0]);                          // wavelength 2π: unscaled
+    CHECK(scaled[31] == Approx(plain[31] / 32.0f).epsilon(1e-6));  // longest: divided by factor
 }
 
 TEST_CASE("the Q/K un-permute maps GGUF row 2i+s to HF row s*hd/2+i", "[backends_local][config]") {

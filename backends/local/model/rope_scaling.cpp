@@ -59,16 +59,6 @@ std::vector<float> llama3_rope_factors(const RopeScaling& scaling, float theta,
     return out;
 }
 
-std::vector<float> rope_inv_frequencies(const ModelConfig& config) {
-    std::vector<float> factors =
-        llama3_rope_factors(config.rope_scaling, config.rope_theta, config.head_dim);
-    std::vector<float> out;
-    for (std::int64_t i = 0; i < config.head_dim / 2; ++i)
-        out.push_back(base_inv_freq(config.rope_theta, config.head_dim, i) /
-                      factors[static_cast<std::size_t>(i)]);
-    return out;
-}
-
 Result<RopeScaling> fit_llama3_rope_scaling(std::span<const float> factors, float theta,
                                             std::int64_t head_dim,
                                             std::optional<std::int64_t> original_max_position) {

@@ -1,11 +1,12 @@
 #pragma once
-// RoPE frequencies with llama3 scaling, and recovering llama3 parameters from a GGUF file.
+// llama3 RoPE scaling factors, and recovering llama3 parameters from a GGUF file.
 //
 // HF config.json stores llama3 scaling as parameters (factor, low/high_freq_factor,
 // original_max_position_embeddings); llama.cpp's converter instead writes a `rope_freqs.weight`
 // tensor of per-pair divisors and no parameters. ModelConfig holds parameters only, so the GGUF
 // loader fits parameters that reproduce the tensor (checked to 1e-5 relative) — the engine then
-// has one representation whichever file it came from.
+// has one representation whichever file it came from. The inverse frequencies themselves come from
+// one function, rope_inv_freq (cpu/rope.hpp).
 
 #include <cstdint>
 #include <optional>
@@ -22,9 +23,6 @@ namespace braid::backends::local {
 // computed in fp32 like transformers and llama.cpp's converter). All ones for Kind::none.
 std::vector<float> llama3_rope_factors(const RopeScaling& scaling, float theta,
                                        std::int64_t head_dim);
-
-// head_dim/2 inverse frequencies after scaling: theta^(-2i/head_dim) / factor_i.
-std::vector<float> rope_inv_frequencies(const ModelConfig& config);
 
 // Parameters whose llama3_rope_factors equal `factors` (one per rotary pair). All ones gives
 // Kind::none. `original_max_position`, when the file names it, is used as L0 if parameters with

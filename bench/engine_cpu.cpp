@@ -1,0 +1,238 @@
+// bench/engine_cpu: the local engine's CPU decode against this machine's memory-bandwidth bound,
+// measured in the same run.
+//
+//   bound     memcpy bandwidth (bytes copied / second, best of a few 256 MiB copies) ÷ weight bytes
+//             read per token (ModelWeights::weight_bytes): the tokens/s a batch-1 decode could
+//             reach if it did nothing but stream the weights once per token at copy speed.
+//   decode    batch 1: one sequence, one token per step after a short prefill; batch 16: sixteen
+//             sequences, one token each per step (aggregate tokens/s, also as a ratio to the
+//             batch-1 bound: above 1 means batching beat the single-stream bound).
+//   forks     KV blocks (BlockPool::used_blocks) of 64 share_tail forks of one 1,024-token prefix
+//             as a ratio to the prefix alone, right after forking and after each fork decodes one
+//             token (a fork's own tokens need their own block).
+// Models are random fp32 weights built in memory in the llama2.c shapes: 15m (dim 288, 6 layers,
+// 6 heads, ffn 768, vocab 32000) and 110m (dim 768, 12 layers, 12 heads, ffn 2048).
+//
+// Usage: engine_cpu [--models 15m,110m] [--decode 16] [--prefill 32] [--threads 0] [--no-forks]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backends/local/cpu/thread_pool.hpp"
+#include "backends/local/engine/forward.hpp"
+#include "backends/local/kv/block_pool.hpp"
+#include "backends/local/kv/kv_sequence.hpp"
+
+using namespace braid::backends::local;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Shape {
+    std::string name;
+    std::int64_t dim, layers, heads, ffn, vocab;
+};
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A [rows, cols] tensor of uniform values in ±scale (or all `fill` when scale is 0).
+Tensor random_tensor(std::size_t rows, std::size_t cols, std::mt19937& rng, float scale,
+                     float fill = 0.0f) {
+    auto data = std::make_shared<std::vector<float>>(rows * cols, fill);
+    if (scale > 0.0f) {
+        std::uniform_real_distribution<float> dist(-scale, scale);
+        for (float& v : *data) v = dist(rng);
+    }
+    Tensor t;
+    t.data = data->data();
+    t.rows = rows;
+    t.cols = cols;
+    t.owner = std::move(data);
+    return t;
+}
+
+ModelWeights random_model(const Shape& s) {
+    ModelWeights w;
+    ModelConfig& c = w.config;
+    c.vocab_size = s.vocab;
+    c.hidden_size = s.dim;
+    c.n_layers = s.layers;
+    c.n_heads = s.heads;
+    c.n_kv_heads = s.heads;
+    c.head_dim = s.dim / s.heads;
+    c.ffn_size = s.ffn;
+    c.max_position = 4096;
+    c.tied_embeddings = true;  // llama2.c shares the classifier with the embedding
+    std::mt19937 rng(42);
+    const auto dim = static_cast<std::size_t>(s.dim), ffn = static_cast<std::size_t>(s.ffn);
+    const float scale = 0.05f;
+    w.token_embedding = random_tensor(static_cast<std::size_t>(s.vocab), dim, rng, scale);
+    w.lm_head = w.token_embedding;
+    w.output_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
+    std::uint64_t floats = w.token_embedding.size() + dim;
+    for (std::int64_t l = 0; l < s.layers; ++l) {
+        LayerWeights lw;
+        lw.attn_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
+        lw.ffn_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
+        lw.wq = random_tensor(dim, dim, rng, scale);
+        lw.wk = random_tensor(dim, dim, rng, scale);
+        lw.wv = random_tensor(dim, dim, rng, scale);
+        lw.wo = random_tensor(dim, dim, rng, scale);
+        lw.w_gate = random_tensor(ffn, dim, rng, scale);
+        lw.w_up = random_tensor(ffn, dim, rng, scale);
+        lw.w_down = random_tensor(dim, ffn, rng, scale);
+        floats += 4 * dim * dim + 3 * ffn * dim + 2 * dim;
+        w.layers.push_back(std::move(lw));
+    }
+    w.weight_bytes = floats * sizeof(float);
+    return w;
+}
+
+// Copy bandwidth in bytes/s: best of a few copies of a buffer far larger than the caches.
+double memcpy_bandwidth() {
+    constexpr std::size_t bytes = std::size_t{256} << 20;
+    std::vector<char> a(bytes, 1), b(bytes, 2);
+    double best = 1e30;
+    for (int r = 0; r < 4; ++r) {
+        const auto start = Clock::now();
+        std::memcpy(b.data(), a.data(), bytes);
+        best = std::min(best, seconds_since(start));
+        a[static_cast<std::size_t>(r)] = b[bytes - 1];  // keep the copies observable
+    }
+    return static_cast<double>(bytes) / best;
+}
+
+void check(braid::Result<void> r) {
+    if (!r) {
+        std::fprintf(stderr, "engine_cpu: step failed: %s\n", r.error().describe().c_str());
+        std::exit(3);
+    }
+}
+
+// Decode tokens/s with `batch` sequences after a `prefill`-token prompt each.
+double decode_rate(Forward& forward, std::size_t batch, std::size_t prefill, std::size_t steps) {
+    const std::size_t tokens_per_seq = prefill + steps + 1;
+    const std::size_t block = KvLayout::default_block_size;
+    BlockPool pool(forward.kv_layout(), batch * ((tokens_per_seq + block - 1) / block + 1));
+    std::vector<KvSequence> seqs;
+    for (std::size_t b = 0; b < batch; ++b) seqs.emplace_back(pool);
+    std::vector<ForwardRow> rows;
+    std::vector<float> logits;
+    for (std::size_t b = 0; b < batch; ++b)
+        for (std::size_t i = 0; i < prefill; ++i)
+            rows.push_back(ForwardRow{&seqs[b], static_cast<std::int32_t>((7 * i + b) % 1000),
+                                      i + 1 == prefill});
+    check(forward.step(rows, logits));
+    rows.clear();
+    for (std::size_t b = 0; b < batch; ++b) rows.push_back(ForwardRow{&seqs[b], 1, true});
+    check(forward.step(rows, logits));  // warm-up: scratch sized, pages touched
+    const auto start = Clock::now();
+    for (std::size_t s = 0; s < steps; ++s) {
+        for (std::size_t b = 0; b < batch; ++b)
+            rows[b].token = static_cast<std::int32_t>(3 * s + b + 2);
+        check(forward.step(rows, logits));
+    }
+    return static_cast<double>(batch * steps) / seconds_since(start);
+}
+
+void fork_memory(Forward& forward) {
+    constexpr std::size_t prefix = 1024, forks = 64, chunk = 128;
+    const std::size_t block = KvLayout::default_block_size;
+    BlockPool pool(forward.kv_layout(), prefix / block + 2 * forks + 4);
+    KvSequence parent(pool);
+    std::vector<ForwardRow> rows;
+    std::vector<float> logits;
+    for (std::size_t done = 0; done < prefix; done += chunk) {
+        rows.clear();
+        for (std::size_t i = done; i < done + chunk; ++i)
+            rows.push_back(ForwardRow{&parent, static_cast<std::int32_t>(i % 1000), false});
+        check(forward.step(rows, logits));
+    }
+    const double one = static_cast<double>(pool.used_blocks());
+    std::vector<KvSequence> children;
+    for (std::size_t f = 0; f < forks; ++f) children.push_back(parent.fork(ForkMode::share_tail));
+    const double forked = static_cast<double>(pool.used_blocks());
+    rows.clear();
+    for (std::size_t f = 0; f < forks; ++f)
+        rows.push_back(ForwardRow{&children[f], static_cast<std::int32_t>(f), true});
+    check(forward.step(rows, logits));
+    const double decoded = static_cast<double>(pool.used_blocks());
+    std::printf("  KV, 64 share_tail forks of a 1024-token prefix (%zu-token blocks):\n", block);
+    std::printf("    prefix alone %.0f blocks; after forking %.0f (ratio %.2f, goal <= 1.1: %s); "
+                "after one decoded token each %.0f (ratio %.2f; 64 unshared copies: %.2f)\n",
+                one, forked, forked / one, forked / one <= 1.1 ? "met" : "NOT met", decoded,
+                decoded / one, static_cast<double>(forks) * (one + 1) / one);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> models = {"15m", "110m"};
+    std::size_t decode_steps = 16, prefill = 32, threads_n = 0;
+    bool forks = true;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const char* next = i + 1 < argc ? argv[i + 1] : "";
+        if (a == "--models") {
+            models.clear();
+            std::string list = next;
+            for (std::size_t p = 0; p <= list.size();) {
+                const std::size_t comma = std::min(list.find(',', p), list.size());
+                models.push_back(list.substr(p, comma - p));
+                p = comma + 1;
+            }
+            ++i;
+        } else if (a == "--decode") {
+            decode_steps = std::strtoul(next, nullptr, 10), ++i;
+        } else if (a == "--prefill") {
+            prefill = std::max<std::size_t>(1, std::strtoul(next, nullptr, 10)), ++i;
+        } else if (a == "--threads") {
+            threads_n = std::strtoul(next, nullptr, 10), ++i;
+        } else if (a == "--no-forks") {
+            forks = false;
+        } else {
+            std::fprintf(stderr, "usage: engine_cpu [--models 15m,110m] [--decode N] "
+                                 "[--prefill N] [--threads N] [--no-forks]\n");
+            return 2;
+        }
+    }
+    ThreadPool threads(threads_n);
+    const double bandwidth = memcpy_bandwidth();
+    std::printf("engine_cpu: %zu threads, memcpy %.2f GB/s (bytes copied per second)\n",
+                threads.size(), bandwidth / 1e9);
+    for (const std::string& name : models) {
+        Shape s;
+        if (name == "15m") {
+            s = {name, 288, 6, 6, 768, 32000};
+        } else if (name == "110m") {
+            s = {name, 768, 12, 12, 2048, 32000};
+        } else {
+            std::fprintf(stderr, "engine_cpu: unknown model '%s' (15m, 110m)\n", name.c_str());
+            return 2;
+        }
+        const ModelWeights weights = random_model(s);
+        Forward forward(weights, &threads);
+        const double bound = bandwidth / static_cast<double>(weights.weight_bytes);
+        std::printf("%s: dim %lld, %lld layers, ffn %lld, vocab %lld, %.1f MB fp32 weights/token; "
+                    "bound %.1f tok/s\n",
+                    name.c_str(), static_cast<long long>(s.dim), static_cast<long long>(s.layers),
+                    static_cast<long long>(s.ffn), static_cast<long long>(s.vocab),
+                    static_cast<double>(weights.weight_bytes) / 1e6, bound);
+        const double b1 = decode_rate(forward, 1, prefill, decode_steps);
+        const double b16 = decode_rate(forward, 16, prefill, decode_steps);
+        std::printf("  decode batch 1:  %8.1f tok/s = %.2f of the bound (goal >= 0.60: %s)\n", b1,
+                    b1 / bound, b1 / bound >= 0.6 ? "met" : "NOT met");
+        std::printf("  decode batch 16: %8.1f tok/s = %.2f of the batch-1 bound (%.2fx batch 1)\n",
+                    b16, b16 / bound, b16 / b1);
+        if (forks && name == models.front()) fork_memory(forward);
+    }
+    return 0;
+}
