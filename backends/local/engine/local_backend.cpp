@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <numeric>
-#include <random>
 
 namespace braid::backends::local {
 
@@ -57,7 +54,7 @@ asio::awaitable<Result<Completion>> LocalBackend::complete(CompletionRequest req
             return tokenizer.decode(one, DecodeOptions{.render_special = true, .remove_space_prefix = false});
         };
         for (const TokenChoice& c : done->choices) {
-            TokenLogprob lp{text_of(c.token), c.logprob, {}};
+            backends::TokenLogprob lp{text_of(c.token), c.logprob, {}};
             for (const auto& [id, value] : c.top) lp.top.emplace_back(text_of(id), value);
             completion.logprobs.push_back(std::move(lp));
         }
@@ -68,43 +65,13 @@ asio::awaitable<Result<Completion>> LocalBackend::complete(CompletionRequest req
 }
 
 TokenPicker picker_for(const SamplingParams& sampling) {
-    int n_top = sampling.top_logprobs;
-    if (sampling.temperature <= 0) return greedy_picker(n_top);
-    auto temperature = static_cast<float>(sampling.temperature);
-    double top_p = sampling.top_p;
-    // Shared by copies of the picker (std::function copies it); one sequence uses one picker.
-    auto rng = std::make_shared<std::mt19937_64>(sampling.seed);
-    return [temperature, top_p, n_top, rng](std::span<const float> logits, std::span<const std::int32_t>) {
-        std::vector<std::int32_t> ids(logits.size());
-        std::iota(ids.begin(), ids.end(), 0);
-        std::sort(ids.begin(), ids.end(), [&](std::int32_t a, std::int32_t b) {
-            auto ua = static_cast<std::size_t>(a), ub = static_cast<std::size_t>(b);
-            return logits[ua] > logits[ub] || (logits[ua] == logits[ub] && a < b);
-        });
-        float top_logit = logits[static_cast<std::size_t>(ids[0])];
-        std::vector<double> weights;
-        double total = 0;
-        for (std::int32_t id : ids) {
-            double w = std::exp(static_cast<double>((logits[static_cast<std::size_t>(id)] - top_logit) / temperature));
-            weights.push_back(w);
-            total += w;
-        }
-        // Keep the smallest prefix of the sorted tokens whose probability reaches top_p.
-        std::size_t keep = weights.size();
-        double mass = 0;
-        for (std::size_t i = 0; i < weights.size(); ++i) {
-            mass += weights[i] / total;
-            if (mass >= top_p) {
-                keep = i + 1;
-                break;
-            }
-        }
-        std::discrete_distribution<std::size_t> pick(weights.begin(), weights.begin() + static_cast<std::ptrdiff_t>(keep));
-        TokenChoice choice;
-        choice.token = ids[pick(*rng)];
-        if (n_top >= 0) fill_logprobs(logits, n_top, choice);
-        return choice;
-    };
+    SamplingConfig config;
+    config.temperature = static_cast<float>(std::max(0.0, sampling.temperature));
+    config.top_p = static_cast<float>(sampling.top_p > 0 && sampling.top_p < 1 ? sampling.top_p : 1.0);
+    config.seed = sampling.seed;
+    config.logprobs = sampling.top_logprobs >= 0;
+    config.top_logprobs = std::max(0, sampling.top_logprobs);
+    return sampler_picker(config);
 }
 
 }  // namespace braid::backends::local

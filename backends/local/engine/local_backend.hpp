@@ -41,8 +41,9 @@ private:
     std::unique_ptr<Engine> engine_;
 };
 
-// The picker for OpenAI-style sampling parameters: greedy at temperature 0, else seeded
-// temperature + top-p sampling; logprobs when top_logprobs >= 0.
+// The picker for OpenAI-style sampling parameters (sampler.hpp): greedy at temperature 0, else
+// seeded temperature + top-p sampling; logprobs when top_logprobs >= 0. top_k, min_p and
+// repetition_penalty from extra_json are not read yet.
 TokenPicker picker_for(const SamplingParams& sampling);
 
 }  // namespace braid::backends::local
