@@ -92,3 +92,26 @@ TEST_CASE("a sequence that cannot fit even alone fails with budget_exhausted", "
     REQUIRE(outcome->error().code == braid::ErrorCode::budget_exhausted);
     REQUIRE(e.pool.free_blocks() == e.pool.n_blocks());
 }
+
+TEST_CASE("seeded sampling gives the same tokens batched with others as alone", "[backends_local][scheduler]") {
+    auto sampled = [](std::vector<std::int32_t> prompt) {
+        local::GenerateRequest r = TinyEngine::greedy(std::move(prompt), 15);
+        local::SamplingConfig config;
+        config.temperature = 0.9f;
+        config.top_p = 0.95f;
+        config.seed = 42;
+        r.pick = local::sampler_picker(config);
+        return r;
+    };
+    TinyEngine e(64, 8);
+    auto prompt = prompt_of(e.tokenizer, 4, 12);
+    std::vector<local::GenerateRequest> requests;
+    requests.push_back(sampled(prompt));
+    for (int i = 0; i < 3; ++i) requests.push_back(TinyEngine::greedy(prompt_of(e.tokenizer, 10 + i, 30), 15));
+    auto together = e.run_all(std::move(requests));
+
+    TinyEngine solo(64);
+    std::vector<local::GenerateRequest> one;
+    one.push_back(sampled(prompt));
+    REQUIRE(together[0] == solo.run_all(std::move(one))[0]);
+}
