@@ -16,7 +16,8 @@ int run_generate(const GenerateArgs& args) {
     backends::local::EngineOptions options;
     options.threads = args.threads;
     auto backend = backends::local::LocalBackend::open(args.model_path, options, io.get_executor());
-    if (!backend) throw FatalError(Error(backend.error()).with_context("loading model " + args.model_path));
+    if (!backend)
+        throw FatalError(Error(backend.error()).with_context("loading model " + args.model_path));
 
     backends::CompletionRequest request;
     request.prompt = args.prompt;
@@ -30,10 +31,12 @@ int run_generate(const GenerateArgs& args) {
     auto done = async::run_sync(io, (*backend)->complete(std::move(request), print));
     if (!done) throw FatalError(std::move(done).error());
     std::printf("\n");
-    std::fprintf(stderr, "braid generate: %lld prompt tokens, %lld completion tokens, finish_reason %s, %.0f ms\n",
-                 static_cast<long long>(done->usage.prompt_tokens),
-                 static_cast<long long>(done->usage.completion_tokens), done->finish_reason.c_str(),
-                 done->latency_ms);
+    std::fprintf(
+        stderr,
+        "braid generate: %lld prompt tokens, %lld completion tokens, finish_reason %s, %.0f ms\n",
+        static_cast<long long>(done->usage.prompt_tokens),
+        static_cast<long long>(done->usage.completion_tokens), done->finish_reason.c_str(),
+        done->latency_ms);
     return exit_ok;
 }
 

@@ -16,9 +16,13 @@ namespace braid::test {
 
 struct TinyEngine {
     explicit TinyEngine(std::size_t n_blocks, std::size_t chunk_tokens = 256)
-        : model(load()), tokenizer(make_tokenizer(model)), threads(1), forward(model.weights, &threads),
+        : model(load()),
+          tokenizer(make_tokenizer(model)),
+          threads(1),
+          forward(model.weights, &threads),
           pool(forward.kv_layout(), n_blocks),
-          scheduler(forward, pool, tokenizer, io.get_executor(), backends::local::SchedulerOptions{chunk_tokens}) {}
+          scheduler(forward, pool, tokenizer, io.get_executor(),
+                    backends::local::SchedulerOptions{chunk_tokens}) {}
 
     static backends::local::LoadedModel load() {
         auto m = backends::local::load_model(tiny_model_dir() / "llama.gguf");
@@ -32,7 +36,8 @@ struct TinyEngine {
     }
 
     // A greedy request of `max_tokens` that ignores end tokens (fixed lengths for comparisons).
-    static backends::local::GenerateRequest greedy(std::vector<std::int32_t> prompt, std::int64_t max_tokens) {
+    static backends::local::GenerateRequest greedy(std::vector<std::int32_t> prompt,
+                                                   std::int64_t max_tokens) {
         backends::local::GenerateRequest r;
         r.prompt = std::move(prompt);
         r.pick = backends::local::greedy_picker();
@@ -42,15 +47,17 @@ struct TinyEngine {
     }
 
     // Runs the requests concurrently; returns each one's generated tokens.
-    std::vector<std::vector<std::int32_t>> run_all(std::vector<backends::local::GenerateRequest> requests) {
+    std::vector<std::vector<std::int32_t>> run_all(
+        std::vector<backends::local::GenerateRequest> requests) {
         std::vector<asio::awaitable<std::vector<std::int32_t>>> children;
         for (auto& r : requests) {
-            children.push_back([](backends::local::Scheduler* s,
-                                  backends::local::GenerateRequest req) -> asio::awaitable<std::vector<std::int32_t>> {
-                auto done = co_await s->generate(std::move(req));
-                REQUIRE(done.has_value());
-                co_return done->tokens;
-            }(&scheduler, std::move(r)));
+            children.push_back(
+                [](backends::local::Scheduler* s, backends::local::GenerateRequest req)
+                    -> asio::awaitable<std::vector<std::int32_t>> {
+                    auto done = co_await s->generate(std::move(req));
+                    REQUIRE(done.has_value());
+                    co_return done->tokens;
+                }(&scheduler, std::move(r)));
         }
         return async::run_sync(io, async::when_all(std::move(children)));
     }
@@ -65,9 +72,11 @@ struct TinyEngine {
 };
 
 // Distinct prompts of `length` tokens (byte tokens of varied text).
-inline std::vector<std::int32_t> prompt_of(const backends::local::Tokenizer& tokenizer, int index, std::size_t length) {
+inline std::vector<std::int32_t> prompt_of(const backends::local::Tokenizer& tokenizer, int index,
+                                           std::size_t length) {
     std::string text;
-    while (text.size() < length * 2) text += "the cat " + std::to_string(index * 7919) + " sat on where ";
+    while (text.size() < length * 2)
+        text += "the cat " + std::to_string(index * 7919) + " sat on where ";
     auto ids = tokenizer.encode(text);
     REQUIRE(ids.size() >= length);
     ids.resize(length);

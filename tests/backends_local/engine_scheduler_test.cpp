@@ -18,7 +18,8 @@ std::vector<std::int32_t> alone(const std::vector<std::int32_t>& prompt, std::in
 }
 }  // namespace
 
-TEST_CASE("many concurrent sequences generate exactly what each generates alone", "[backends_local][scheduler]") {
+TEST_CASE("many concurrent sequences generate exactly what each generates alone",
+          "[backends_local][scheduler]") {
     TinyEngine e(64);
     std::vector<std::vector<std::int32_t>> prompts;
     std::vector<local::GenerateRequest> requests;
@@ -51,7 +52,8 @@ TEST_CASE("a pool too small for every sequence preempts and still gives identica
     REQUIRE(e.pool.free_blocks() == e.pool.n_blocks());
 }
 
-TEST_CASE("chunked prefill gives the same tokens as an unchunked one", "[backends_local][scheduler]") {
+TEST_CASE("chunked prefill gives the same tokens as an unchunked one",
+          "[backends_local][scheduler]") {
     TinyEngine e(64);
     auto prompt = prompt_of(e.tokenizer, 3, 45);
     REQUIRE(alone(prompt, 12, 4) == alone(prompt, 12, 256));
@@ -62,11 +64,15 @@ TEST_CASE("cancelling a sequence frees its blocks at once", "[backends_local][sc
     TinyEngine e(16);
     std::optional<braid::Result<local::GenerateResult>> outcome;
     auto id = e.scheduler.next_id();
-    auto run = [](local::Scheduler* s, local::GenerateRequest r) -> asio::awaitable<braid::Result<local::GenerateResult>> {
+    auto run =
+        [](local::Scheduler* s,
+           local::GenerateRequest r) -> asio::awaitable<braid::Result<local::GenerateResult>> {
         co_return co_await s->generate(std::move(r));
     };
     asio::co_spawn(e.io, run(&e.scheduler, TinyEngine::greedy(prompt_of(e.tokenizer, 1, 30), 500)),
-                   [&](std::exception_ptr, braid::Result<local::GenerateResult> r) { outcome.emplace(std::move(r)); });
+                   [&](std::exception_ptr, braid::Result<local::GenerateResult> r) {
+                       outcome.emplace(std::move(r));
+                   });
     while (e.pool.used_blocks() < 3) REQUIRE(e.io.run_one() > 0);  // prefilled and decoding
     REQUIRE(e.scheduler.stats().running == 1);
     e.scheduler.cancel(id);
@@ -78,14 +84,19 @@ TEST_CASE("cancelling a sequence frees its blocks at once", "[backends_local][sc
     REQUIRE(outcome->error().code == braid::ErrorCode::cancelled);
 }
 
-TEST_CASE("a sequence that cannot fit even alone fails with budget_exhausted", "[backends_local][scheduler]") {
+TEST_CASE("a sequence that cannot fit even alone fails with budget_exhausted",
+          "[backends_local][scheduler]") {
     TinyEngine e(2);
     std::optional<braid::Result<local::GenerateResult>> outcome;
-    auto run = [](local::Scheduler* s, local::GenerateRequest r) -> asio::awaitable<braid::Result<local::GenerateResult>> {
+    auto run =
+        [](local::Scheduler* s,
+           local::GenerateRequest r) -> asio::awaitable<braid::Result<local::GenerateResult>> {
         co_return co_await s->generate(std::move(r));
     };
     asio::co_spawn(e.io, run(&e.scheduler, TinyEngine::greedy(prompt_of(e.tokenizer, 2, 40), 4)),
-                   [&](std::exception_ptr, braid::Result<local::GenerateResult> r) { outcome.emplace(std::move(r)); });
+                   [&](std::exception_ptr, braid::Result<local::GenerateResult> r) {
+                       outcome.emplace(std::move(r));
+                   });
     e.io.run();
     REQUIRE(outcome.has_value());
     REQUIRE_FALSE(outcome->has_value());
@@ -93,7 +104,8 @@ TEST_CASE("a sequence that cannot fit even alone fails with budget_exhausted", "
     REQUIRE(e.pool.free_blocks() == e.pool.n_blocks());
 }
 
-TEST_CASE("seeded sampling gives the same tokens batched with others as alone", "[backends_local][scheduler]") {
+TEST_CASE("seeded sampling gives the same tokens batched with others as alone",
+          "[backends_local][scheduler]") {
     auto sampled = [](std::vector<std::int32_t> prompt) {
         local::GenerateRequest r = TinyEngine::greedy(std::move(prompt), 15);
         local::SamplingConfig config;
@@ -107,7 +119,8 @@ TEST_CASE("seeded sampling gives the same tokens batched with others as alone", 
     auto prompt = prompt_of(e.tokenizer, 4, 12);
     std::vector<local::GenerateRequest> requests;
     requests.push_back(sampled(prompt));
-    for (int i = 0; i < 3; ++i) requests.push_back(TinyEngine::greedy(prompt_of(e.tokenizer, 10 + i, 30), 15));
+    for (int i = 0; i < 3; ++i)
+        requests.push_back(TinyEngine::greedy(prompt_of(e.tokenizer, 10 + i, 30), 15));
     auto together = e.run_all(std::move(requests));
 
     TinyEngine solo(64);

@@ -11,17 +11,17 @@ namespace local = braid::backends::local;
 
 namespace {
 std::unique_ptr<local::Engine> open_engine(asio::io_context& io) {
-    auto engine = local::Engine::open(braid::test::tiny_model_dir() / "llama.gguf",
-                                      local::EngineOptions{.threads = 1, .kv_blocks = 64}, io.get_executor());
+    auto engine =
+        local::Engine::open(braid::test::tiny_model_dir() / "llama.gguf",
+                            local::EngineOptions{.threads = 1, .kv_blocks = 64}, io.get_executor());
     REQUIRE(engine.has_value());
     return std::move(*engine);
 }
 // run_sync for results without a default constructor (co_spawn's handler needs one).
 template <class T>
 braid::Result<T> run(asio::io_context& io, asio::awaitable<braid::Result<T>> op) {
-    auto wrapped = [](asio::awaitable<braid::Result<T>> o) -> asio::awaitable<std::optional<braid::Result<T>>> {
-        co_return co_await std::move(o);
-    };
+    auto wrapped = [](asio::awaitable<braid::Result<T>> o)
+        -> asio::awaitable<std::optional<braid::Result<T>>> { co_return co_await std::move(o); };
     return std::move(*braid::async::run_sync(io, wrapped(std::move(op))));
 }
 local::DecodeRequest greedy(std::int64_t max_tokens) {

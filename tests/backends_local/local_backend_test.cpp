@@ -16,9 +16,11 @@ using braid::backends::Completion;
 using braid::backends::CompletionRequest;
 
 namespace {
-std::unique_ptr<local::LocalBackend> open_backend(asio::io_context& io, const char* file = "llama.gguf") {
+std::unique_ptr<local::LocalBackend> open_backend(asio::io_context& io,
+                                                  const char* file = "llama.gguf") {
     auto backend = local::LocalBackend::open(braid::test::tiny_model_dir() / file,
-                                             local::EngineOptions{.threads = 1, .kv_blocks = 64}, io.get_executor());
+                                             local::EngineOptions{.threads = 1, .kv_blocks = 64},
+                                             io.get_executor());
     REQUIRE(backend.has_value());
     return std::move(*backend);
 }
@@ -29,8 +31,8 @@ CompletionRequest greedy(std::string prompt, std::int64_t max_tokens) {
     r.sampling.max_tokens = max_tokens;
     return r;
 }
-braid::Result<Completion> complete(asio::io_context& io, local::LocalBackend& b, CompletionRequest r,
-                                   std::string* streamed = nullptr) {
+braid::Result<Completion> complete(asio::io_context& io, local::LocalBackend& b,
+                                   CompletionRequest r, std::string* streamed = nullptr) {
     braid::backends::ChunkSink sink = [streamed](std::string_view s) {
         if (streamed) *streamed += s;
     };
@@ -48,8 +50,9 @@ TEST_CASE("the local backend is deterministic under greedy sampling and counts t
     REQUIRE((first.has_value() && second.has_value()));
     REQUIRE(first->text == second->text);
     REQUIRE(streamed == first->text);
-    REQUIRE(first->usage.prompt_tokens ==
-            static_cast<std::int64_t>(backend->engine().tokenizer().encode("the cat sat on").size()));
+    REQUIRE(
+        first->usage.prompt_tokens ==
+        static_cast<std::int64_t>(backend->engine().tokenizer().encode("the cat sat on").size()));
     REQUIRE(first->usage.completion_tokens > 0);
     REQUIRE(first->usage.completion_tokens <= 16);
     REQUIRE((first->finish_reason == "length") == (first->usage.completion_tokens == 16));
@@ -98,7 +101,8 @@ TEST_CASE("the local backend renders chat requests with the model's template",
     auto ids = backend->prompt_tokens(r);
     REQUIRE(ids.has_value());
     const auto& tok = backend->engine().tokenizer();
-    REQUIRE(tok.decode(*ids, {.render_special = true}).find("<|im_start|>assistant\n") != std::string::npos);
+    REQUIRE(tok.decode(*ids, {.render_special = true}).find("<|im_start|>assistant\n") !=
+            std::string::npos);
     r.sampling.top_logprobs = 2;
     auto c = complete(io, *backend, r);
     REQUIRE(c.has_value());
@@ -108,7 +112,8 @@ TEST_CASE("the local backend renders chat requests with the model's template",
     REQUIRE(c->logprobs[0].logprob <= 0);
 }
 
-TEST_CASE("cancelling a local completion stops it and frees its blocks", "[backends_local][local_backend]") {
+TEST_CASE("cancelling a local completion stops it and frees its blocks",
+          "[backends_local][local_backend]") {
     asio::io_context io;
     auto backend = open_backend(io);
     asio::cancellation_signal signal;
@@ -119,9 +124,10 @@ TEST_CASE("cancelling a local completion stops it and frees its blocks", "[backe
     };
     auto request = greedy("the cat", 400);
     asio::co_spawn(io, backend->complete(request, sink),
-                   asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr, braid::Result<Completion> r) {
-                       outcome.emplace(std::move(r));
-                   }));
+                   asio::bind_cancellation_slot(
+                       signal.slot(), [&](std::exception_ptr, braid::Result<Completion> r) {
+                           outcome.emplace(std::move(r));
+                       }));
     io.run();
     REQUIRE(outcome.has_value());
     REQUIRE_FALSE(outcome->has_value());

@@ -19,32 +19,41 @@ struct Engine::Parts {
 
     Parts(LoadedModel m, Tokenizer t, std::optional<ChatTemplate> c, const EngineOptions& options,
           std::size_t n_blocks, asio::any_io_executor executor)
-        : model(std::move(m)), tokenizer(std::move(t)), chat_template(std::move(c)), threads(options.threads),
-          forward(model.weights, &threads), pool(forward.kv_layout(), n_blocks),
-          scheduler(forward, pool, tokenizer, std::move(executor), SchedulerOptions{options.chunk_tokens}) {}
+        : model(std::move(m)),
+          tokenizer(std::move(t)),
+          chat_template(std::move(c)),
+          threads(options.threads),
+          forward(model.weights, &threads),
+          pool(forward.kv_layout(), n_blocks),
+          scheduler(forward, pool, tokenizer, std::move(executor),
+                    SchedulerOptions{options.chunk_tokens}) {}
 };
 
-Result<std::unique_ptr<Engine>> Engine::open(const std::filesystem::path& path, EngineOptions options,
+Result<std::unique_ptr<Engine>> Engine::open(const std::filesystem::path& path,
+                                             EngineOptions options,
                                              asio::any_io_executor executor) {
     auto model = load_model(path);
     if (!model) return std::move(model).error();
     if (!model->tokenizer)
-        return make_error(ErrorCode::invalid_input,
-                          path.string() + ": no tokenizer in the model file (the local engine needs a GGUF)");
+        return make_error(
+            ErrorCode::invalid_input,
+            path.string() + ": no tokenizer in the model file (the local engine needs a GGUF)");
     std::string jinja = model->tokenizer->chat_template;
     auto tokenizer = Tokenizer::create(std::move(*model->tokenizer));
     if (!tokenizer) return Error(tokenizer.error()).with_context(path.string());
     std::optional<ChatTemplate> chat;
     if (auto detected = detect_chat_template(jinja)) chat = std::move(*detected);
-    if (options.chunk_tokens == 0) return make_error(ErrorCode::invalid_input, "chunk_tokens must be positive");
+    if (options.chunk_tokens == 0)
+        return make_error(ErrorCode::invalid_input, "chunk_tokens must be positive");
 
     KvLayout layout = KvLayout::from_config(model->weights.config);
     std::size_t n_blocks = options.kv_blocks;
     if (n_blocks == 0) n_blocks = options.kv_bytes / layout.bytes_per_block();
     if (n_blocks < 2)
-        return make_error(ErrorCode::invalid_input, "KV pool too small: " + std::to_string(n_blocks) + " blocks");
-    auto parts = std::make_unique<Parts>(std::move(*model), std::move(*tokenizer), std::move(chat), options,
-                                         n_blocks, std::move(executor));
+        return make_error(ErrorCode::invalid_input,
+                          "KV pool too small: " + std::to_string(n_blocks) + " blocks");
+    auto parts = std::make_unique<Parts>(std::move(*model), std::move(*tokenizer), std::move(chat),
+                                         options, n_blocks, std::move(executor));
     return std::unique_ptr<Engine>(new Engine(std::move(parts)));
 }
 
@@ -52,7 +61,8 @@ Engine::Engine(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Engine::~Engine() = default;
 
 asio::awaitable<Result<Session>> Engine::prefill(std::vector<std::int32_t> tokens) {
-    if (tokens.empty()) co_return make_error(ErrorCode::invalid_input, "prefill needs at least one token");
+    if (tokens.empty())
+        co_return make_error(ErrorCode::invalid_input, "prefill needs at least one token");
     std::int32_t last = tokens.back();
     tokens.pop_back();
     GenerateRequest request;
@@ -86,13 +96,24 @@ asio::awaitable<Result<Decoded>> Engine::decode(Session session, DecodeRequest r
     auto done = co_await parts_->scheduler.generate(std::move(generate));
     if (!done) co_return std::move(done).error();
     co_return Decoded{std::move(done->tokens), std::move(done->choices), std::move(done->text),
-                      std::move(done->finish_reason), Session(std::move(*done->sequence), std::move(done->pending))};
+                      std::move(done->finish_reason),
+                      Session(std::move(*done->sequence), std::move(done->pending))};
 }
 
-const Tokenizer& Engine::tokenizer() const { return parts_->tokenizer; }
-const ModelConfig& Engine::config() const { return parts_->forward.config(); }
-const std::optional<ChatTemplate>& Engine::chat_template() const { return parts_->chat_template; }
-BlockPool& Engine::pool() { return parts_->pool; }
-Scheduler& Engine::scheduler() { return parts_->scheduler; }
+const Tokenizer& Engine::tokenizer() const {
+    return parts_->tokenizer;
+}
+const ModelConfig& Engine::config() const {
+    return parts_->forward.config();
+}
+const std::optional<ChatTemplate>& Engine::chat_template() const {
+    return parts_->chat_template;
+}
+BlockPool& Engine::pool() {
+    return parts_->pool;
+}
+Scheduler& Engine::scheduler() {
+    return parts_->scheduler;
+}
 
 }  // namespace braid::backends::local

@@ -6,7 +6,7 @@
 //   Session root = co_await engine->prefill(tokens);          // the prompt's KV, computed once
 //   Session a = engine->fork(root), b = engine->fork(root);   // share every block of the prompt
 //   auto out = co_await engine->decode(std::move(a), {.pick = greedy_picker(), .max_tokens = 64});
-//   auto merged = engine->merge({&pa, &pb});                   // Multiverse reduce (kv_sequence.hpp)
+//   auto merged = engine->merge({&pa, &pb});   // Multiverse reduce (kv_sequence.hpp)
 //
 // A Session is a KV context plus its *pending* tokens: tokens that belong to the context but have
 // no KV yet (prefill keeps the prompt's last token pending so that decode gets its logits; decode
@@ -37,8 +37,8 @@ namespace braid::backends::local {
 
 struct EngineOptions {
     static constexpr std::size_t default_kv_bytes = std::size_t{256} << 20;
-    std::size_t threads = 0;      // kernel threads including the executor's (0: all cores)
-    std::size_t kv_blocks = 0;    // KV pool size in blocks; 0: from kv_bytes
+    std::size_t threads = 0;    // kernel threads including the executor's (0: all cores)
+    std::size_t kv_blocks = 0;  // KV pool size in blocks; 0: from kv_bytes
     std::size_t kv_bytes = default_kv_bytes;
     std::size_t chunk_tokens = SchedulerOptions::default_chunk_tokens;
 };
@@ -78,7 +78,8 @@ public:
     // Loads the model (load_model), its tokenizer (GGUF metadata) and sizes the KV pool.
     // Errors: load_model's (not_found, io, parse, invalid_input); invalid_input when the file has
     // no tokenizer or the options are unusable.
-    static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& path, EngineOptions options,
+    static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& path,
+                                                EngineOptions options,
                                                 asio::any_io_executor executor);
     ~Engine();
 

@@ -27,11 +27,13 @@ namespace braid::backends::local {
 class LocalBackend final : public Backend {
 public:
     static Result<std::unique_ptr<LocalBackend>> open(const std::filesystem::path& model_path,
-                                                      EngineOptions options, asio::any_io_executor executor);
+                                                      EngineOptions options,
+                                                      asio::any_io_executor executor);
     explicit LocalBackend(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
 
     std::string_view name() const override { return "local"; }
-    asio::awaitable<Result<Completion>> complete(CompletionRequest request, ChunkSink on_chunk) override;
+    asio::awaitable<Result<Completion>> complete(CompletionRequest request,
+                                                 ChunkSink on_chunk) override;
 
     // The token ids a request's prompt becomes (what usage.prompt_tokens counts).
     Result<std::vector<std::int32_t>> prompt_tokens(const CompletionRequest& request) const;

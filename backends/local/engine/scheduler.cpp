@@ -26,19 +26,24 @@ struct Waiter {
 struct Job {
     Scheduler::SequenceId id = 0;
     GenerateRequest request;
-    KvSequence base;                     // the context as submitted; preemption returns to it
-    std::optional<KvSequence> working;   // base + what this job fed; none while waiting
-    std::vector<std::int32_t> feed;      // tokens not yet in `working`
+    KvSequence base;                    // the context as submitted; preemption returns to it
+    std::optional<KvSequence> working;  // base + what this job fed; none while waiting
+    std::vector<std::int32_t> feed;     // tokens not yet in `working`
     GenerateResult result;
     SequenceText text;
     std::shared_ptr<Waiter> waiter;
 
-    Job(Scheduler::SequenceId id_, GenerateRequest req, KvSequence base_, const Tokenizer& tokenizer,
-        std::shared_ptr<Waiter> w)
-        : id(id_), request(std::move(req)), base(std::move(base_)), text(tokenizer, request.stop),
+    Job(Scheduler::SequenceId id_, GenerateRequest req, KvSequence base_,
+        const Tokenizer& tokenizer, std::shared_ptr<Waiter> w)
+        : id(id_),
+          request(std::move(req)),
+          base(std::move(base_)),
+          text(tokenizer, request.stop),
           waiter(std::move(w)) {}
 
-    bool generating() const { return static_cast<std::int64_t>(result.tokens.size()) < request.max_tokens; }
+    bool generating() const {
+        return static_cast<std::int64_t>(result.tokens.size()) < request.max_tokens;
+    }
     // What to feed again after losing `working`: the prompt, then every generated token.
     void reset_feed() {
         feed = request.prompt;
@@ -46,7 +51,9 @@ struct Job {
     }
 };
 
-std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+std::size_t ceil_div(std::size_t a, std::size_t b) {
+    return (a + b - 1) / b;
+}
 
 }  // namespace
 
@@ -55,8 +62,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         : forward(f), pool(p), tokenizer(t), executor(std::move(ex)), options(o) {}
 
     ~Impl() {
-        for (auto& job : running) complete(*job, make_error(ErrorCode::cancelled, "scheduler destroyed"));
-        for (auto& job : waiting) complete(*job, make_error(ErrorCode::cancelled, "scheduler destroyed"));
+        for (auto& job : running)
+            complete(*job, make_error(ErrorCode::cancelled, "scheduler destroyed"));
+        for (auto& job : waiting)
+            complete(*job, make_error(ErrorCode::cancelled, "scheduler destroyed"));
     }
 
     Forward& forward;
@@ -68,7 +77,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
     std::deque<std::unique_ptr<Job>> waiting;   // FIFO; preempted jobs go to the front
     SequenceId next_id = 1;
     bool step_posted = false;
-    bool in_step = false;                        // a step holds Job pointers: cancel() defers
+    bool in_step = false;  // a step holds Job pointers: cancel() defers
     std::vector<SequenceId> deferred_cancels;
     Stats stats;
     std::vector<float> logits;
@@ -88,12 +97,15 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // Blocks a job's next chunk may need: its rows, one for a partial/copied tail block.
-    std::size_t blocks_for(std::size_t rows) const { return ceil_div(rows, pool.layout().block_size) + 1; }
+    std::size_t blocks_for(std::size_t rows) const {
+        return ceil_div(rows, pool.layout().block_size) + 1;
+    }
 
     void admit() {
         while (!waiting.empty()) {
             Job& job = *waiting.front();
-            std::size_t need = blocks_for(std::min(job.feed.size(), options.chunk_tokens)) + running.size();
+            std::size_t need =
+                blocks_for(std::min(job.feed.size(), options.chunk_tokens)) + running.size();
             if (!running.empty() && pool.free_blocks() < need) return;  // alone, it may always try
             job.working.emplace(job.base.fork(ForkMode::share_tail));
             running.push_back(std::move(waiting.front()));
@@ -125,11 +137,14 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
             for (auto& job : running) {
                 bool decode = job->feed.size() == 1 && !job->result.tokens.empty();
                 if ((pass == 0) != decode || job->feed.empty()) continue;
-                std::size_t n = pass == 0 ? 1 : std::min(job->feed.size(), budget - std::min(budget, rows.size()));
+                std::size_t n =
+                    pass == 0 ? 1
+                              : std::min(job->feed.size(), budget - std::min(budget, rows.size()));
                 if (n == 0) continue;
                 bool last = n == job->feed.size();
                 for (std::size_t i = 0; i < n; ++i)
-                    rows.push_back(ForwardRow{&*job->working, job->feed[i], last && i + 1 == n && job->generating()});
+                    rows.push_back(ForwardRow{&*job->working, job->feed[i],
+                                              last && i + 1 == n && job->generating()});
                 spans.push_back(Span{job.get(), n, rows.back().want_logits});
             }
         }
@@ -172,7 +187,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         std::vector<Job*> finished;
         for (const Span& span : spans) {
             Job& job = *span.job;
-            job.feed.erase(job.feed.begin(), job.feed.begin() + static_cast<std::ptrdiff_t>(span.rows));
+            job.feed.erase(job.feed.begin(),
+                           job.feed.begin() + static_cast<std::ptrdiff_t>(span.rows));
             if (!span.logits) {
                 if (job.feed.empty() && !job.generating()) finished.push_back(&job);
                 continue;
@@ -183,7 +199,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
             job.result.tokens.push_back(choice.token);
             job.result.choices.push_back(std::move(choice));
             std::int32_t token = job.result.tokens.back();
-            bool end = job.request.stop_at_end_of_generation && tokenizer.is_end_of_generation(token);
+            bool end =
+                job.request.stop_at_end_of_generation && tokenizer.is_end_of_generation(token);
             bool stop = end || job.text.feed(token);
             if (stop || !job.generating()) {
                 if (!stop) stop = job.text.finish();
@@ -216,7 +233,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         job.result.sequence = std::move(job.working);
         job.result.pending = std::move(job.feed);
         if (!job.result.tokens.empty()) job.result.pending.assign(1, job.result.tokens.back());
-        auto it = std::find_if(running.begin(), running.end(), [&](const auto& j) { return j.get() == &job; });
+        auto it = std::find_if(running.begin(), running.end(),
+                               [&](const auto& j) { return j.get() == &job; });
         std::unique_ptr<Job> owned = std::move(*it);
         running.erase(it);
         complete(*owned, std::move(owned->result));
@@ -226,14 +244,17 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         SequenceId id = next_id++;
         KvSequence base = request.context ? std::move(*request.context) : KvSequence(pool);
         request.context.reset();
-        auto job = std::make_unique<Job>(id, std::move(request), std::move(base), tokenizer, std::move(waiter));
+        auto job = std::make_unique<Job>(id, std::move(request), std::move(base), tokenizer,
+                                         std::move(waiter));
         if (&job->base.pool() != &pool) {
-            complete(*job, make_error(ErrorCode::invalid_input, "context belongs to another block pool"));
+            complete(*job,
+                     make_error(ErrorCode::invalid_input, "context belongs to another block pool"));
             return id;
         }
         if (job->request.max_tokens > 0 && (job->request.prompt.empty() || !job->request.pick)) {
-            complete(*job, make_error(ErrorCode::invalid_input,
-                                      "generating needs at least one prompt token and a token picker"));
+            complete(*job,
+                     make_error(ErrorCode::invalid_input,
+                                "generating needs at least one prompt token and a token picker"));
             return id;
         }
         job->reset_feed();
@@ -258,7 +279,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         if (auto it = std::find_if(running.begin(), running.end(), match); it != running.end()) {
             job = std::move(*it);
             running.erase(it);
-        } else if (auto wit = std::find_if(waiting.begin(), waiting.end(), match); wit != waiting.end()) {
+        } else if (auto wit = std::find_if(waiting.begin(), waiting.end(), match);
+                   wit != waiting.end()) {
             job = std::move(*wit);
             waiting.erase(wit);
         }
@@ -268,8 +290,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
     }
 };
 
-Scheduler::Scheduler(Forward& forward, BlockPool& pool, const Tokenizer& tokenizer, asio::any_io_executor executor,
-                     SchedulerOptions options)
+Scheduler::Scheduler(Forward& forward, BlockPool& pool, const Tokenizer& tokenizer,
+                     asio::any_io_executor executor, SchedulerOptions options)
     : impl_(std::make_shared<Impl>(forward, pool, tokenizer, std::move(executor), options)) {}
 
 Scheduler::~Scheduler() = default;
@@ -278,7 +300,8 @@ asio::awaitable<Result<GenerateResult>> Scheduler::generate(GenerateRequest requ
     auto waiter = std::make_shared<Waiter>(impl_->executor);
     SequenceId id = impl_->submit(std::move(request), waiter);
     while (!waiter->result) {
-        auto [ec] = co_await waiter->wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        auto [ec] =
+            co_await waiter->wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
         if (!waiter->result && ec == asio::error::operation_aborted) {
             // Our coroutine was cancelled: drop the sequence (this completes the waiter).
             impl_->cancel(id);
@@ -288,7 +311,9 @@ asio::awaitable<Result<GenerateResult>> Scheduler::generate(GenerateRequest requ
     co_return std::move(*waiter->result);
 }
 
-void Scheduler::cancel(SequenceId id) { impl_->cancel(id); }
+void Scheduler::cancel(SequenceId id) {
+    impl_->cancel(id);
+}
 
 Scheduler::Stats Scheduler::stats() const {
     Stats s = impl_->stats;
@@ -297,6 +322,8 @@ Scheduler::Stats Scheduler::stats() const {
     return s;
 }
 
-Scheduler::SequenceId Scheduler::next_id() const { return impl_->next_id; }
+Scheduler::SequenceId Scheduler::next_id() const {
+    return impl_->next_id;
+}
 
 }  // namespace braid::backends::local

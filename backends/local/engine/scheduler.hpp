@@ -49,7 +49,8 @@ namespace braid::backends::local {
 
 struct SchedulerOptions {
     static constexpr std::size_t default_chunk_tokens = 256;
-    std::size_t chunk_tokens = default_chunk_tokens;  // rows per step (decode rows + prefill chunks)
+    // Rows per step: decode rows plus prefill chunks.
+    std::size_t chunk_tokens = default_chunk_tokens;
 };
 
 struct GenerateRequest {
@@ -64,10 +65,10 @@ struct GenerateRequest {
 };
 
 struct GenerateResult {
-    std::vector<std::int32_t> tokens;   // generated, an end-of-generation token included
-    std::vector<TokenChoice> choices;   // one per generated token
-    std::string text;                   // generated text (no end token, no stop string)
-    std::string finish_reason = "stop"; // "stop" | "length"
+    std::vector<std::int32_t> tokens;    // generated, an end-of-generation token included
+    std::vector<TokenChoice> choices;    // one per generated token
+    std::string text;                    // generated text (no end token, no stop string)
+    std::string finish_reason = "stop";  // "stop" | "length"
     // The context after the call: context + prompt + every generated token but the last, which is
     // in `pending` (it has no KV yet; feeding it first continues the sequence exactly).
     std::optional<KvSequence> sequence;
@@ -76,8 +77,8 @@ struct GenerateResult {
 
 class Scheduler {
 public:
-    Scheduler(Forward& forward, BlockPool& pool, const Tokenizer& tokenizer, asio::any_io_executor executor,
-              SchedulerOptions options = {});
+    Scheduler(Forward& forward, BlockPool& pool, const Tokenizer& tokenizer,
+              asio::any_io_executor executor, SchedulerOptions options = {});
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;

@@ -36,6 +36,8 @@ bool SequenceText::finish() {
     return false;
 }
 
-std::string SequenceText::release() { return std::exchange(ready_, std::string()); }
+std::string SequenceText::release() {
+    return std::exchange(ready_, std::string());
+}
 
 }  // namespace braid::backends::local

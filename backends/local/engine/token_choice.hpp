@@ -23,8 +23,8 @@ struct TokenChoice {
     std::vector<std::pair<std::int32_t, float>> top;  // alternatives, most likely first
 };
 
-using TokenPicker =
-    std::function<TokenChoice(std::span<const float> logits, std::span<const std::int32_t> generated)>;
+using TokenPicker = std::function<TokenChoice(std::span<const float> logits,
+                                              std::span<const std::int32_t> generated)>;
 
 // A picker over a Sampler (sampler.hpp) configured by `config`.
 TokenPicker sampler_picker(SamplingConfig config);
