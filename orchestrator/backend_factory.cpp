@@ -1,5 +1,6 @@
 #include "orchestrator/backend_factory.hpp"
 
+#include "backends/local/engine/local_backend.hpp"
 #include "backends/openai/curl_multi_asio.hpp"
 #include "backends/openai/openai_backend.hpp"
 #include "backends/scripted/scripted_backend.hpp"
@@ -39,9 +40,19 @@ Result<std::unique_ptr<backends::Backend>> make_openai(const RunConfig& config, 
     return std::unique_ptr<backends::Backend>(std::make_unique<OwnedOpenAIBackend>(std::move(executor), std::move(options)));
 }
 
+Result<std::unique_ptr<backends::Backend>> make_local(const RunConfig& config, asio::any_io_executor executor) {
+    if (config.model.empty())
+        return make_error(ErrorCode::invalid_input, "--backend local needs --model PATH (a GGUF model file)");
+    backends::local::EngineOptions options;
+    options.threads = config.threads;
+    auto local = backends::local::LocalBackend::open(config.model, options, std::move(executor));
+    if (!local) return Error(local.error()).with_context("loading model " + config.model);
+    return std::unique_ptr<backends::Backend>(std::move(*local));
+}
+
 }  // namespace
 
-std::vector<std::string> backend_names() { return {"symbolic", "scripted", "openai", "replay"}; }
+std::vector<std::string> backend_names() { return {"symbolic", "scripted", "openai", "local", "replay"}; }
 
 Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config, asio::any_io_executor executor) {
     backends::StreamPacing pacing;
@@ -59,6 +70,7 @@ Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config,
         return std::unique_ptr<backends::Backend>(std::move(*scripted));
     }
     if (config.backend == "openai") return make_openai(config, std::move(executor));
+    if (config.backend == "local") return make_local(config, std::move(executor));
     if (config.backend == "replay") return std::unique_ptr<backends::Backend>();
     std::string known;
     for (const std::string& n : backend_names()) known += (known.empty() ? "" : ", ") + n;

@@ -54,8 +54,9 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
     solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish")->capture_default_str();
     solve_cmd->add_option("--samples", cfg.samples, "Threads per task")->capture_default_str();
-    solve_cmd->add_option("--backend", cfg.backend, "symbolic | scripted | openai | replay")->capture_default_str();
-    solve_cmd->add_option("--model", cfg.model, "Model name sent with each request");
+    solve_cmd->add_option("--backend", cfg.backend, "symbolic | scripted | openai | local | replay")->capture_default_str();
+    solve_cmd->add_option("--model", cfg.model, "openai: model name sent with each request; local: model file (GGUF)");
+    solve_cmd->add_option("--threads", cfg.threads, "local backend: kernel threads (0: every core)");
     solve_cmd->add_option("--base-url", cfg.base_url, "openai backend: server address, e.g. http://host:8000/v1");
     solve_cmd->add_option("--api-key-env", cfg.api_key_env,
                           "openai backend: NAME of the environment variable holding the API key (never the key)");
@@ -92,7 +93,9 @@ int run_cli(int argc, char** argv) {
 
     ServeArgs serve;
     CLI::App* serve_cmd = app.add_subcommand("serve", "Serve a backend as an OpenAI-compatible HTTP API");
-    serve_cmd->add_option("--backend", serve.config.backend, "symbolic | scripted")->capture_default_str();
+    serve_cmd->add_option("--backend", serve.config.backend, "symbolic | scripted | local")->capture_default_str();
+    serve_cmd->add_option("--model", serve.config.model, "local backend: model file (GGUF)");
+    serve_cmd->add_option("--threads", serve.config.threads, "local backend: kernel threads (0: every core)");
     serve_cmd->add_option("--script", serve.script_path, "JSON script for --backend scripted");
     serve_cmd->add_option("--latency-ms", serve.config.latency_ms, "Stand-in backends: delay per streamed line (ms)");
     serve_cmd->add_option("--host", serve.host, "Address to bind")->capture_default_str();
@@ -105,6 +108,17 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
     serve_cmd->add_flag("-v,--verbose", serve.common.verbose, "Log requests to stderr");
+
+    GenerateArgs generate;
+    CLI::App* generate_cmd = app.add_subcommand("generate", "Generate text for one prompt with the local engine");
+    generate_cmd->add_option("--model", generate.model_path, "Model file (GGUF)")->required();
+    generate_cmd->add_option("--prompt", generate.prompt, "Prompt text (raw, no chat template)")->required();
+    generate_cmd->add_option("--max-tokens", generate.max_tokens, "Tokens to generate at most")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    generate_cmd->add_option("--temperature", generate.temperature, "0: greedy")->capture_default_str();
+    generate_cmd->add_option("--seed", generate.seed, "Sampling seed")->capture_default_str();
+    generate_cmd->add_option("--threads", generate.threads, "Kernel threads (0: every core)")->capture_default_str();
 
     CLI::App* doctor_cmd = app.add_subcommand("doctor", "What this machine offers: CUDA, sandbox, SQLite");
     add_common(doctor_cmd, common);
@@ -139,6 +153,7 @@ int run_cli(int argc, char** argv) {
         if (*replay_cmd) return run_replay(common, run_id);
         if (*resume_cmd) return run_resume(common, run_id);
         if (*doctor_cmd) return run_doctor(common);
+        if (*generate_cmd) return run_generate(generate);
         if (*serve_cmd) {
             if (!serve.script_path.empty()) serve.config.script = read_json_file(serve.script_path, "script file");
             return run_serve(serve);

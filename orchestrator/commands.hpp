@@ -36,7 +36,18 @@ struct ServeArgs {
     std::size_t max_streams = 1024;      // further concurrent stream requests get a 503
 };
 
+// `braid generate`: one prompt through the local engine, text streamed to stdout.
+struct GenerateArgs {
+    std::string model_path;
+    std::string prompt;
+    std::int64_t max_tokens = 128;
+    double temperature = 0;
+    std::uint64_t seed = 0;
+    std::size_t threads = 0;
+};
+
 int run_solve(const SolveArgs& args);
+int run_generate(const GenerateArgs& args);
 int run_serve(const ServeArgs& args);
 int run_resume(const CommonArgs& common, std::int64_t run_id);
 int run_replay(const CommonArgs& common, std::int64_t run_id);

@@ -9,7 +9,8 @@ nlohmann::json to_json(const RunConfig& c) {
                           {"base_url", c.base_url},     {"api_key_env", c.api_key_env},
                           {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},
                           {"prices", c.prices},       {"latency_ms", c.latency_ms},
-                          {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks}};
+                          {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks},
+                          {"threads", c.threads}};
 }
 
 Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
@@ -32,6 +33,7 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         c.seed = j.at("seed").get<std::uint64_t>();
         c.budget = j.at("budget").get<std::string>();
         c.parallel_tasks = j.at("parallel_tasks").get<int>();
+        c.threads = j.value("threads", std::size_t{0});
         return c;
     } catch (const nlohmann::json::exception& e) {
         return make_error(ErrorCode::invalid_input, std::string("stored run config is unreadable: ") + e.what());

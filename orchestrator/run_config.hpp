@@ -19,7 +19,8 @@ struct RunConfig {
     std::int64_t max_tokens = 4096;
     double temperature = 1.0;
     std::string backend = "symbolic";
-    std::string model;
+    std::string model;            // openai: the model name sent; local: the model FILE (GGUF)
+    std::size_t threads = 0;      // local backend: kernel threads (0: every core)
     std::string base_url;         // openai backend: the server's /v1 address (no credentials in it)
     std::string api_key_env;      // openai backend: the *name* of the variable holding the key
     double usd_per_mtok_in = 0;   // prices per million prompt / completion tokens, for the ledger

@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
@@ -36,7 +37,11 @@ int run_serve(const ServeArgs& args) {
     backends::server::ServerOptions options;
     options.host = args.host;
     options.port = args.port;
-    options.model_name = args.model_name.empty() ? args.config.backend : args.model_name;
+    // A local model is served under its file's stem unless --model-name says otherwise.
+    std::string default_name = args.config.backend == "local"
+                                   ? std::filesystem::path(args.config.model).stem().string()
+                                   : args.config.backend;
+    options.model_name = args.model_name.empty() ? default_name : args.model_name;
     options.max_connections = args.max_connections;
     options.max_concurrent_streams = args.max_streams;
     options.log = Logger(args.common.verbose ? LogLevel::info : LogLevel::warn);

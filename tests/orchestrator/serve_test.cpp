@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/backends_local/tiny_model_files.hpp"
 #include "tests/backends_server/test_client.hpp"
 #include "tests/orchestrator/process.hpp"
 
@@ -130,4 +131,33 @@ TEST_CASE("braid solve --backend openai without a base URL or with an unset key 
                                           "--api-key-env", "BRAID_TEST_UNSET_KEY", "--db", dir / "x.db"}, dir);
     REQUIRE(no_key.exit_code == 2);
     REQUIRE(no_key.err.find("BRAID_TEST_UNSET_KEY") != std::string::npos);
+}
+
+TEST_CASE("braid serve --backend local answers a chat request from the tiny model", "[orchestrator][serve][local]") {
+    TempDir dir;
+    const std::string model = (braid::test::tiny_model_dir() / "qwen2.gguf").string();
+    ServeProcess server(dir, {"serve", "--backend", "local", "--model", model, "--threads", "1", "--port", "0"});
+    REQUIRE(server.port > 0);
+
+    auto models = braid::test::exchange(server.port, braid::test::get("/v1/models"));
+    REQUIRE(models.status == 200);
+    REQUIRE(json::parse(models.body)["data"][0]["id"] == "qwen2");
+
+    json body{{"model", "qwen2"},
+              {"messages", json::array({json{{"role", "user"}, {"content", "hello there"}}})},
+              {"max_tokens", 5},
+              {"temperature", 0}};
+    auto first = braid::test::exchange(server.port, braid::test::post("/v1/chat/completions", body.dump()));
+    auto second = braid::test::exchange(server.port, braid::test::post("/v1/chat/completions", body.dump()));
+    INFO(first.body);
+    REQUIRE(first.status == 200);
+    json reply = json::parse(first.body);
+    REQUIRE(reply["object"] == "chat.completion");
+    REQUIRE(reply["usage"]["prompt_tokens"].get<int>() > 5);
+    int completion_tokens = reply["usage"]["completion_tokens"].get<int>();
+    REQUIRE((completion_tokens >= 1 && completion_tokens <= 5));
+    std::string finish = reply["choices"][0]["finish_reason"].get<std::string>();
+    REQUIRE((finish == "length") == (completion_tokens == 5));
+    REQUIRE(json::parse(second.body)["choices"][0]["message"]["content"] == reply["choices"][0]["message"]["content"]);
+    REQUIRE(server.stop() == 0);
 }

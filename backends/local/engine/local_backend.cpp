@@ -1,0 +1,85 @@
+#include "backends/local/engine/local_backend.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace braid::backends::local {
+
+Result<std::unique_ptr<LocalBackend>> LocalBackend::open(const std::filesystem::path& model_path,
+                                                         EngineOptions options,
+                                                         asio::any_io_executor executor) {
+    auto engine = Engine::open(model_path, options, std::move(executor));
+    if (!engine) return std::move(engine).error();
+    return std::make_unique<LocalBackend>(std::move(*engine));
+}
+
+Result<std::vector<std::int32_t>> LocalBackend::prompt_tokens(
+    const CompletionRequest& request) const {
+    const Tokenizer& tokenizer = engine_->tokenizer();
+    if (request.messages.empty()) return tokenizer.encode(request.prompt);
+    if (const auto& chat = engine_->chat_template()) {
+        auto text = apply_chat_template(*chat, request.messages, true);
+        if (!text) return std::move(text).error();
+        return tokenizer.encode(*text, EncodeOptions{.add_special = false, .parse_special = true});
+    }
+    std::string joined;
+    for (const Message& m : request.messages) joined += (joined.empty() ? "" : "\n\n") + m.content;
+    return tokenizer.encode(joined);
+}
+
+asio::awaitable<Result<Completion>> LocalBackend::complete(CompletionRequest request,
+                                                           ChunkSink on_chunk) {
+    auto started = std::chrono::steady_clock::now();
+    auto prompt = prompt_tokens(request);
+    if (!prompt) co_return std::move(prompt).error();
+    if (prompt->empty())
+        co_return make_error(ErrorCode::invalid_input, "the prompt encodes to no tokens");
+    if (request.sampling.max_tokens <= 0)
+        co_return make_error(ErrorCode::invalid_input, "max_tokens must be positive");
+
+    std::int64_t n_prompt = static_cast<std::int64_t>(prompt->size());
+    GenerateRequest generate;
+    generate.prompt = std::move(*prompt);
+    generate.pick = picker_for(request.sampling);
+    generate.max_tokens = request.sampling.max_tokens;
+    generate.stop = request.sampling.stop;
+    generate.on_text = std::move(on_chunk);
+    auto done = co_await engine_->scheduler().generate(std::move(generate));
+    if (!done) co_return std::move(done).error();
+
+    Completion completion;
+    completion.text = std::move(done->text);
+    completion.finish_reason = done->finish_reason;
+    completion.usage.prompt_tokens = n_prompt;
+    completion.usage.completion_tokens = static_cast<std::int64_t>(done->tokens.size());
+    if (request.sampling.top_logprobs >= 0) {
+        const Tokenizer& tokenizer = engine_->tokenizer();
+        auto text_of = [&](std::int32_t id) {
+            std::int32_t one[1] = {id};
+            return tokenizer.decode(
+                one, DecodeOptions{.render_special = true, .remove_space_prefix = false});
+        };
+        for (const TokenChoice& c : done->choices) {
+            backends::TokenLogprob lp{text_of(c.token), c.logprob, {}};
+            for (const auto& [id, value] : c.top) lp.top.emplace_back(text_of(id), value);
+            completion.logprobs.push_back(std::move(lp));
+        }
+    }
+    completion.latency_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    co_return completion;
+}
+
+TokenPicker picker_for(const SamplingParams& sampling) {
+    SamplingConfig config;
+    config.temperature = static_cast<float>(std::max(0.0, sampling.temperature));
+    config.top_p =
+        static_cast<float>(sampling.top_p > 0 && sampling.top_p < 1 ? sampling.top_p : 1.0);
+    config.seed = sampling.seed;
+    config.logprobs = sampling.top_logprobs >= 0;
+    config.top_logprobs = std::max(0, sampling.top_logprobs);
+    return sampler_picker(config);
+}
+
+}  // namespace braid::backends::local
