@@ -30,14 +30,14 @@ struct SamplingParams {
     double top_p = 1.0;
     std::uint64_t seed = 0;
     std::vector<std::string> stop;
-    int top_logprobs = -1;           // -1: no logprobs; 0..20: logprobs with that many alternatives
+    int top_logprobs = -1;  // -1: no logprobs; 0..20: logprobs with that many alternatives
     friend bool operator==(const SamplingParams&, const SamplingParams&) = default;
 };
 
 struct CompletionRequest {
     std::string model;
-    std::string prompt;              // text completion; used when `messages` is empty
-    std::vector<Message> messages;   // chat completion when non-empty
+    std::string prompt;             // text completion; used when `messages` is empty
+    std::vector<Message> messages;  // chat completion when non-empty
     SamplingParams sampling;
     // OpenAI-style tool declarations, as JSON text ("" = none): the `tools` array, `tool_choice`
     // ("" = server default) and `parallel_tool_calls`.
@@ -83,7 +83,8 @@ public:
     virtual ~Backend() = default;
     // Short identifier recorded on nodes ("scripted", "symbolic", "replay", "openai").
     virtual std::string_view name() const = 0;
-    virtual asio::awaitable<Result<Completion>> complete(CompletionRequest request, ChunkSink on_chunk) = 0;
+    virtual asio::awaitable<Result<Completion>> complete(CompletionRequest request,
+                                                         ChunkSink on_chunk) = 0;
 };
 
 // Token count for backends without a tokenizer: one token per run of letters, per run of digits

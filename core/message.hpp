@@ -27,7 +27,10 @@ struct ToolCall {
 struct Message {
     Message() = default;
     Message(Role r, std::string text, std::vector<ToolCall> calls = {}, std::string call_id = {})
-        : role(r), content(std::move(text)), tool_calls(std::move(calls)), tool_call_id(std::move(call_id)) {}
+        : role(r),
+          content(std::move(text)),
+          tool_calls(std::move(calls)),
+          tool_call_id(std::move(call_id)) {}
 
     Role role = Role::user;
     std::string content;

@@ -111,27 +111,32 @@ public:
         skip_ws();
         if (p_ == end_ || depth > max_skip_depth) return false;
         switch (*p_) {
-        case '"': return string(nullptr);
-        case '{': {
-            ++p_;
-            if (eat('}')) return true;
-            do {
-                if (!key_any() || !skip_value(depth + 1)) return false;
-            } while (eat(','));
-            return eat('}');
-        }
-        case '[': {
-            ++p_;
-            if (eat(']')) return true;
-            do {
-                if (!skip_value(depth + 1)) return false;
-            } while (eat(','));
-            return eat(']');
-        }
-        case 't': return literal("true");
-        case 'f': return literal("false");
-        case 'n': return null();
-        default: return number();
+            case '"':
+                return string(nullptr);
+            case '{': {
+                ++p_;
+                if (eat('}')) return true;
+                do {
+                    if (!key_any() || !skip_value(depth + 1)) return false;
+                } while (eat(','));
+                return eat('}');
+            }
+            case '[': {
+                ++p_;
+                if (eat(']')) return true;
+                do {
+                    if (!skip_value(depth + 1)) return false;
+                } while (eat(','));
+                return eat(']');
+            }
+            case 't':
+                return literal("true");
+            case 'f':
+                return literal("false");
+            case 'n':
+                return null();
+            default:
+                return number();
         }
     }
 
@@ -201,10 +206,14 @@ private:
         for (int i = 0; i < 4; ++i) {
             char c = *p_++;
             value <<= 4;
-            if (c >= '0' && c <= '9') value |= static_cast<std::uint32_t>(c - '0');
-            else if (c >= 'a' && c <= 'f') value |= static_cast<std::uint32_t>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') value |= static_cast<std::uint32_t>(c - 'A' + 10);
-            else return false;
+            if (c >= '0' && c <= '9')
+                value |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                value |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                value |= static_cast<std::uint32_t>(c - 'A' + 10);
+            else
+                return false;
         }
         return true;
     }
@@ -235,29 +244,46 @@ private:
         char c = *p_++;
         char decoded = 0;
         switch (c) {
-        case '"': decoded = '"'; break;
-        case '\\': decoded = '\\'; break;
-        case '/': decoded = '/'; break;
-        case 'b': decoded = '\b'; break;
-        case 'f': decoded = '\f'; break;
-        case 'n': decoded = '\n'; break;
-        case 'r': decoded = '\r'; break;
-        case 't': decoded = '\t'; break;
-        case 'u': {
-            std::uint32_t cp = 0;
-            if (!hex4(cp)) return false;
-            if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                std::uint32_t low = 0;
-                if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
-                p_ += 2;
-                if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            case '"':
+                decoded = '"';
+                break;
+            case '\\':
+                decoded = '\\';
+                break;
+            case '/':
+                decoded = '/';
+                break;
+            case 'b':
+                decoded = '\b';
+                break;
+            case 'f':
+                decoded = '\f';
+                break;
+            case 'n':
+                decoded = '\n';
+                break;
+            case 'r':
+                decoded = '\r';
+                break;
+            case 't':
+                decoded = '\t';
+                break;
+            case 'u': {
+                std::uint32_t cp = 0;
+                if (!hex4(cp)) return false;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    std::uint32_t low = 0;
+                    if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+                    p_ += 2;
+                    if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                }
+                if (out) append_utf8(*out, cp);
+                return true;
             }
-            if (out) append_utf8(*out, cp);
-            return true;
-        }
-        default: return false;
+            default:
+                return false;
         }
         if (out) out->push_back(decoded);
         return true;

@@ -80,16 +80,23 @@ asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest requ
 
     Result<HttpResponse> sent = co_await http.perform(std::move(request), std::move(on_body));
     // Failures after the server accepted the request carry what it will bill.
-    auto accepted_failure = [&st](Error error) {
+    // `received`: the completions read before the failure (those in the assembler when null).
+    auto accepted_failure = [&st](Error error, const std::vector<Completion>* received = nullptr) {
         AttemptResult r = failed(std::move(error));
         r.accepted = true;
-        for (const Completion& c : st.assembler.take_completions())
+        std::vector<Completion> assembled;
+        if (!received) {
+            assembled = st.assembler.take_completions();
+            received = &assembled;
+        }
+        for (const Completion& c : *received)
             r.partial_completion_tokens += estimate_tokens(c.text);
         return r;
     };
     // st.decided: body bytes of a 2xx answer arrived (only those reach the sink).
     if (st.error)
-        co_return st.decided ? accepted_failure(std::move(*st.error)) : failed(std::move(*st.error));
+        co_return st.decided ? accepted_failure(std::move(*st.error))
+                             : failed(std::move(*st.error));
     if (!sent)
         co_return st.decided ? accepted_failure(std::move(sent).error())
                              : failed(std::move(sent).error());
@@ -112,11 +119,11 @@ asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest requ
         st.parser.finish(on_event);
         if (st.error) co_return accepted_failure(std::move(*st.error));
         if (!st.assembler.finished() && !st.assembler.saw_done())
-            co_return accepted_failure(make_error(ErrorCode::backend,
-                                        where +
-                                            ": the stream ended before every choice finished (" +
-                                            std::to_string(sent->body_bytes) + " bytes received)",
-                                        true));
+            co_return accepted_failure(
+                make_error(ErrorCode::backend,
+                           where + ": the stream ended before every choice finished (" +
+                               std::to_string(sent->body_bytes) + " bytes received)",
+                           true));
         response.usage = st.assembler.usage();
         response.choices = st.assembler.take_completions();
     } else {
@@ -125,11 +132,11 @@ asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest requ
         response = std::move(*parsed);
         for (std::size_t i = 0; i < response.choices.size(); ++i)
             if (!gate.deliver(i, response.choices[i].text))
-                co_return failed(divergence_error(where));
+                co_return accepted_failure(divergence_error(where), &response.choices);
     }
     std::vector<std::size_t> sizes;
     for (const Completion& c : response.choices) sizes.push_back(c.text.size());
-    if (!gate.settle(sizes)) co_return failed(divergence_error(where));
+    if (!gate.settle(sizes)) co_return accepted_failure(divergence_error(where), &response.choices);
     co_return AttemptResult{std::move(response), Error{}, std::nullopt};
 }
 

@@ -35,8 +35,10 @@ Result<json> parse_tool_choice(const std::string& text) {
 // `content: null`, as the API expects.
 json message_json(const Message& m) {
     json jm = {{"role", std::string(to_string(m.role))}};
-    if (m.content.empty() && !m.tool_calls.empty()) jm["content"] = nullptr;
-    else jm["content"] = m.content;
+    if (m.content.empty() && !m.tool_calls.empty())
+        jm["content"] = nullptr;
+    else
+        jm["content"] = m.content;
     if (!m.tool_calls.empty()) {
         json calls = json::array();
         for (const ToolCall& c : m.tool_calls)

@@ -61,7 +61,8 @@ private:
     // The DOM path (stream_assembler_json.cpp) for chunks the fast scanner hands back.
     Result<void> feed_json(std::string_view data, const TextSink& on_text);
     Choice& choice_at(std::size_t index);
-    void append_piece(std::size_t index, Choice& c, std::string_view piece, const TextSink& on_text);
+    void append_piece(std::size_t index, Choice& c, std::string_view piece,
+                      const TextSink& on_text);
     static void finish_choice(Choice& c, std::string reason);
 
     ApiMode mode_;

@@ -266,8 +266,8 @@ std::size_t HttpRequestParser::feed_chunked(std::string_view data) {
         // The other phases read lines.
         std::size_t nl = data.find('\n', i);
         std::size_t end = nl == std::string_view::npos ? data.size() : nl;
-        std::size_t limit = chunk_phase_ == ChunkPhase::trailers ? limits_.max_header_bytes
-                                                                 : max_chunk_line_bytes;
+        std::size_t limit =
+            chunk_phase_ == ChunkPhase::trailers ? limits_.max_header_bytes : max_chunk_line_bytes;
         if (line_.size() + (end - i) > limit) {
             fail(chunk_phase_ == ChunkPhase::trailers ? status_header_fields_too_large
                                                       : status_bad_request,
@@ -299,7 +299,8 @@ std::size_t HttpRequestParser::feed_chunked(std::string_view data) {
                 }
                 if (line.empty()) state_ = State::complete;  // trailer fields are ignored
                 break;
-            case ChunkPhase::data: break;
+            case ChunkPhase::data:
+                break;
         }
         line_.clear();
     }
@@ -309,10 +310,11 @@ std::size_t HttpRequestParser::feed_chunked(std::string_view data) {
 // "SIZE[;ext...]" in hex. Zero ends the body and starts the trailer section.
 bool HttpRequestParser::chunk_size_line(std::string_view line) {
     std::string_view size = trim_ows(line.substr(0, line.find(';')));
-    bool hex = !size.empty() && size.size() <= max_chunk_size_digits &&
-               std::all_of(size.begin(), size.end(), [](char c) {
-                   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-               });
+    bool hex =
+        !size.empty() && size.size() <= max_chunk_size_digits &&
+        std::all_of(size.begin(), size.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        });
     if (!hex) {
         fail(status_bad_request, "malformed chunk size");
         return false;
@@ -335,7 +337,8 @@ bool HttpRequestParser::chunk_size_line(std::string_view line) {
 bool HttpRequestParser::finish_headers() {
     if (const std::string* te = request_.header("transfer-encoding")) {
         if (!iequals(trim_ows(*te), "chunked")) {
-            fail(status_not_implemented, "unsupported Transfer-Encoding (only chunked is accepted)");
+            fail(status_not_implemented,
+                 "unsupported Transfer-Encoding (only chunked is accepted)");
             return false;
         }
         if (request_.header("content-length")) {

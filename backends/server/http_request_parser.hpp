@@ -2,8 +2,9 @@
 // HttpRequestParser: an incremental HTTP/1.1 request parser (RFC 9112 subset) for braid serve.
 //
 // Feed it bytes as they arrive; it consumes one request (request line, headers, body framed by
-// Content-Length or chunked) and stops. Bytes after the request are not consumed: they belong to the next request on a
-// keep-alive connection (pipelining). Pure code without I/O, so it can be fuzzed.
+// Content-Length or chunked) and stops. Bytes after the request are not consumed: they belong to
+// the next request on a keep-alive connection (pipelining). Pure code without I/O, so it can be
+// fuzzed.
 //
 // Memory is bounded by HttpLimits: the header block (request line + headers) never exceeds
 // max_header_bytes, the body never exceeds max_body_bytes. Any byte sequence either completes,

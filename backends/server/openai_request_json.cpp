@@ -156,8 +156,8 @@ std::optional<ApiError> read_content(const json& m, Role role, const std::string
 }
 
 // A required string member `key` of object `o`, reported as `param`.
-std::optional<ApiError> read_required_string(const json& o, const char* key, const std::string& param,
-                                             std::string& out) {
+std::optional<ApiError> read_required_string(const json& o, const char* key,
+                                             const std::string& param, std::string& out) {
     auto it = o.find(key);
     if (it == o.end() || it->is_null())
         return bad("Missing required parameter: '" + param + "'.", param);
@@ -176,14 +176,17 @@ std::optional<ApiError> read_tool_calls(const json& v, const std::string& param,
         if (!call.is_object()) return wrong_type(where, "an object", call);
         auto type = call.find("type");
         if (type != call.end() && *type != "function")
-            return bad("Invalid value for '" + where + ".type': expected 'function'.", where + ".type");
+            return bad("Invalid value for '" + where + ".type': expected 'function'.",
+                       where + ".type");
         ToolCall tc;
         if (auto e = read_required_string(call, "id", where + ".id", tc.id)) return e;
         auto fn = call.find("function");
         if (fn == call.end() || !fn->is_object())
-            return bad("Missing required parameter: '" + where + ".function'.", where + ".function");
+            return bad("Missing required parameter: '" + where + ".function'.",
+                       where + ".function");
         if (auto e = read_required_string(*fn, "name", where + ".function.name", tc.name)) return e;
-        if (auto e = read_required_string(*fn, "arguments", where + ".function.arguments", tc.arguments))
+        if (auto e =
+                read_required_string(*fn, "arguments", where + ".function.arguments", tc.arguments))
             return e;
         out.push_back(std::move(tc));
     }
@@ -207,12 +210,15 @@ std::optional<ApiError> read_messages(const json& v, std::vector<Message>& out) 
         auto calls = m.find("tool_calls");
         if (calls != m.end() && !calls->is_null()) {
             if (msg.role != Role::assistant)
-                return bad("Invalid parameter: '" + param + ".tool_calls' is only allowed on assistant messages.",
+                return bad("Invalid parameter: '" + param +
+                               ".tool_calls' is only allowed on assistant messages.",
                            param + ".tool_calls");
             if (auto e = read_tool_calls(*calls, param + ".tool_calls", msg.tool_calls)) return e;
         }
         if (msg.role == Role::tool)
-            if (auto e = read_required_string(m, "tool_call_id", param + ".tool_call_id", msg.tool_call_id)) return e;
+            if (auto e = read_required_string(m, "tool_call_id", param + ".tool_call_id",
+                                              msg.tool_call_id))
+                return e;
         out.push_back(std::move(msg));
     }
     return std::nullopt;

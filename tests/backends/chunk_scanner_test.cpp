@@ -119,7 +119,7 @@ TEST_CASE("chunk scanner hands everything else to the full parser", "[openai][sc
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"\ud83d"}}]})"));
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"\ude00"}}]})"));
     CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"a\x01\"}}]}"));
-    CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"\xc0\xaf\"}}]}"));  // overlong
+    CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"\xc0\xaf\"}}]}"));      // overlong
     CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"\xed\xa0\x80\"}}]}"));  // surrogate
     CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"\xf4\x90\x80\x80\"}}]}"));
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"abc)"));
@@ -149,9 +149,15 @@ TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real 
             std::size_t at = rng() % data.size();
             char c = alphabet[rng() % alphabet.size()];
             switch (rng() % 3) {
-            case 0: data[at] = c; break;
-            case 1: data.insert(data.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-            default: data.erase(at, 1); break;
+                case 0:
+                    data[at] = c;
+                    break;
+                case 1:
+                    data.insert(data.begin() + static_cast<std::ptrdiff_t>(at), c);
+                    break;
+                default:
+                    data.erase(at, 1);
+                    break;
             }
         }
         ScannedChunk out;

@@ -272,7 +272,8 @@ asio::awaitable<void> one_emulated_choice_fails() {
     FaultServer server(ex, [](const RecordedRequest& req, std::size_t) {
         auto seed = json::parse(req.body)["seed"].get<long>();
         if (seed == 8)
-            return json_reply(400, R"({"error":{"message":"prompt flagged","type":"invalid_request_error"}})");
+            return json_reply(
+                400, R"({"error":{"message":"prompt flagged","type":"invalid_request_error"}})");
         return sse_reply_split(chat_stream_events({"sample " + std::to_string(seed)}, 6, 2), 5);
     });
     ServerStop stop(server);

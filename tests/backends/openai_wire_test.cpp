@@ -60,7 +60,8 @@ TEST_CASE("chat request JSON sends an assistant turn's tool calls and a tool tur
     REQUIRE(j["messages"].size() == 4);
     CHECK(j["messages"][2] == json::parse(R"({"role":"assistant","content":null,"tool_calls":[
         {"id":"call_1","type":"function","function":{"name":"add","arguments":"{\"a\":1,\"b\":2}"}}]})"));
-    CHECK(j["messages"][3] == json::parse(R"({"role":"tool","content":"3","tool_call_id":"call_1"})"));
+    CHECK(j["messages"][3] ==
+          json::parse(R"({"role":"tool","content":"3","tool_call_id":"call_1"})"));
 
     // The store key sees tool calls, and a plain conversation's key does not change with them.
     CompletionRequest plain = chat_request();

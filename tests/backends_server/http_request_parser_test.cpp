@@ -119,8 +119,9 @@ TEST_CASE("the parser rejects malformed requests with the right status", "[serve
     }
 }
 
-TEST_CASE("the parser decodes a chunked body with extensions and trailers, in one piece or byte by byte",
-          "[server][parser]") {
+TEST_CASE(
+    "the parser decodes a chunked body with extensions and trailers, in one piece or byte by byte",
+    "[server][parser]") {
     const std::string bytes =
         "POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
         "5\r\n{\"a\":\r\n"

@@ -247,10 +247,9 @@ TEST_CASE("tool turns need a tool_call_id and tool calls belong to assistant tur
     CHECK(decode_error(Endpoint::chat_completions,
                        with_message({{"role", "tool"}, {"content", "42"}}))
               .param == "messages[1].tool_call_id");
-    CHECK(decode_error(Endpoint::chat_completions,
-                       with_message({{"role", "user"},
-                                     {"content", "x"},
-                                     {"tool_calls", json::array()}}))
+    CHECK(decode_error(
+              Endpoint::chat_completions,
+              with_message({{"role", "user"}, {"content", "x"}, {"tool_calls", json::array()}}))
               .param == "messages[1].tool_calls");
     CHECK(decode_error(Endpoint::chat_completions,
                        with_message({{"role", "assistant"},

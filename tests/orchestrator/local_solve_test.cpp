@@ -16,10 +16,10 @@ TEST_CASE("braid solve --backend local runs every sample on the engine and repla
     const std::string model = (braid::test::tiny_model_dir() / "qwen2.gguf").string();
     const std::string tasks = std::string(BRAID_SOURCE_DIR) + "/examples/countdown/sample.jsonl";
     const std::string db = dir / "local.db";
-    auto solved = braid::test::run_braid({"solve", tasks, "--backend", "local", "--model", model,
-                                          "--threads", "1", "--samples", "2", "--seed", "5",
-                                          "--db", db, "--json"},
-                                         dir);
+    auto solved =
+        braid::test::run_braid({"solve", tasks, "--backend", "local", "--model", model, "--threads",
+                                "1", "--samples", "2", "--seed", "5", "--db", db, "--json"},
+                               dir);
     INFO(solved.err);
     // A random-weight model solves nothing: the run finishes with "unsolved" (exit 1).
     REQUIRE(solved.exit_code == 1);
