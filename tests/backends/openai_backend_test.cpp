@@ -211,11 +211,16 @@ asio::awaitable<void> server_honours_n() {
     CHECK(seen.size() == 3);
 }
 
+// A server that ignores n: one streamed choice reading "sample <seed>" for the request's seed.
+Reply seeded_sample(const json& body) {
+    auto seed = body["seed"].get<long>();
+    return sse_reply_split(chat_stream_events({"sample " + std::to_string(seed)}, 6, 2), 5);
+}
+
 asio::awaitable<void> server_ignores_n() {
     auto ex = co_await asio::this_coro::executor;
     FaultServer server(ex, [](const RecordedRequest& req, std::size_t) {
-        auto seed = json::parse(req.body)["seed"].get<long>();
-        return sse_reply_split(chat_stream_events({"sample " + std::to_string(seed)}, 6, 2), 5);
+        return seeded_sample(json::parse(req.body));
     });
     ServerStop stop(server);
     CurlMultiAsio http(ex);
@@ -243,8 +248,7 @@ asio::awaitable<void> server_refuses_n() {
         if (body.value("n", 1) > 1)
             return json_reply(400, R"({"error":{"message":"Only n = 1 is supported","param":"n",)"
                                    R"("type":"invalid_request_error"}})");
-        auto seed = body["seed"].get<long>();
-        return sse_reply_split(chat_stream_events({"sample " + std::to_string(seed)}, 6, 2), 5);
+        return seeded_sample(body);
     });
     ServerStop stop(server);
     CurlMultiAsio http(ex);
@@ -270,11 +274,11 @@ asio::awaitable<void> server_refuses_n() {
 asio::awaitable<void> one_emulated_choice_fails() {
     auto ex = co_await asio::this_coro::executor;
     FaultServer server(ex, [](const RecordedRequest& req, std::size_t) {
-        auto seed = json::parse(req.body)["seed"].get<long>();
-        if (seed == 8)
+        json body = json::parse(req.body);
+        if (body["seed"].get<long>() == 8)
             return json_reply(
                 400, R"({"error":{"message":"prompt flagged","type":"invalid_request_error"}})");
-        return sse_reply_split(chat_stream_events({"sample " + std::to_string(seed)}, 6, 2), 5);
+        return seeded_sample(body);
     });
     ServerStop stop(server);
     CurlMultiAsio http(ex);
