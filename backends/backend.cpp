@@ -38,6 +38,7 @@ std::string CompletionRequest::canonical_json() const {
     if (sampling.top_logprobs >= 0) j["top_logprobs"] = sampling.top_logprobs;
     // Tool and pass-through fields enter the key only when set, so keys of plain requests are
     // unchanged by their existence.
+    if (layout) j["layout"] = {{"prefix_chars", layout->prefix_chars}, {"path_chars", layout->path_chars}};
     if (!tools_json.empty()) j["tools"] = nlohmann::json::parse(tools_json, nullptr, false);
     if (!tool_choice_json.empty()) j["tool_choice"] = nlohmann::json::parse(tool_choice_json, nullptr, false);
     if (!tools_json.empty()) j["parallel_tool_calls"] = parallel_tool_calls;

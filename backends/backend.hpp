@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,17 @@ struct SamplingParams {
     friend bool operator==(const SamplingParams&, const SamplingParams&) = default;
 };
 
+// How a prompt's text splits for a Multiverse reduce (reference/parallel.md §2.3): the prompt is
+// prefix + path 0 + ... + path n-1 + suffix, given here as character counts. A backend with KV
+// merge (the local engine) places every path right after the prefix, each computed seeing only the
+// prefix, and the suffix after the longest path; the paths never attend to each other. Backends
+// without it read the prompt as flat text. Only for text-completion requests (no messages).
+struct ParallelLayout {
+    std::size_t prefix_chars = 0;
+    std::vector<std::size_t> path_chars;  // at least two paths; the suffix is the rest
+    friend bool operator==(const ParallelLayout&, const ParallelLayout&) = default;
+};
+
 struct CompletionRequest {
     std::string model;
     std::string prompt;             // text completion; used when `messages` is empty
@@ -47,6 +59,8 @@ struct CompletionRequest {
     // Extra request fields passed through to the server unchanged (vLLM/SGLang sampling fields such
     // as top_k, min_p, repetition_penalty), as a JSON object text ("" = none).
     std::string extra_json;
+    // Set only for a Multiverse reduce; see ParallelLayout.
+    std::optional<ParallelLayout> layout;
 
     // Canonical JSON of every field that influences the answer; equal requests give equal text.
     std::string canonical_json() const;
@@ -65,6 +79,10 @@ struct TokenLogprob {
 struct Completion {
     std::string text;
     std::string finish_reason = "stop";  // "stop", "length", "tool_calls"
+    // The stop string that ended the text (it is not part of `text`), when finish_reason is "stop"
+    // because of one; "" for an end-of-generation token, a length cap, or a server that does not
+    // say which stop matched (vLLM reports `stop_reason`, SGLang `matched_stop`; OpenAI neither).
+    std::string stop_sequence;
     std::vector<ToolCall> tool_calls;
     std::vector<TokenLogprob> logprobs;  // when requested and the backend has them
     Usage usage;

@@ -11,17 +11,21 @@ namespace braid::backends {
 
 namespace {
 
-// Cuts `text` at the earliest stop string; returns true if one was found.
-bool apply_stop(std::string& text, const std::vector<std::string>& stops) {
+// Cuts `text` at the earliest stop string; returns the one that matched (null if none did). Of
+// two matching at the same place, the first listed wins.
+const std::string* apply_stop(std::string& text, const std::vector<std::string>& stops) {
     std::size_t cut = std::string::npos;
+    const std::string* matched = nullptr;
     for (const std::string& s : stops) {
         if (s.empty()) continue;
         std::size_t at = text.find(s);
-        if (at < cut) cut = at;
+        if (at < cut) {
+            cut = at;
+            matched = &s;
+        }
     }
-    if (cut == std::string::npos) return false;
-    text.resize(cut);
-    return true;
+    if (matched) text.resize(cut);
+    return matched;
 }
 
 // Keeps at most `max_tokens` estimated tokens of `text`; returns true if it cut.
@@ -64,9 +68,11 @@ asio::awaitable<Result<Completion>> stream_text(const CompletionRequest& request
     // Cancellation is reported as ErrorCode::cancelled, never as an exception from a later co_await.
     co_await asio::this_coro::throw_if_cancelled(false);
     Completion out;
-    bool stopped = apply_stop(text, request.sampling.stop);
+    const std::string* stop = apply_stop(text, request.sampling.stop);
     bool capped = apply_token_cap(text, request.sampling.max_tokens);
-    out.finish_reason = capped && !stopped ? "length" : "stop";
+    // A stop string beyond the token cap never ended the text: the cap did.
+    out.finish_reason = capped ? "length" : "stop";
+    if (stop && !capped) out.stop_sequence = *stop;
 
     std::optional<asio::steady_timer> timer;
     if (pacing.delay_per_chunk.count() > 0) timer.emplace(co_await asio::this_coro::executor);

@@ -40,6 +40,31 @@ std::string join_argv(int argc, char** argv) {
     return out;
 }
 
+// The options of the planners beyond the sampling strategies (planner/strategy_options.hpp).
+void add_strategy_options(CLI::App* cmd, planner::StrategyOptions& o) {
+    const char* group = "Strategy options";
+    auto opt = [&](const char* name, auto& field, const char* help) {
+        cmd->add_option(name, field, help)->capture_default_str()->group(group);
+    };
+    opt("--max-depth", o.max_depth, "apr, multiverse, tree: nesting levels at most");
+    opt("--max-children", o.max_children, "apr, multiverse: children per spawn / paths per fork at most");
+    opt("--max-threads", o.max_threads, "apr, multiverse: threads per task at most");
+    opt("--max-spawns", o.max_spawns, "apr: spawns per thread at most (one more fails the thread)");
+    opt("--thread-tokens", o.thread_tokens, "Completion tokens per thread over all its calls (0: 4 x --max-tokens)");
+    opt("--sub-call-budget", o.sub_call_budget, "apr: root prompt prefix 'Sub Call Budget: N' (0: none)");
+    opt("--child-token-budget", o.child_token_budget, "apr: child prompt prefix 'Token Budget: N' (0: none)");
+    opt("--beam-width", o.beam_width, "beam: partial solutions kept per step");
+    opt("--expansions", o.expansions, "beam, tree: continuations sampled per node and step");
+    opt("--max-steps", o.max_steps, "beam, tree: steps per thread");
+    opt("--step-tokens", o.step_tokens, "beam, tree: completion tokens per step");
+    opt("--step-stop", o.step_stop, "beam, tree: a step ends at this string");
+    opt("--scorer", o.scorer, "beam, tree, refine: checker | judge | heuristic");
+    opt("--rounds", o.rounds, "refine: revisions after the first answer");
+    opt("--max-replans", o.max_replans, "llmcompiler: replans at most");
+    opt("--tools", o.tools_path, "llmcompiler: JSON file of tool declarations");
+    opt("--workspace", o.workspace, "llmcompiler: folder the file tools may read");
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -52,7 +77,7 @@ int run_cli(int argc, char** argv) {
     RunConfig& cfg = solve.config;
     CLI::App* solve_cmd = app.add_subcommand("solve", "Solve every task of a JSONL file");
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
-    solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish")->capture_default_str();
+    solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish | apr | multiverse | llmcompiler | beam | tree | refine")->capture_default_str();
     solve_cmd->add_option("--samples", cfg.samples, "Threads per task")->capture_default_str();
     solve_cmd->add_option("--backend", cfg.backend, "symbolic | scripted | openai | local | replay")->capture_default_str();
     solve_cmd->add_option("--model", cfg.model, "openai: model name sent with each request; local: model file (GGUF)");
@@ -71,6 +96,7 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("--max-tokens", cfg.max_tokens, "Per-thread completion cap")->capture_default_str();
     solve_cmd->add_option("--temperature", cfg.temperature, "Sampling temperature")->capture_default_str();
     solve_cmd->add_option("--parallel", cfg.parallel_tasks, "Tasks solved concurrently")->capture_default_str();
+    add_strategy_options(solve_cmd, cfg.strategy_options);
     add_common(solve_cmd, solve.common);
 
     CommonArgs common;

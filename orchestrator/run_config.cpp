@@ -10,7 +10,15 @@ nlohmann::json to_json(const RunConfig& c) {
                           {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},
                           {"prices", c.prices},       {"latency_ms", c.latency_ms},
                           {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks},
-                          {"threads", c.threads}};
+                          {"threads", c.threads},       {"strategy_options", planner::to_json(c.strategy_options)}};
+}
+
+planner::StrategyOptions strategy_options_of(const RunConfig& config) {
+    planner::StrategyOptions o = config.strategy_options;
+    o.samples = config.samples;
+    o.max_tokens = config.max_tokens;
+    o.temperature = config.temperature;
+    return o;
 }
 
 Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
@@ -34,6 +42,9 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         c.budget = j.at("budget").get<std::string>();
         c.parallel_tasks = j.at("parallel_tasks").get<int>();
         c.threads = j.value("threads", std::size_t{0});
+        auto options = planner::strategy_options_from_json(j.value("strategy_options", nlohmann::json()));
+        if (!options) return std::move(options).error();
+        c.strategy_options = std::move(*options);
         return c;
     } catch (const nlohmann::json::exception& e) {
         return make_error(ErrorCode::invalid_input, std::string("stored run config is unreadable: ") + e.what());

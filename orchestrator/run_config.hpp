@@ -9,6 +9,7 @@
 
 #include "backends/openai/price_table.hpp"
 #include "core/error.hpp"
+#include "planner/strategy_options.hpp"
 
 namespace braid::orchestrator {
 
@@ -31,7 +32,13 @@ struct RunConfig {
     std::uint64_t seed = 0;
     std::string budget;           // as given, e.g. "tokens=50000,samples=64"; "" = unlimited
     int parallel_tasks = 16;      // tasks solved concurrently
+    // The strategies' own options; its samples / max_tokens / temperature are ignored in favour of
+    // the fields above (see strategy_options_of).
+    planner::StrategyOptions strategy_options;
 };
+
+// The options the run's strategy is built with.
+planner::StrategyOptions strategy_options_of(const RunConfig& config);
 
 nlohmann::json to_json(const RunConfig& config);
 Result<RunConfig> run_config_from_json(const nlohmann::json& j);

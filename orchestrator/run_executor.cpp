@@ -174,8 +174,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     asio::io_context io;
     auto backend = make_backend(config, io.get_executor());
     if (!backend) throw FatalError(std::move(backend).error());
-    auto strategy = planner::make_strategy(
-        config.strategy, planner::StrategyOptions{config.samples, config.max_tokens, config.temperature});
+    auto strategy = planner::make_strategy(config.strategy, strategy_options_of(config));
     if (!strategy) throw FatalError(std::move(strategy).error());
 
     // Tasks come from the store: what was accepted at `solve` time is what a resume finishes.

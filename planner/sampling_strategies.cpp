@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
-#include "planner/strategy.hpp"
+#include "planner/strategies.hpp"
 #include "store/store.hpp"
 #include "verifiers/selection.hpp"
 #include "verifiers/task_checker.hpp"
@@ -142,38 +142,10 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
 
 }  // namespace
 
-std::string_view to_string(TaskStatus status) {
-    switch (status) {
-        case TaskStatus::solved: return "solved";
-        case TaskStatus::unsolved: return "unsolved";
-        case TaskStatus::failed: return "failed";
-        case TaskStatus::budget_exhausted: return "budget_exhausted";
-    }
-    return "unsolved";
-}
-
-Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, StrategyOptions options) {
-    if (options.samples < 1 || options.samples > 100000)
-        return make_error(ErrorCode::invalid_input, "--samples must be between 1 and 100000");
-    if (options.max_tokens < 1) return make_error(ErrorCode::invalid_input, "--max-tokens must be positive");
-    if (options.temperature < 0) return make_error(ErrorCode::invalid_input, "--temperature must not be negative");
+Result<std::unique_ptr<Strategy>> make_sampling_strategy(std::string_view name, const StrategyOptions& options) {
     for (const ModeInfo& info : modes)
         if (info.name == name) return std::unique_ptr<Strategy>(std::make_unique<SamplingStrategy>(info, options));
-    std::string known;
-    for (const std::string& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
-    return make_error(ErrorCode::invalid_input, "unknown strategy '" + std::string(name) + "' (known: " + known + ")");
-}
-
-std::vector<std::string> strategy_names() {
-    std::vector<std::string> names;
-    for (const ModeInfo& info : modes) names.emplace_back(info.name);
-    return names;
-}
-
-Result<std::string> selection_rule_of(std::string_view strategy_name) {
-    for (const ModeInfo& info : modes)
-        if (info.name == strategy_name) return std::string(info.rule);
-    return make_error(ErrorCode::invalid_input, "unknown strategy '" + std::string(strategy_name) + "'");
+    return make_error(ErrorCode::internal, "not a sampling strategy: " + std::string(name));
 }
 
 }  // namespace braid::planner

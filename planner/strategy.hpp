@@ -11,17 +11,13 @@
 #include <asio/awaitable.hpp>
 
 #include "core/budget.hpp"
+#include "planner/plan_metrics.hpp"
+#include "planner/strategy_options.hpp"
 #include "tasks/task_kind.hpp"
 #include "verifiers/candidate.hpp"
 #include "workers/thread_context.hpp"
 
 namespace braid::planner {
-
-struct StrategyOptions {
-    int samples = 8;
-    std::int64_t max_tokens = 4096;
-    double temperature = 1.0;
-};
 
 // One task's place in the DAG. The task and kind are owned by the run and outlive the strategy.
 struct TaskScope {
@@ -40,6 +36,7 @@ struct TaskOutcome {
     std::vector<verifiers::Candidate> candidates;
     verifiers::Selection selection;
     std::string error;  // why no candidate exists (failed / budget_exhausted)
+    PlanMetrics metrics;
 };
 
 class Strategy {
@@ -51,6 +48,8 @@ public:
     virtual asio::awaitable<TaskOutcome> solve(workers::RunServices& services, TaskScope scope) = 0;
 };
 
+// Errors (invalid_input): an unknown name, options out of range (StrategyOptions::validate), or a
+// strategy's own setup failing (e.g. an unreadable --tools file).
 Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, StrategyOptions options);
 std::vector<std::string> strategy_names();
 // The selection rule of a strategy by name (for replay, which builds no strategy).

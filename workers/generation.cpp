@@ -65,6 +65,7 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
         pending.clear();
     };
     auto on_chunk = [&](std::string_view chunk) {
+        if (step.on_chunk) step.on_chunk(chunk);
         pending.append(chunk);
         if (pending.size() >= tokens_event_chars) record_pending();
     };

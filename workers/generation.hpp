@@ -21,6 +21,8 @@ struct GenerationStep {
     NodeId node;
     Ledger::AccountId account = 0;
     backends::CompletionRequest request;
+    // Also sees every streamed piece, in order, as it arrives (LLMCompiler's streaming plan parser).
+    backends::ChunkSink on_chunk;
 };
 
 asio::awaitable<Result<backends::Completion>> generate(RunServices& services, GenerationStep step);

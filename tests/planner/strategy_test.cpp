@@ -15,6 +15,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+planner::StrategyOptions sampling_options(int samples, std::int64_t max_tokens, double temperature) {
+    planner::StrategyOptions o;
+    o.samples = samples;
+    o.max_tokens = max_tokens;
+    o.temperature = temperature;
+    return o;
+}
+
 // Real traces from the symbolic search for one sample problem: two correct ones with different
 // answers, and one that fails the checker.
 struct Traces {
@@ -63,7 +71,7 @@ struct Harness {
                      nlohmann::json{{"id", "cd-x"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
 
     planner::TaskOutcome solve(backends::Backend& backend, std::string_view strategy_name, int samples) {
-        auto strategy = planner::make_strategy(strategy_name, planner::StrategyOptions{samples, 4096, 1.0});
+        auto strategy = planner::make_strategy(strategy_name, sampling_options(samples, 4096, 1.0));
         REQUIRE(strategy.has_value());
         workers::RunServices services{rec, backend, ledger, log, 5, ""};
         planner::TaskScope scope;
@@ -151,8 +159,8 @@ TEST_CASE("make_strategy rejects unknown names and bad options", "[planner]") {
     auto unknown = planner::make_strategy("guess", {});
     REQUIRE_FALSE(unknown.has_value());
     REQUIRE(unknown.error().message.find("best-of-n, self-consistency, first-finish") != std::string::npos);
-    REQUIRE_FALSE(planner::make_strategy("best-of-n", planner::StrategyOptions{0, 10, 1}).has_value());
-    REQUIRE_FALSE(planner::make_strategy("best-of-n", planner::StrategyOptions{2, 0, 1}).has_value());
-    REQUIRE_FALSE(planner::make_strategy("best-of-n", planner::StrategyOptions{2, 10, -1}).has_value());
+    REQUIRE_FALSE(planner::make_strategy("best-of-n", sampling_options(0, 10, 1)).has_value());
+    REQUIRE_FALSE(planner::make_strategy("best-of-n", sampling_options(2, 0, 1)).has_value());
+    REQUIRE_FALSE(planner::make_strategy("best-of-n", sampling_options(2, 10, -1)).has_value());
     REQUIRE(planner::selection_rule_of("self-consistency").value() == "majority");
 }

@@ -1,0 +1,15 @@
+#pragma once
+// The factories behind make_strategy (strategy_registry.cpp), one per family of strategies. Each
+// returns the strategy named `name` of its family; options were validated by make_strategy.
+
+#include <memory>
+#include <string_view>
+
+#include "planner/strategy.hpp"
+
+namespace braid::planner {
+
+// best-of-n, self-consistency, first-finish (sampling_strategies.cpp).
+Result<std::unique_ptr<Strategy>> make_sampling_strategy(std::string_view name, const StrategyOptions& options);
+
+}  // namespace braid::planner

@@ -1,0 +1,65 @@
+// make_strategy: the table of every strategy braid knows, with its selection rule for replay.
+#include "planner/strategies.hpp"
+
+namespace braid::planner {
+
+namespace {
+
+using Factory = Result<std::unique_ptr<Strategy>> (*)(std::string_view, const StrategyOptions&);
+
+struct Entry {
+    std::string_view name;
+    std::string_view rule;  // what replay re-applies to stored candidates
+    Factory make;
+};
+
+constexpr Entry entries[] = {
+    {"best-of-n", "best-score:checker", make_sampling_strategy},
+    {"self-consistency", "majority", make_sampling_strategy},
+    {"first-finish", "first-finish", make_sampling_strategy},
+};
+
+const Entry* find(std::string_view name) {
+    for (const Entry& e : entries)
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+Error unknown(std::string_view name) {
+    std::string known;
+    for (const std::string& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
+    return make_error(ErrorCode::invalid_input, "unknown strategy '" + std::string(name) + "' (known: " + known + ")");
+}
+
+}  // namespace
+
+std::string_view to_string(TaskStatus status) {
+    switch (status) {
+        case TaskStatus::solved: return "solved";
+        case TaskStatus::unsolved: return "unsolved";
+        case TaskStatus::failed: return "failed";
+        case TaskStatus::budget_exhausted: return "budget_exhausted";
+    }
+    return "unsolved";
+}
+
+Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, StrategyOptions options) {
+    if (auto valid = options.validate(); !valid) return std::move(valid).error();
+    const Entry* e = find(name);
+    if (!e) return unknown(name);
+    return e->make(name, options);
+}
+
+std::vector<std::string> strategy_names() {
+    std::vector<std::string> names;
+    for (const Entry& e : entries) names.emplace_back(e.name);
+    return names;
+}
+
+Result<std::string> selection_rule_of(std::string_view strategy_name) {
+    const Entry* e = find(strategy_name);
+    if (!e) return unknown(strategy_name);
+    return std::string(e->rule);
+}
+
+}  // namespace braid::planner
