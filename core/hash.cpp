@@ -20,4 +20,9 @@ std::string content_hash(std::string_view bytes) {
     return out;
 }
 
+std::uint64_t derive_seed(std::uint64_t seed, std::string_view path) {
+    std::string key = std::to_string(seed) + "/" + std::string(path);
+    return std::stoull(content_hash(key).substr(0, 15), nullptr, 16);
+}
+
 }  // namespace braid

@@ -52,14 +52,17 @@ Result<std::unique_ptr<backends::Backend>> make_local(const RunConfig& config, a
 
 }  // namespace
 
-std::vector<std::string> backend_names() { return {"symbolic", "scripted", "openai", "local", "replay"}; }
+std::vector<std::string> backend_names() {
+    return {"symbolic", "symbolic-apr", "scripted", "openai", "local", "replay"};
+}
 
 Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config, asio::any_io_executor executor) {
     backends::StreamPacing pacing;
     pacing.delay_per_chunk = std::chrono::microseconds(static_cast<std::int64_t>(config.latency_ms * 1000));
-    if (config.backend == "symbolic") {
+    if (config.backend == "symbolic" || config.backend == "symbolic-apr") {
         tasks::countdown::SymbolicOptions options;
         options.pacing = pacing;
+        if (config.backend == "symbolic-apr") options.style = tasks::countdown::SymbolicStyle::apr;
         return std::unique_ptr<backends::Backend>(std::make_unique<tasks::countdown::SymbolicBackend>(options));
     }
     if (config.backend == "scripted") {

@@ -3,6 +3,7 @@
 // backend's transfers are driven by it). `replay` has no model behind it and yields null: the
 // executor then serves every request from stored completions only. The openai backend reads its
 // API key from the environment variable named by config.api_key_env, here and nowhere else.
+// `symbolic` is the SoS+ stand-in model for Countdown, `symbolic-apr` the APR one (it spawns).
 // `local` loads the model file config.model (a GGUF) into the in-process engine; its steps run on
 // `executor` and its kernels on config.threads threads.
 

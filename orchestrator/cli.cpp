@@ -79,7 +79,7 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
     solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish | apr | multiverse | llmcompiler | beam | tree | refine")->capture_default_str();
     solve_cmd->add_option("--samples", cfg.samples, "Threads per task")->capture_default_str();
-    solve_cmd->add_option("--backend", cfg.backend, "symbolic | scripted | openai | local | replay")->capture_default_str();
+    solve_cmd->add_option("--backend", cfg.backend, "symbolic | symbolic-apr | scripted | openai | local | replay")->capture_default_str();
     solve_cmd->add_option("--model", cfg.model, "openai: model name sent with each request; local: model file (GGUF)");
     solve_cmd->add_option("--threads", cfg.threads, "local backend: kernel threads (0: every core)");
     solve_cmd->add_option("--base-url", cfg.base_url, "openai backend: server address, e.g. http://host:8000/v1");
@@ -119,7 +119,7 @@ int run_cli(int argc, char** argv) {
 
     ServeArgs serve;
     CLI::App* serve_cmd = app.add_subcommand("serve", "Serve a backend as an OpenAI-compatible HTTP API");
-    serve_cmd->add_option("--backend", serve.config.backend, "symbolic | scripted | local")->capture_default_str();
+    serve_cmd->add_option("--backend", serve.config.backend, "symbolic | symbolic-apr | scripted | local")->capture_default_str();
     serve_cmd->add_option("--model", serve.config.model, "local backend: model file (GGUF)");
     serve_cmd->add_option("--threads", serve.config.threads, "local backend: kernel threads (0: every core)");
     serve_cmd->add_option("--script", serve.script_path, "JSON script for --backend scripted");

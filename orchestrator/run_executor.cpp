@@ -84,7 +84,10 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
             outcome.error = "wall-clock budget ran out before the task started";
         } else {
             rec.set_status(scope.node, "running");
+            const auto started = std::chrono::steady_clock::now();
             outcome = co_await solve_within(strategy, services, scope, deadline);
+            outcome.metrics.wall_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         }
 
         TaskResult result;
@@ -92,6 +95,7 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
         result.status = std::string(planner::to_string(outcome.status));
         result.candidates = outcome.candidates.size();
         result.error = outcome.error;
+        result.metrics = outcome.metrics;
         NodeId selected;
         if (outcome.selection.index) {
             result.answer = outcome.candidates[*outcome.selection.index].normalized;
@@ -110,7 +114,11 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
                                   : outcome.status == planner::TaskStatus::budget_exhausted ? "skipped"
                                                                                             : "finished";
         rec.set_status(scope.node, node_status,
-                       nlohmann::json{{"outcome", result.status}, {"answer", result.answer}, {"error", result.error}}.dump());
+                       nlohmann::json{{"outcome", result.status},
+                                      {"answer", result.answer},
+                                      {"error", result.error},
+                                      {"metrics", planner::to_json(result.metrics)}}
+                           .dump());
         co_await rec.flush();  // the outcome is durable before the task counts as done
         services->log.info("task %s finished: %s", result.id.c_str(), result.status.c_str());
         if (progress) progress->task_done(result.status);
@@ -230,6 +238,12 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     pool.join();
 
     RunSummary summary = summarize_stored_run(store, run);
+    // Plan metrics are known for the tasks this execution solved (the store keeps them in each
+    // task node's status event only).
+    std::map<std::string, const planner::PlanMetrics*> live;
+    for (const TaskResult& r : results) live[r.id] = &r.metrics;
+    for (TaskResult& t : summary.tasks)
+        if (auto it = live.find(t.id); it != live.end()) t.metrics = *it->second;
     summary.model_calls = stored.misses();
     summary.stored_completions = stored.hits();
     summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -11,6 +11,7 @@
 #include "core/budget.hpp"
 #include "core/log.hpp"
 #include "orchestrator/run_config.hpp"
+#include "planner/plan_metrics.hpp"
 #include "store/store.hpp"
 #include "tasks/task.hpp"
 
@@ -22,6 +23,7 @@ struct TaskResult {
     std::string answer;  // normalized answer of the selected candidate
     std::size_t candidates = 0;
     std::string error;
+    planner::PlanMetrics metrics;  // zero for tasks finished by an earlier execution
 };
 
 struct RunSummary {

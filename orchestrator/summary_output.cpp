@@ -12,6 +12,7 @@ nlohmann::json summary_json(const RunSummary& s, const RunConfig& config) {
     for (const TaskResult& t : s.tasks) {
         nlohmann::json row{{"id", t.id}, {"status", t.status}, {"answer", t.answer}, {"candidates", t.candidates}};
         if (!t.error.empty()) row["error"] = t.error;
+        row["metrics"] = planner::to_json(t.metrics);
         tasks.push_back(std::move(row));
     }
     return nlohmann::json{{"run", s.run.value},
@@ -49,6 +50,12 @@ void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
                 s.count("solved"), s.tasks.size(), static_cast<long long>(s.usage.total_tokens()),
                 static_cast<long long>(s.usage.prompt_tokens), static_cast<long long>(s.usage.completion_tokens),
                 s.cost_usd, s.model_calls, s.stored_completions, s.wall_s);
+    planner::PlanMetrics plan;
+    for (const TaskResult& t : s.tasks) plan += t.metrics;
+    if (plan.threads > 0)
+        std::printf("plan: %d threads, max depth %d | tokens %lld (shared prefixes once), longest critical path %lld\n",
+                    plan.threads, plan.max_depth, static_cast<long long>(plan.total_tokens),
+                    static_cast<long long>(plan.critical_path_tokens));
 }
 
 }  // namespace braid::orchestrator

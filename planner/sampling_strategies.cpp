@@ -6,9 +6,9 @@
 
 #include "core/async.hpp"
 #include "planner/strategies.hpp"
+#include "planner/task_outcome.hpp"
 #include "store/store.hpp"
 #include "verifiers/selection.hpp"
-#include "verifiers/task_checker.hpp"
 #include "workers/generation.hpp"
 
 namespace braid::planner {
@@ -79,28 +79,34 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
         for (auto& r : all) results.emplace_back(std::move(r));
     }
 
-    NodeId join = rec.create_node(scope.node, scope.path + "/select", "join", std::string(info_.name));
-    rec.set_status(join, "running");
     TaskOutcome outcome;
-    bool budget_refused = false;
-    std::string last_error;
+    Shortfall shortfall;
+    std::int64_t longest = 0;
+    int started = 0;  // threads the ledger let call the model
     for (std::size_t i = 0; i < results.size(); ++i) {
-        rec.add_edge(nodes[i], join, "join");
-        if (!results[i]) continue;  // cancelled before producing anything
-        CompletionResult& r = *results[i];
-        if (!r) {
-            if (r.error().code == ErrorCode::budget_exhausted) budget_refused = true;
-            if (r.error().code != ErrorCode::cancelled) last_error = r.error().describe();
+        if (!results[i]) {  // cancelled before producing anything
+            ++started;
             continue;
         }
-        verifiers::Candidate c;
-        c.node = nodes[i];
-        c.output = std::move(r->text);
-        c.completion_tokens = r->usage.completion_tokens;
-        verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, task, c);
-        rec.store().put_candidate(store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
-        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier, verdict.score,
-                                                     0.0, verdict.details_json});
+        CompletionResult& r = *results[i];
+        if (!r) {
+            if (r.error().code != ErrorCode::budget_exhausted) ++started;
+            shortfall.note(r.error());
+            continue;
+        }
+        ++started;
+        PlanMetrics& m = outcome.metrics;
+        // One prompt shared by every sample: counted once.
+        if (m.model_calls == 0) m.total_tokens += r->usage.prompt_tokens;
+        m.total_tokens += r->usage.completion_tokens;
+        ++m.model_calls;
+        // The critical path: the longest sample, or the winner when the rest were cancelled.
+        const std::int64_t tokens = r->usage.prompt_tokens + r->usage.completion_tokens;
+        if (info_.mode != Mode::first_finish)
+            longest = std::max(longest, tokens);
+        else if (first == i)
+            longest = tokens;
+        verifiers::Candidate c = record_candidate(services, scope, nodes[i], std::move(r->text), r->usage.completion_tokens);
         if (info_.mode == Mode::first_finish) {
             double won = first == i ? 1.0 : 0.0;
             c.scores[std::string(verifiers::first_finish_verifier)] = won;
@@ -110,33 +116,10 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
         }
         outcome.candidates.push_back(std::move(c));
     }
-
-    auto selection = verifiers::select_by_rule(info_.rule, outcome.candidates);
-    BRAID_ASSERT(selection.has_value(), "built-in strategies name valid rules");
-    outcome.selection = std::move(*selection);
-    if (outcome.selection.index) {
-        const verifiers::Candidate& chosen = outcome.candidates[*outcome.selection.index];
-        outcome.status = chosen.score(std::string(verifiers::checker_verifier)).value_or(0) > 0
-                             ? TaskStatus::solved
-                             : TaskStatus::unsolved;
-    } else if (outcome.candidates.empty() && budget_refused) {
-        outcome.status = TaskStatus::budget_exhausted;
-        outcome.error = "budget exhausted before any sample finished";
-    } else if (outcome.candidates.empty() && !last_error.empty()) {
-        outcome.status = TaskStatus::failed;
-        outcome.error = last_error;
-    }
-    nlohmann::json payload{{"rule", outcome.selection.rule},
-                           {"reason", outcome.selection.reason},
-                           {"candidates", outcome.candidates.size()},
-                           {"status", std::string(to_string(outcome.status))}};
-    if (outcome.selection.index) {
-        const verifiers::Candidate& chosen = outcome.candidates[*outcome.selection.index];
-        payload["node"] = chosen.node.value;
-        payload["answer"] = chosen.normalized;
-    }
-    rec.event(join, "selected", payload.dump());
-    rec.set_status(join, "finished");
+    outcome.metrics.critical_path_tokens = longest;
+    outcome.metrics.threads = started;
+    outcome.metrics.max_depth = 1;
+    select_outcome(services, scope, info_.rule, info_.name, nodes, shortfall, outcome);
     co_return outcome;
 }
 

@@ -12,4 +12,7 @@ namespace braid::planner {
 // best-of-n, self-consistency, first-finish (sampling_strategies.cpp).
 Result<std::unique_ptr<Strategy>> make_sampling_strategy(std::string_view name, const StrategyOptions& options);
 
+// apr (apr/apr_strategy.cpp).
+Result<std::unique_ptr<Strategy>> make_apr_strategy(std::string_view name, const StrategyOptions& options);
+
 }  // namespace braid::planner

@@ -18,8 +18,7 @@ std::string_view billed_model(const RunServices& s, const backends::CompletionRe
 }  // namespace
 
 std::uint64_t node_seed(std::uint64_t run_seed, std::string_view path) {
-    std::string key = std::to_string(run_seed) + "/" + std::string(path);
-    return std::stoull(content_hash(key).substr(0, 15), nullptr, 16);
+    return derive_seed(run_seed, path);
 }
 
 Amount worst_case(const RunServices& services, const backends::CompletionRequest& request) {

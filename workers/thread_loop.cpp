@@ -75,7 +75,7 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
         GenerationStep step;
         std::string call_path = spec.path + "/c" + std::to_string(k);
         step.node = rec.create_node(spec.node, call_path, "call", "call " + std::to_string(k));
-        if (k > 0) rec.add_edge(previous, step.node, "continues");
+        if (k > 0) rec.add_edge(previous, step.node, "depends");
         previous = step.node;
         step.account = spec.account;
         step.request = spec.request;

@@ -15,7 +15,7 @@
 // The handler may co_await (spawn and join children) before it decides.
 //
 // Nodes: the thread has one node (created by the caller) and every call gets a child node at
-// `path + "/c<k>"` (k from 0) whose life is workers::generate's, with a "continues" edge from the
+// `path + "/c<k>"` (k from 0) whose life is workers::generate's, with a "depends" edge from the
 // call before it. Paths are stable, so a resumed run re-uses them and is served from the store.
 //
 // Limits checked in one place, before every call: the thread's completion tokens over all calls

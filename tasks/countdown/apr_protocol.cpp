@@ -64,6 +64,20 @@ std::string join_block(const std::vector<ChildResult>& children, int level) {
     return out + std::string(kEndSubSearches) + "\n";
 }
 
+int spawn_level(std::string_view text) {
+    std::size_t block = text.rfind(kCallingSubSearches);
+    if (block == std::string_view::npos) return 1;
+    constexpr std::string_view at_level = " at level ";
+    std::size_t at = text.find(at_level, block);
+    if (at == std::string_view::npos) return 1;
+    int level = 0;
+    for (std::size_t i = at + at_level.size(); i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        level = level * 10 + (text[i] - '0');
+        if (level > 1000) return 1;
+    }
+    return level > 0 ? level : 1;
+}
+
 bool ends_with_spawn(std::string_view text) {
     std::size_t end = text.find_last_not_of(" \t\r\n");
     if (end == std::string_view::npos) return false;

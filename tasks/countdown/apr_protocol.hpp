@@ -46,6 +46,9 @@ std::string spawn_block(const std::vector<std::string>& node_ids, int level = 1)
 // The join block for `children`, in order.
 std::string join_block(const std::vector<ChildResult>& children, int level = 1);
 
+// The level of the last spawn block's first "<Start Sub Search i at level L>" line; 1 when absent.
+int spawn_level(std::string_view text);
+
 // True when the last non-blank line of `text` contains "<End Calling Sub Searches>".
 bool ends_with_spawn(std::string_view text);
 

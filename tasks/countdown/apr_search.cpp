@@ -1,141 +1,54 @@
 #include "tasks/countdown/apr_search.hpp"
 
+#include <algorithm>
+
 #include "core/assert.hpp"
-#include "tasks/countdown/search_tree.hpp"
+#include "tasks/countdown/checker.hpp"
 
 namespace braid::tasks::countdown {
 
 namespace {
 
-class AprSearch {
-public:
-    AprSearch(const State& start, std::uint64_t seed, const AprOptions& options)
-        : tree_(start.target), rng_(seed), options_(options) {
-        root_ = tree_.add_root(start);
-        beam_ = static_cast<int>(rng_.uniform(options.min_beam_size, options.max_beam_size));
-        sub_beam_ = options.sub_call_beam_size > beam_
-                        ? static_cast<int>(rng_.uniform(beam_, options.sub_call_beam_size))
-                        : options.sub_call_beam_size;
-    }
-
-    AprTrace run() {
-        trace_.beam_size = beam_;
-        trace_.sub_call_beam_size = sub_beam_;
-        prompt_ = state_prompt(node_state(root_));
-        text_ = tree_.moving_line(root_);
-        auto goal = search_main();
-        trace_.parent_calls.push_back(AprCall{prompt_, text_.substr(prompt_.size())});
-        if (goal) {
-            trace_.solved = true;
-            const auto& prefix = tree_.operations(root_);
-            const auto& ops = tree_.operations(*goal);
-            trace_.solution.assign(ops.begin() + static_cast<std::ptrdiff_t>(prefix.size()),
-                                   ops.end());
-        }
-        return std::move(trace_);
-    }
-
-private:
-    // The parent thread; its text accumulates in text_ (prompt_ + the current call's completion).
-    std::optional<std::size_t> search_main() {
-        detail::OpenSet open;
-        open.push(root_, tree_.node(root_).score);
-        while (!open.empty()) {
-            std::vector<std::size_t> current = open.pop_best(beam_);
-            for (std::size_t k = 0; k < current.size(); ++k) {
-                text_ += tree_.state_line(current[k]);
-                detail::Expansion e = tree_.expand(current[k], beam_, rng_, text_);
-                if (e.goal) {
-                    text_ += tree_.replay(root_, *e.goal);
-                    return e.goal;
-                }
-                const bool spawn =
-                    e.generated.size() > 1 && rng_.chance(options_.promising_threshold);
-                if (spawn) {
-                    if (auto goal = spawn_children(e.generated)) return goal;
-                } else {
-                    for (std::size_t child : e.generated) open.push(child, tree_.node(child).score);
-                }
-                if (k + 1 < current.size()) text_ += tree_.moving_line(current[k + 1]);
-            }
-            if (!open.empty()) text_ += tree_.moving_line(open.top());
-        }
-        text_ += "No solution found.\n";
-        return std::nullopt;
-    }
-
-    // Ends the current parent call with a spawn block, runs the children, and starts the next call
-    // from the joined text. Returns the goal if a child found one (the parent then finishes).
-    std::optional<std::size_t> spawn_children(const std::vector<std::size_t>& nodes) {
-        std::vector<std::string> ids;
-        std::vector<AprChild> children;
-        std::optional<std::size_t> first_goal;
-        for (std::size_t node : nodes) {
-            ids.push_back(tree_.node(node).id);
-            std::string child_text = tree_.moving_line(node);
-            Rng child_rng(rng_.next());
-            auto goal = search_child(node, child_rng, child_text);
-            if (goal && !first_goal) first_goal = goal;
-            AprChild child;
-            child.result = child_result(tree_.node(node).id, child_text);
-            BRAID_ASSERT(child.result.solved == goal.has_value(),
-                         "APR child result disagrees with its search");
-            child.prompt = state_prompt(node_state(node));
-            child.completion = child_text.substr(child.prompt.size());
-            children.push_back(std::move(child));
-        }
-        std::vector<ChildResult> results;
-        for (const AprChild& c : children) results.push_back(c.result);
-
-        trace_.parent_calls.push_back(
-            AprCall{prompt_, text_.substr(prompt_.size()) + spawn_block(ids)});
-        trace_.spawns.push_back(std::move(children));
-        text_ += join_block(results);
-        prompt_ = text_;
-        if (!first_goal) return std::nullopt;
-        const std::string t = std::to_string(tree_.target());
-        text_ += t + "," + t + " equal: Goal Reached\n";
-        text_ += tree_.replay(root_, *first_goal);
-        return first_goal;
-    }
-
-    State node_state(std::size_t index) const {
-        const detail::SearchNode& n = tree_.node(index);
-        return State{n.id, tree_.target(), n.numbers, n.operations};
-    }
-
-    // A child thread: a plain beam search from `start` with the children's beam, no spawning.
-    std::optional<std::size_t> search_child(std::size_t start, Rng& rng, std::string& out) {
-        detail::OpenSet open;
-        open.push(start, tree_.node(start).score);
-        while (!open.empty()) {
-            std::vector<std::size_t> current = open.pop_best(sub_beam_);
-            for (std::size_t k = 0; k < current.size(); ++k) {
-                out += tree_.state_line(current[k]);
-                detail::Expansion e = tree_.expand(current[k], sub_beam_, rng, out);
-                if (e.goal) {
-                    out += tree_.replay(start, *e.goal);
-                    return e.goal;
-                }
-                for (std::size_t child : e.generated) open.push(child, tree_.node(child).score);
-                if (k + 1 < current.size()) out += tree_.moving_line(current[k + 1]);
-            }
-            if (!open.empty()) out += tree_.moving_line(open.top());
-        }
-        out += "No solution found.\n";
-        return std::nullopt;
-    }
-
-    detail::SearchTree tree_;
-    Rng rng_;
-    AprOptions options_;
-    std::size_t root_ = 0;
-    int beam_ = 1;
-    int sub_beam_ = 1;
-    AprTrace trace_;
-    std::string prompt_;  // the prompt of the parent call in progress
-    std::string text_;    // prompt_ + what the parent has written in this call
+struct ThreadRun {
+    std::vector<AprCall> calls;
+    std::vector<std::vector<AprChild>> spawns;
+    int threads = 1;
+    int max_depth = 0;
+    std::string text() const { return calls.back().prompt + calls.back().completion; }
 };
+
+// One thread to its end, its children run in turn; `level` is the thread's nesting (root 0).
+ThreadRun run_thread(std::string prompt, std::uint64_t seed, int level, const AprOptions& options) {
+    ThreadRun run;
+    for (int spawn = 0;; ++spawn) {
+        auto completion = apr_completion(prompt, seed, options);
+        BRAID_ASSERT(completion.has_value(), "the APR model continues its own text");
+        run.calls.push_back(AprCall{prompt, *completion});
+        const std::string text = prompt + *completion;
+        if (!ends_with_spawn(text)) return run;
+        auto requests = parse_spawn(text);
+        BRAID_ASSERT(requests.has_value(), "the APR model writes well-formed spawn blocks");
+        std::vector<AprChild> children;
+        std::vector<ChildResult> results;
+        for (std::size_t i = 0; i < requests->size(); ++i) {
+            const SpawnRequest& r = (*requests)[i];
+            ThreadRun child = run_thread(r.prompt, apr_child_seed(seed, spawn, static_cast<int>(i)), level + 1, options);
+            run.threads += child.threads;
+            run.max_depth = std::max(run.max_depth, std::max(level + 1, child.max_depth));
+            AprChild c;
+            c.prompt = r.prompt;
+            std::string child_text = child.text();
+            c.completion = child_text.substr(r.prompt.size());
+            c.result = child_result(r.state.node_id, child_text);
+            results.push_back(c.result);
+            children.push_back(std::move(c));
+        }
+        run.spawns.push_back(std::move(children));
+        auto joined = splice_join(text, results, spawn_level(text));
+        BRAID_ASSERT(joined.has_value(), "a spawn block can be joined");
+        prompt = std::move(*joined);
+    }
+}
 
 }  // namespace
 
@@ -148,7 +61,16 @@ AprTrace apr_search(const State& start, std::uint64_t seed, const AprOptions& op
     BRAID_ASSERT(options.min_beam_size >= 1 && options.min_beam_size <= options.max_beam_size &&
                      options.sub_call_beam_size >= 1,
                  "APR: bad beam sizes");
-    return AprSearch(start, seed, options).run();
+    ThreadRun run = run_thread(state_prompt(start), seed, 0, options);
+    AprTrace trace;
+    trace.parent_calls = std::move(run.calls);
+    trace.spawns = std::move(run.spawns);
+    trace.threads = run.threads;
+    trace.max_depth = run.max_depth;
+    CheckResult check = check_trace(start, trace.final_text());
+    trace.solved = check.solved;
+    if (check.solved) trace.solution = std::move(check.operations);
+    return trace;
 }
 
 std::vector<RuntimeCall> render_runtime_calls(const AprTrace& trace) {

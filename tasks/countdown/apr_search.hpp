@@ -1,35 +1,27 @@
 #pragma once
-// The APR symbolic trace generator (reference/parallel.md §1.5): the same heuristic beam search as
-// SoS+, but at level 0, when an expansion yields more than one child and a coin with probability
-// `promising_threshold` says the node is promising, the parent spawns one child thread per child
-// node instead of diving inline. Children run a plain beam search with their own beam size and
-// never spawn (one nesting level, as in the reference runtime).
+// APR traces offline: the symbolic APR model (apr_model.hpp) driven exactly as the APR planner
+// drives a model online — a parent call, its spawn's children run to their ends (each child a
+// thread of its own, which may spawn in turn when spawn_depth allows), the join spliced into the
+// parent's text (apr_protocol.hpp), the parent's next call, and so on until a call ends without a
+// spawn. Child seeds follow apr_child_seed, as the planner's do, so the planner over
+// `--backend symbolic-apr` reproduces these traces.
 //
-// The result is what a runtime would see, call by call: the parent's first call (prompt and the
-// completion that ends with the spawn block), each child's prompt and completion, the parent's
-// next call (its prompt is the previous text with the spawn block replaced by the join block),
-// and so on until a call ends without a spawn. A solved trace's last parent call ends with the
-// goal line and the clean replay from the start node, so it passes the checker.
+// The result is what a runtime sees, call by call. A solved trace's last parent call ends with
+// the goal line and the clean replay from the start node, so it passes the checker.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "tasks/countdown/apr_model.hpp"
 #include "tasks/countdown/apr_protocol.hpp"
 #include "tasks/countdown/prompt.hpp"
 
 namespace braid::tasks::countdown {
 
-struct AprOptions {
-    int min_beam_size = 1;  // the parent's beam is drawn in [min, max]_beam_size
-    int max_beam_size = 10;
-    int sub_call_beam_size = 15;  // children's beam: drawn in [beam, this] (this if beam >= it)
-    double promising_threshold = 0.9;  // chance that an expansion with > 1 child spawns
-};
-
 struct AprChild {
     std::string prompt;      // state_prompt() of the child's node
-    std::string completion;  // the child's whole search after the prompt
+    std::string completion;  // the child's whole text after the prompt (its own joins included)
     ChildResult result;      // what joins back into the parent
 };
 
@@ -45,8 +37,8 @@ struct AprTrace {
     std::vector<std::vector<AprChild>> spawns;
     bool solved = false;
     std::vector<std::string> solution;  // operations from the start state, when solved
-    int beam_size = 0;
-    int sub_call_beam_size = 0;
+    int threads = 1;                    // the parent and every child, all levels
+    int max_depth = 0;                  // deepest child level reached (0: no spawn)
 
     // The parent's final text: the last call's prompt + completion.
     std::string final_text() const;

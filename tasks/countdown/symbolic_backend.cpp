@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-
 #include "tasks/countdown/rng.hpp"
 
 namespace braid::tasks::countdown {
@@ -21,6 +20,7 @@ std::string_view request_text(const backends::CompletionRequest& request) {
 
 Result<std::string> SymbolicBackend::completion_text(std::string_view prompt,
                                                      std::uint64_t seed) const {
+    if (options_.style == SymbolicStyle::apr) return apr_completion(prompt, seed, options_.apr);
     auto parsed = parse_state(prompt);
     if (!parsed)
         return make_error(ErrorCode::invalid_input,

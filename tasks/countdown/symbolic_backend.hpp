@@ -7,8 +7,9 @@
 //
 // Different seeds give different beam sizes, shuffles and dives, so some samples solve a problem
 // that others miss: best-of-N and voting have something to choose from. Temperature is ignored.
-// It answers the first state in the prompt as a fresh search; it does not continue partial traces
-// or APR join blocks.
+// The `sos` style answers the first state in the prompt as a fresh search; it does not continue
+// partial traces or APR join blocks. The `apr` style ("symbolic-apr") is the symbolic APR model
+// (apr_model.hpp): it spawns children with APR spawn blocks and continues through join blocks.
 //
 // It lives in tasks/ rather than backends/ because it knows the Countdown task, and backends must
 // not know about tasks (DESIGN.md §2).
@@ -20,20 +21,27 @@
 
 #include "backends/backend.hpp"
 #include "backends/text_stream.hpp"
+#include "tasks/countdown/apr_model.hpp"
 #include "tasks/countdown/search.hpp"
 
 namespace braid::tasks::countdown {
 
+enum class SymbolicStyle { sos, apr };
+
 struct SymbolicOptions {
     backends::StreamPacing pacing;  // default: instant, one chunk per line
+    SymbolicStyle style = SymbolicStyle::sos;
     SosOptions search;
+    AprOptions apr;
 };
 
 class SymbolicBackend final : public backends::Backend {
 public:
     explicit SymbolicBackend(SymbolicOptions options = {}) : options_(options) {}
 
-    std::string_view name() const override { return "symbolic"; }
+    std::string_view name() const override {
+        return options_.style == SymbolicStyle::apr ? "symbolic-apr" : "symbolic";
+    }
     asio::awaitable<Result<backends::Completion>> complete(backends::CompletionRequest request,
                                                            backends::ChunkSink on_chunk) override;
 

@@ -121,8 +121,9 @@ TEST_CASE("A paced symbolic completion cancelled mid-stream returns cancelled", 
     // slow one has streamed some lines but not its 20+. Timers fire in deadline order, so this
     // holds however loaded the machine is.
     SymbolicBackend instant;
-    SymbolicBackend slow(
-        SymbolicOptions{backends::StreamPacing{std::chrono::milliseconds(1), 0}, {}});
+    SymbolicOptions paced;
+    paced.pacing = backends::StreamPacing{std::chrono::milliseconds(1), 0};
+    SymbolicBackend slow(paced);
     const CompletionRequest request = request_for(kProblem, 1);
     const std::string full_text = complete_sync(instant, request).value().text;
     REQUIRE(std::count(full_text.begin(), full_text.end(), '\n') > 20);

@@ -1,0 +1,32 @@
+#pragma once
+// The end of every strategy's solve(): outputs become graded, stored candidates, a selection rule
+// picks one on a "select" join node, and the task's status follows from the chosen candidate.
+
+#include <string>
+#include <string_view>
+
+#include "planner/strategy.hpp"
+
+namespace braid::planner {
+
+// Grades `output` with the task's checker, stores the candidate and its checker verdict, and
+// returns it (normalized key and "checker" score filled in).
+verifiers::Candidate record_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
+                                      std::string output, std::int64_t completion_tokens);
+
+// Why threads produced no candidate, gathered while collecting them.
+struct Shortfall {
+    bool budget_refused = false;  // some thread was refused by the ledger
+    std::string last_error;       // the last failure other than cancellation
+    void note(const Error& error);
+};
+
+// Creates the "<path>/select" join node with a "join" edge from each of `threads`, applies `rule`
+// to outcome.candidates, sets outcome.selection and outcome.status (solved when the chosen
+// candidate passes the checker; budget_exhausted / failed when there is no candidate and
+// `shortfall` says why), and records the "selected" event.
+void select_outcome(workers::RunServices& services, const TaskScope& scope, std::string_view rule,
+                    std::string_view label, const std::vector<NodeId>& threads, const Shortfall& shortfall,
+                    TaskOutcome& outcome);
+
+}  // namespace braid::planner
