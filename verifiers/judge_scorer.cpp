@@ -17,15 +17,18 @@ public:
     explicit JudgeScorer(JudgeOptions options) : options_(options) {}
 
     std::string_view name() const override { return "judge"; }
-    asio::awaitable<Result<StepScore>> score(workers::RunServices& services, PartialSolution partial) const override;
+    asio::awaitable<Result<StepScore>> score(workers::RunServices& services,
+                                             PartialSolution partial) const override;
 
 private:
     // One verdict call, recorded as a "judge" node below the scored node.
-    workers::GenerationStep verdict_step(workers::RunServices& services, const PartialSolution& partial, int index,
+    workers::GenerationStep verdict_step(workers::RunServices& services,
+                                         const PartialSolution& partial, int index,
                                          bool logprobs) const {
         std::string path = partial.path + "/judge" + std::to_string(index);
         workers::GenerationStep step;
-        step.node = services.recorder.create_node(partial.node, path, "judge", "judge " + std::to_string(index));
+        step.node = services.recorder.create_node(partial.node, path, "judge",
+                                                  "judge " + std::to_string(index));
         step.account = services.ledger.open(partial.account, path);
         step.request.model = services.model;
         step.request.prompt = judge_prompt(partial.prompt, partial.text);
@@ -40,11 +43,13 @@ private:
     JudgeOptions options_;
 };
 
-asio::awaitable<Result<StepScore>> JudgeScorer::score(workers::RunServices& services, PartialSolution partial) const {
+asio::awaitable<Result<StepScore>> JudgeScorer::score(workers::RunServices& services,
+                                                      PartialSolution partial) const {
     StepScore s = grade_partial(partial);
     if (s.accepted) co_return s;  // a verified solution needs no opinion
 
-    CompletionResult first = co_await workers::generate(services, verdict_step(services, partial, 0, true));
+    CompletionResult first =
+        co_await workers::generate(services, verdict_step(services, partial, 0, true));
     if (!first) co_return std::move(first).error();
     s.judge_calls = 1;
     s.judge_usage += first->usage;

@@ -26,9 +26,11 @@ std::optional<tasks::countdown::PartialTrace> countdown_partial(const tasks::Tas
 class CheckerScorer final : public StepScorer {
 public:
     std::string_view name() const override { return "checker"; }
-    asio::awaitable<Result<StepScore>> score(workers::RunServices&, PartialSolution partial) const override {
+    asio::awaitable<Result<StepScore>> score(workers::RunServices&,
+                                             PartialSolution partial) const override {
         StepScore s = grade_partial(partial);
-        if (!s.accepted) s.score = partial_checker_score(*partial.task, *partial.kind, partial.text);
+        if (!s.accepted)
+            s.score = partial_checker_score(*partial.task, *partial.kind, partial.text);
         co_return s;
     }
 };
@@ -36,9 +38,11 @@ public:
 class HeuristicScorer final : public StepScorer {
 public:
     std::string_view name() const override { return "heuristic"; }
-    asio::awaitable<Result<StepScore>> score(workers::RunServices&, PartialSolution partial) const override {
+    asio::awaitable<Result<StepScore>> score(workers::RunServices&,
+                                             PartialSolution partial) const override {
         StepScore s = grade_partial(partial);
-        if (!s.accepted) s.score = partial_heuristic_score(*partial.task, *partial.kind, partial.text);
+        if (!s.accepted)
+            s.score = partial_heuristic_score(*partial.task, *partial.kind, partial.text);
         co_return s;
     }
 };
@@ -47,7 +51,8 @@ std::string lowered_word(std::string_view text) {
     std::size_t start = 0;
     while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
     std::string word;
-    for (std::size_t i = start; i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])); ++i)
+    for (std::size_t i = start;
+         i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])); ++i)
         word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
     return word;
 }
@@ -64,13 +69,15 @@ StepScore grade_partial(const PartialSolution& partial) {
     return s;
 }
 
-double partial_checker_score(const tasks::Task& task, const tasks::TaskKind& kind, std::string_view text) {
+double partial_checker_score(const tasks::Task& task, const tasks::TaskKind& kind,
+                             std::string_view text) {
     auto partial = countdown_partial(task, kind, text);
     if (!partial) return kNeutral;
     return partial->valid ? kNeutral : 0.0;
 }
 
-double partial_heuristic_score(const tasks::Task& task, const tasks::TaskKind& kind, std::string_view text) {
+double partial_heuristic_score(const tasks::Task& task, const tasks::TaskKind& kind,
+                               std::string_view text) {
     auto partial = countdown_partial(task, kind, text);
     if (!partial) return kNeutral;
     return partial->score;
@@ -88,13 +95,15 @@ std::optional<double> judge_logprob_score(const std::vector<backends::TokenLogpr
     // The chosen token and its alternatives; each distinct token text counts once.
     std::vector<std::pair<std::string, double>> seen{{first.token, first.logprob}};
     for (const auto& alt : first.top)
-        if (std::none_of(seen.begin(), seen.end(), [&](const auto& s) { return s.first == alt.first; }))
+        if (std::none_of(seen.begin(), seen.end(),
+                         [&](const auto& s) { return s.first == alt.first; }))
             seen.push_back(alt);
     double yes = 0, no = 0;
     for (const auto& [token, logprob] : seen) {
         std::string word = lowered_word(token);
         std::string_view trimmed = token;
-        while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
+        while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())))
+            trimmed.remove_prefix(1);
         if (word.size() != trimmed.size()) continue;  // only whole-word tokens: "Yes", " no"
         if (word == "yes") yes += std::exp(logprob);
         if (word == "no") no += std::exp(logprob);
@@ -112,10 +121,11 @@ double judge_verdict(std::string_view text) {
 
 Result<std::unique_ptr<StepScorer>> make_step_scorer(std::string_view name, JudgeOptions judge) {
     if (name == "checker") return std::unique_ptr<StepScorer>(std::make_unique<CheckerScorer>());
-    if (name == "heuristic") return std::unique_ptr<StepScorer>(std::make_unique<HeuristicScorer>());
+    if (name == "heuristic")
+        return std::unique_ptr<StepScorer>(std::make_unique<HeuristicScorer>());
     if (name == "judge") return make_judge_scorer(judge);
-    return make_error(ErrorCode::invalid_input,
-                      "unknown scorer '" + std::string(name) + "' (known: checker, heuristic, judge)");
+    return make_error(ErrorCode::invalid_input, "unknown scorer '" + std::string(name) +
+                                                    "' (known: checker, heuristic, judge)");
 }
 
 }  // namespace braid::verifiers

@@ -46,11 +46,11 @@ struct PartialSolution {
 };
 
 struct StepScore {
-    double score = 0;       // in [0, 1]
-    bool accepted = false;  // the task's checker accepts the text
-    std::string normalized; // the checker's answer key ("" when none)
-    std::string reason;     // the checker's reason
-    Usage judge_usage;      // what the judge's calls used (zero for the other scorers)
+    double score = 0;        // in [0, 1]
+    bool accepted = false;   // the task's checker accepts the text
+    std::string normalized;  // the checker's answer key ("" when none)
+    std::string reason;      // the checker's reason
+    Usage judge_usage;       // what the judge's calls used (zero for the other scorers)
     int judge_calls = 0;
 };
 
@@ -72,15 +72,18 @@ public:
 };
 
 // "checker", "heuristic" or "judge"; invalid_input naming the scorer otherwise.
-Result<std::unique_ptr<StepScorer>> make_step_scorer(std::string_view name, JudgeOptions judge = {});
+Result<std::unique_ptr<StepScorer>> make_step_scorer(std::string_view name,
+                                                     JudgeOptions judge = {});
 
 // The judge alone (judge_scorer.cpp); make_step_scorer("judge") returns it.
 std::unique_ptr<StepScorer> make_judge_scorer(JudgeOptions options);
 
 // The parts, for tests and for scorers built on them.
 StepScore grade_partial(const PartialSolution& partial);  // accepted, reason; score 1 if accepted
-double partial_checker_score(const tasks::Task& task, const tasks::TaskKind& kind, std::string_view text);
-double partial_heuristic_score(const tasks::Task& task, const tasks::TaskKind& kind, std::string_view text);
+double partial_checker_score(const tasks::Task& task, const tasks::TaskKind& kind,
+                             std::string_view text);
+double partial_heuristic_score(const tasks::Task& task, const tasks::TaskKind& kind,
+                               std::string_view text);
 std::string judge_prompt(std::string_view task_prompt, std::string_view text);
 // P(yes) / (P(yes) + P(no)) over the first token and its alternatives (case and spaces ignored);
 // nullopt when there are no logprobs or neither answer is among them.

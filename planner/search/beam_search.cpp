@@ -5,8 +5,8 @@
 // finished solutions already kept compete, and the --beam-width best by score stay (ties: the
 // earlier-created node). It stops after --max-steps levels, when every kept solution has finished,
 // as soon as one passes the task's checker, or when the ledger refuses a call (the level's other
-// continuations still count, beside the partials they continue). Candidates: every finished thread, plus the partial solutions kept
-// at the end; best-score:search selects.
+// continuations still count, beside the partials they continue). Candidates: every finished thread,
+// plus the partial solutions kept at the end; best-score:search selects.
 #include "planner/search/search_strategies.hpp"
 
 #include <algorithm>
@@ -34,8 +34,9 @@ private:
 // Keeps the `width` best of `pool` (tree indices) by score; ties go to the earlier-created node.
 std::vector<std::size_t> keep_best(const StepTree& tree, std::vector<std::size_t> pool, int width) {
     std::sort(pool.begin(), pool.end());
-    std::stable_sort(pool.begin(), pool.end(),
-                     [&](std::size_t a, std::size_t b) { return tree.node(a).score > tree.node(b).score; });
+    std::stable_sort(pool.begin(), pool.end(), [&](std::size_t a, std::size_t b) {
+        return tree.node(a).score > tree.node(b).score;
+    });
     if (pool.size() > static_cast<std::size_t>(width)) pool.resize(static_cast<std::size_t>(width));
     return pool;
 }

@@ -70,10 +70,11 @@ asio::awaitable<TaskOutcome> Refine::solve(workers::RunServices& services, TaskS
     for (int round = 0; round <= options_.rounds; ++round) {
         std::string path = scope.path + "/refine/r" + std::to_string(round);
         Attempt a;
-        a.node = rec.create_node(attempts.empty() ? scope.node : attempts.back().node, path, "attempt",
-                                 "attempt " + std::to_string(round));
-        a.prompt = attempts.empty() ? task_prompt
-                                    : revision_prompt(task_prompt, attempts.back().text, attempts.back().reason);
+        a.node = rec.create_node(attempts.empty() ? scope.node : attempts.back().node, path,
+                                 "attempt", "attempt " + std::to_string(round));
+        a.prompt = attempts.empty()
+                       ? task_prompt
+                       : revision_prompt(task_prompt, attempts.back().text, attempts.back().reason);
         workers::GenerationStep step;
         step.node = a.node;
         step.account = services.ledger.open(scope.account, path);
@@ -96,38 +97,47 @@ asio::awaitable<TaskOutcome> Refine::solve(workers::RunServices& services, TaskS
         tasks::Grade grade = scope.kind->grade(*scope.task, a.text);
         a.accepted = grade.correct;
         a.reason = grade.reason;
-        rec.event(a.node, "graded", nlohmann::json{{"accepted", a.accepted}, {"reason", a.reason}}.dump());
+        rec.event(a.node, "graded",
+                  nlohmann::json{{"accepted", a.accepted}, {"reason", a.reason}}.dump());
         attempts.push_back(std::move(a));
         if (attempts.back().accepted) break;
     }
 
     std::vector<Found> found;
     PlanMetrics m;
-    const std::int64_t task_prompt_tokens = attempts.empty() ? 0 : attempts.front().usage.prompt_tokens;
+    const std::int64_t task_prompt_tokens =
+        attempts.empty() ? 0 : attempts.front().usage.prompt_tokens;
     for (std::size_t i = 0; i < attempts.size(); ++i) {
         const Attempt& a = attempts[i];
         Found f;
         f.node = a.node;
         f.text = a.text;
         f.completion_tokens = a.usage.completion_tokens;
-        f.scores["refine"] = (a.accepted ? 1.0 : 0.0) +
-                             kRoundShare * static_cast<double>(i) / static_cast<double>(options_.rounds + 1);
+        f.scores["refine"] =
+            (a.accepted ? 1.0 : 0.0) +
+            kRoundShare * static_cast<double>(i) / static_cast<double>(options_.rounds + 1);
         found.push_back(std::move(f));
-        m.total_tokens += new_tokens(a, i ? &attempts[i - 1] : nullptr, task_prompt, task_prompt_tokens);
+        m.total_tokens +=
+            new_tokens(a, i ? &attempts[i - 1] : nullptr, task_prompt, task_prompt_tokens);
     }
-    TaskOutcome outcome = make_outcome(services, scope, "refine", "best-score:refine", std::move(found), stop);
+    TaskOutcome outcome =
+        make_outcome(services, scope, "refine", "best-score:refine", std::move(found), stop);
     // The rounds are a chain: the path to the last attempt is every call.
     m.critical_path_tokens = m.total_tokens;
     m.threads = static_cast<int>(attempts.size());
     m.model_calls = m.threads;
     m.max_depth = m.threads;
-    m.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    m.wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     outcome.metrics = m;
     co_return outcome;
 }
 
 }  // namespace
 
-std::unique_ptr<Strategy> make_refine(const StrategyOptions& options) { return std::make_unique<Refine>(options); }
+std::unique_ptr<Strategy> make_refine(const StrategyOptions& options) {
+    return std::make_unique<Refine>(options);
+}
 
 }  // namespace braid::planner::search

@@ -8,11 +8,13 @@
 
 namespace braid::planner::search {
 
-TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope, std::string_view strategy,
-                         std::string_view rule, std::vector<Found> found, const SearchStop& stop) {
+TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope,
+                         std::string_view strategy, std::string_view rule, std::vector<Found> found,
+                         const SearchStop& stop) {
     store::RunRecorder& rec = services.recorder;
     const tasks::Task& task = *scope.task;
-    NodeId join = rec.create_node(scope.node, scope.path + "/select", "join", std::string(strategy));
+    NodeId join =
+        rec.create_node(scope.node, scope.path + "/select", "join", std::string(strategy));
     rec.set_status(join, "running");
 
     TaskOutcome outcome;
@@ -23,12 +25,14 @@ TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope,
         c.output = std::move(f.text);
         c.completion_tokens = f.completion_tokens;
         verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, task, c);
-        rec.store().put_candidate(store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
-        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier, verdict.score,
-                                                     0.0, verdict.details_json});
+        rec.store().put_candidate(
+            store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
+        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier,
+                                                     verdict.score, 0.0, verdict.details_json});
         for (const auto& [verifier, score] : f.scores) {
             c.scores[verifier] = score;
-            rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verifier, score, 0.0, "{}"});
+            rec.store().put_verdict(
+                store::VerdictRecord{rec.run(), c.node, task.id, verifier, score, 0.0, "{}"});
         }
         outcome.candidates.push_back(std::move(c));
     }
@@ -37,14 +41,16 @@ TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope,
     BRAID_ASSERT(selection.has_value(), "search strategies name valid rules");
     outcome.selection = std::move(*selection);
     const bool solved =
-        outcome.selection.index &&
-        outcome.candidates[*outcome.selection.index].score(std::string(verifiers::checker_verifier)).value_or(0) > 0;
+        outcome.selection.index && outcome.candidates[*outcome.selection.index]
+                                           .score(std::string(verifiers::checker_verifier))
+                                           .value_or(0) > 0;
     if (solved) {
         outcome.status = TaskStatus::solved;
     } else if (stop.budget_refused) {
         outcome.status = TaskStatus::budget_exhausted;
-        outcome.error = outcome.candidates.empty() ? "budget exhausted before any step finished"
-                                                   : "budget exhausted; the best candidate so far is kept";
+        outcome.error = outcome.candidates.empty()
+                            ? "budget exhausted before any step finished"
+                            : "budget exhausted; the best candidate so far is kept";
     } else if (outcome.candidates.empty() && !stop.error.empty()) {
         outcome.status = TaskStatus::failed;
         outcome.error = stop.error;

@@ -33,7 +33,8 @@ struct Found {
 // Status: solved when the selected candidate passes the checker; budget_exhausted when the ledger
 // stopped the search first (the best candidate so far is still selected); failed when nothing was
 // found because of another error; unsolved otherwise.
-TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope, std::string_view strategy,
-                         std::string_view rule, std::vector<Found> found, const SearchStop& stop);
+TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope,
+                         std::string_view strategy, std::string_view rule, std::vector<Found> found,
+                         const SearchStop& stop);
 
 }  // namespace braid::planner::search

@@ -4,7 +4,8 @@
 
 namespace braid::planner {
 
-Result<std::unique_ptr<Strategy>> make_search_strategy(std::string_view name, const StrategyOptions& options) {
+Result<std::unique_ptr<Strategy>> make_search_strategy(std::string_view name,
+                                                       const StrategyOptions& options) {
     if (name == "refine") return search::make_refine(options);
     verifiers::JudgeOptions judge;
     judge.temperature = options.temperature;

@@ -15,30 +15,38 @@ namespace {
 constexpr double kPartialWeight = 0.5;
 
 bool ends_with(std::string_view text, std::string_view suffix) {
-    return !suffix.empty() && text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+    return !suffix.empty() && text.size() >= suffix.size() &&
+           text.substr(text.size() - suffix.size()) == suffix;
 }
 
 }  // namespace
 
 std::string_view to_string(StepEnd end) {
     switch (end) {
-        case StepEnd::step: return "step";
-        case StepEnd::cut: return "cut";
-        case StepEnd::finished: return "finished";
+        case StepEnd::step:
+            return "step";
+        case StepEnd::cut:
+            return "cut";
+        case StepEnd::finished:
+            return "finished";
     }
     return "step";
 }
 
-StepEnd classify_step(const backends::Completion& c, std::string_view step_stop, std::string_view thread_text) {
+StepEnd classify_step(const backends::Completion& c, std::string_view step_stop,
+                      std::string_view thread_text) {
     if (c.finish_reason == "length") return StepEnd::cut;
-    if (!c.stop_sequence.empty()) return c.stop_sequence == step_stop ? StepEnd::step : StepEnd::finished;
+    if (!c.stop_sequence.empty())
+        return c.stop_sequence == step_stop ? StepEnd::step : StepEnd::finished;
     if (step_stop.empty()) return StepEnd::finished;
     // The backend does not say which stop matched (see the header).
     if (c.text.empty() && ends_with(thread_text, step_stop)) return StepEnd::finished;
     return StepEnd::step;
 }
 
-double search_score(bool accepted, double step_score) { return (accepted ? 1.0 : 0.0) + kPartialWeight * step_score; }
+double search_score(bool accepted, double step_score) {
+    return (accepted ? 1.0 : 0.0) + kPartialWeight * step_score;
+}
 
 // The result of growing one child: the node to add, or why there is none.
 struct StepTree::Grown {
@@ -74,7 +82,8 @@ asio::awaitable<Expansion> StepTree::expand(std::vector<std::size_t> parents) {
             const SearchNode& parent = nodes_[p];
             std::string path = parent.path + "/" + std::to_string(k);
             NodeId id = services_.recorder.create_node(
-                parent.node, path, "step", "step " + std::to_string(parent.depth + 1) + "." + std::to_string(k));
+                parent.node, path, "step",
+                "step " + std::to_string(parent.depth + 1) + "." + std::to_string(k));
             backends::CompletionRequest request;
             request.model = services_.model;
             request.prompt = prompt_ + parent.text;
@@ -103,8 +112,9 @@ asio::awaitable<Expansion> StepTree::expand(std::vector<std::size_t> parents) {
     co_return out;
 }
 
-asio::awaitable<StepTree::Grown> StepTree::grow(std::size_t parent, std::string parent_text, NodeId id,
-                                                std::string path, backends::CompletionRequest request) {
+asio::awaitable<StepTree::Grown> StepTree::grow(std::size_t parent, std::string parent_text,
+                                                NodeId id, std::string path,
+                                                backends::CompletionRequest request) {
     workers::GenerationStep step;
     step.node = id;
     step.account = services_.ledger.open(scope_.account, path);
@@ -174,7 +184,8 @@ std::int64_t StepTree::new_tokens(std::size_t index) const {
         const SearchNode& p = nodes_[*n.parent];
         shared = std::min(n.usage.prompt_tokens, p.usage.prompt_tokens + p.usage.completion_tokens);
     }
-    return n.usage.prompt_tokens - shared + n.usage.completion_tokens + n.judge_usage.total_tokens();
+    return n.usage.prompt_tokens - shared + n.usage.completion_tokens +
+           n.judge_usage.total_tokens();
 }
 
 PlanMetrics StepTree::metrics(std::optional<std::size_t> selected) const {
@@ -194,7 +205,9 @@ PlanMetrics StepTree::metrics(std::optional<std::size_t> selected) const {
         for (std::optional<std::size_t> i = selected; i && *i != root(); i = nodes_[*i].parent)
             m.critical_path_tokens += new_tokens(*i);
     }
-    m.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    m.wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+            .count();
     return m;
 }
 
@@ -217,13 +230,15 @@ TaskOutcome StepTree::outcome(std::vector<std::size_t> candidates, const SearchS
         found.push_back(std::move(f));
         index_of.push_back(i);
     }
-    TaskOutcome out = make_outcome(services_, scope_, label_, "best-score:search", std::move(found), stop);
+    TaskOutcome out =
+        make_outcome(services_, scope_, label_, "best-score:search", std::move(found), stop);
     std::optional<std::size_t> selected;
     if (out.selection.index) selected = index_of[*out.selection.index];
     out.metrics = metrics(selected);
-    services_.recorder.set_status(nodes_[root()].node, "finished",
-                                  nlohmann::json{{"nodes", nodes_.size() - 1}, {"stopped_by_budget", stop.budget_refused}}
-                                      .dump());
+    services_.recorder.set_status(
+        nodes_[root()].node, "finished",
+        nlohmann::json{{"nodes", nodes_.size() - 1}, {"stopped_by_budget", stop.budget_refused}}
+            .dump());
     return out;
 }
 

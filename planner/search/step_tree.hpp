@@ -47,14 +47,14 @@ struct SearchNode {
     std::optional<std::size_t> parent;  // index in the tree; none for the root
     NodeId node;                        // the step's node (the root: the search's own node)
     std::string path;
-    std::string text;        // the thread's text after the task prompt, this step included
-    int depth = 0;           // steps from the root
-    double score = 0;        // the scorer's, in [0, 1]
-    bool finished = false;   // the thread ended or the checker accepts it
-    bool accepted = false;   // the task's checker accepts `text`
+    std::string text;       // the thread's text after the task prompt, this step included
+    int depth = 0;          // steps from the root
+    double score = 0;       // the scorer's, in [0, 1]
+    bool finished = false;  // the thread ended or the checker accepts it
+    bool accepted = false;  // the task's checker accepts `text`
     StepEnd end = StepEnd::step;
-    Usage usage;             // the step call's
-    Usage judge_usage;       // the scorer's calls for this node
+    Usage usage;        // the step call's
+    Usage judge_usage;  // the scorer's calls for this node
     int judge_calls = 0;
 };
 
@@ -85,8 +85,8 @@ public:
 
 private:
     struct Grown;
-    asio::awaitable<Grown> grow(std::size_t parent, std::string parent_text, NodeId id, std::string path,
-                                backends::CompletionRequest request);
+    asio::awaitable<Grown> grow(std::size_t parent, std::string parent_text, NodeId id,
+                                std::string path, backends::CompletionRequest request);
     PlanMetrics metrics(std::optional<std::size_t> selected) const;
     std::int64_t new_tokens(std::size_t index) const;
 

@@ -55,8 +55,8 @@ asio::awaitable<TaskOutcome> TreeSearch::solve(workers::RunServices& services, T
     SearchStop stop;
     bool solved = false;
     const long budget = static_cast<long>(options_.max_steps) * options_.beam_width;
-    for (long expanded = 0; expanded < budget && !frontier.empty() && !solved && !stop.budget_refused;
-         ++expanded) {
+    for (long expanded = 0;
+         expanded < budget && !frontier.empty() && !solved && !stop.budget_refused; ++expanded) {
         std::vector<std::size_t> parent{pop_best(tree, frontier)};
         Expansion grown = co_await tree.expand(std::move(parent));
         stop.budget_refused = stop.budget_refused || grown.budget_refused;

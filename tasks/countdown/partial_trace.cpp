@@ -42,7 +42,8 @@ std::optional<std::vector<Value>> apply(const std::vector<Value>& numbers, const
         return std::nullopt;
     }
     if (*value != op.result) {
-        why = "operation " + shown + " is wrong arithmetic: the result is " + std::to_string(*value);
+        why =
+            "operation " + shown + " is wrong arithmetic: the result is " + std::to_string(*value);
         return std::nullopt;
     }
     next.push_back(op.result);
@@ -125,8 +126,8 @@ private:
             numbers = std::move(*next);
         }
         if (!same_multiset(numbers, s.numbers)) {
-            reason_ = "state line lists " + format_numbers(s.numbers) + " but its operations give " +
-                      format_numbers(numbers);
+            reason_ = "state line lists " + format_numbers(s.numbers) +
+                      " but its operations give " + format_numbers(numbers);
             return false;
         }
         current_ = s.numbers;
@@ -145,8 +146,8 @@ private:
         auto next = apply(current_, op, reason_);
         if (!next) return false;
         if (!same_multiset(*next, stated)) {
-            reason_ = "after " + format_operation(op) + " the numbers are " + format_numbers(*next) +
-                      ", not " + format_numbers(stated);
+            reason_ = "after " + format_operation(op) + " the numbers are " +
+                      format_numbers(*next) + ", not " + format_numbers(stated);
             return false;
         }
         last_ = stated;
@@ -162,8 +163,9 @@ private:
             const double closeness = 1.0 / (1.0 + h / target);
             const double start_count = static_cast<double>(start_.numbers.size());
             const double progress =
-                start_count > 1 ? (start_count - static_cast<double>(numbers.size())) / (start_count - 1)
-                                : 0.0;
+                start_count > 1
+                    ? (start_count - static_cast<double>(numbers.size())) / (start_count - 1)
+                    : 0.0;
             score = kClosenessWeight * closeness +
                     (1 - kClosenessWeight) * std::clamp(progress, 0.0, 1.0);
             score = std::min(score, 1.0 - 1e-9);  // 1 only for exactly [T]

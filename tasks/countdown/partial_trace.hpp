@@ -29,10 +29,10 @@
 namespace braid::tasks::countdown {
 
 struct PartialTrace {
-    bool valid = true;               // every checked line follows the rules
-    std::string reason;              // the first rule broken; "" when valid
-    std::vector<Value> best_numbers; // the most promising number list reached
-    double score = 0;                // in [0, 1], see above
+    bool valid = true;                // every checked line follows the rules
+    std::string reason;               // the first rule broken; "" when valid
+    std::vector<Value> best_numbers;  // the most promising number list reached
+    double score = 0;                 // in [0, 1], see above
 };
 
 PartialTrace score_partial_trace(const State& start, std::string_view text);

@@ -62,32 +62,38 @@ std::vector<std::string> candidate_outputs(const std::string& db) {
 
 }  // namespace
 
-TEST_CASE("Beam search on the local engine gives the same candidates in-process and through braid serve",
-          "[orchestrator][local][search]") {
+TEST_CASE(
+    "Beam search on the local engine gives the same candidates in-process and through braid serve",
+    "[orchestrator][local][search]") {
     TempDir dir;
     const std::string models = dir / "models";
     const std::string make = "/usr/bin/python3 " + std::string(BRAID_SOURCE_DIR) +
-                             "/tests/backends_local/tiny_models.py " + models + " qwen2_bytes >/dev/null";
+                             "/tests/backends_local/tiny_models.py " + models +
+                             " qwen2_bytes >/dev/null";
     REQUIRE(std::system(make.c_str()) == 0);
     const std::string model = models + "/qwen2_bytes.gguf";
     const std::string tasks = dir / "tasks.jsonl";
-    std::ofstream(tasks) << R"({"id": "cd-1", "kind": "countdown", "numbers": [22, 26, 31, 53], "target": 27})"
-                         << "\n";
-    const std::vector<std::string> search{"--strategy", "beam", "--beam-width", "2", "--expansions", "3",
-                                          "--max-steps", "3", "--step-tokens", "12", "--temperature", "0.9",
-                                          "--seed", "11", "--json"};
+    std::ofstream(tasks)
+        << R"({"id": "cd-1", "kind": "countdown", "numbers": [22, 26, 31, 53], "target": 27})"
+        << "\n";
+    const std::vector<std::string> search{
+        "--strategy",    "beam", "--beam-width",  "2",   "--expansions", "3",  "--max-steps", "3",
+        "--step-tokens", "12",   "--temperature", "0.9", "--seed",       "11", "--json"};
 
-    std::vector<std::string> local_args{"solve", tasks, "--backend", "local", "--model", model,
-                                        "--threads", "1", "--db", dir / "local.db"};
+    std::vector<std::string> local_args{"solve",   tasks,           "--backend", "local",
+                                        "--model", model,           "--threads", "1",
+                                        "--db",    dir / "local.db"};
     local_args.insert(local_args.end(), search.begin(), search.end());
     auto local = braid::test::run_braid(local_args, dir);
     INFO(local.err);
     REQUIRE((local.exit_code == 0 || local.exit_code == 1));
 
-    Server server({"serve", "--backend", "local", "--model", model, "--threads", "1", "--port", "0"});
+    Server server(
+        {"serve", "--backend", "local", "--model", model, "--threads", "1", "--port", "0"});
     const std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/v1";
-    std::vector<std::string> http_args{"solve", tasks, "--backend", "openai", "--base-url", url,
-                                       "--model", "qwen2_bytes", "--db", dir / "http.db"};
+    std::vector<std::string> http_args{
+        "solve", tasks,     "--backend",   "openai", "--base-url",
+        url,     "--model", "qwen2_bytes", "--db",   dir / "http.db"};
     http_args.insert(http_args.end(), search.begin(), search.end());
     auto http = braid::test::run_braid(http_args, dir);
     INFO(http.err);

@@ -37,7 +37,8 @@ public:
     std::string prompt(const tasks::Task&) const override { return "Spell:\n"; }
     tasks::Grade grade(const tasks::Task&, std::string_view output) const override {
         bool ok = output == answer_;
-        return tasks::Grade{ok, ok ? std::string(output) : "", ok ? "ok" : "wrote '" + std::string(output) + "'"};
+        return tasks::Grade{ok, ok ? std::string(output) : "",
+                            ok ? "ok" : "wrote '" + std::string(output) + "'"};
     }
 
 private:
@@ -49,8 +50,8 @@ class TableScorer final : public verifiers::StepScorer {
 public:
     explicit TableScorer(std::map<std::string, double> table) : table_(std::move(table)) {}
     std::string_view name() const override { return "table"; }
-    asio::awaitable<Result<verifiers::StepScore>> score(workers::RunServices&,
-                                                        verifiers::PartialSolution partial) const override {
+    asio::awaitable<Result<verifiers::StepScore>> score(
+        workers::RunServices&, verifiers::PartialSolution partial) const override {
         verifiers::StepScore s = verifiers::grade_partial(partial);
         if (!s.accepted) {
             auto it = table_.find(partial.text);
@@ -74,7 +75,8 @@ struct Harness {
     tasks::Task task{"x", "spell", nlohmann::json{{"id", "x"}}};
     const tasks::TaskKind* kind = nullptr;
 
-    explicit Harness(const tasks::TaskKind* k, Amount limit = Amount::unlimited()) : ledger(limit), kind(k) {}
+    explicit Harness(const tasks::TaskKind* k, Amount limit = Amount::unlimited())
+        : ledger(limit), kind(k) {}
 
     planner::TaskOutcome solve(backends::Backend& backend, planner::Strategy& strategy) {
         workers::RunServices services{rec, backend, ledger, log, kRunSeed, ""};
@@ -97,7 +99,8 @@ struct Harness {
 
 // The path of every node a search of `label` below task "x" can create, by seed: the scripted
 // program reads the path (and so the branch k) back from the request's seed.
-std::map<std::uint64_t, std::string> paths_by_seed(const std::string& label, int expansions, int depth) {
+std::map<std::uint64_t, std::string> paths_by_seed(const std::string& label, int expansions,
+                                                   int depth) {
     std::map<std::uint64_t, std::string> out;
     std::vector<std::string> level{"t/x/" + label};
     for (int d = 0; d < depth; ++d) {
@@ -111,7 +114,8 @@ std::map<std::uint64_t, std::string> paths_by_seed(const std::string& label, int
 }
 
 // A step writes the letter "abc"[k] of its branch k, then a newline and more (cut by the stop).
-std::unique_ptr<backends::ScriptedBackend> letter_backend(const std::string& label, int expansions, int depth) {
+std::unique_ptr<backends::ScriptedBackend> letter_backend(const std::string& label, int expansions,
+                                                          int depth) {
     auto paths = paths_by_seed(label, expansions, depth);
     return std::make_unique<backends::ScriptedBackend>(
         [paths](const backends::CompletionRequest& r, std::size_t) {
@@ -138,11 +142,13 @@ planner::StrategyOptions search_options(int width, int expansions, int steps) {
     return o;
 }
 
-std::unique_ptr<planner::Strategy> beam(const planner::StrategyOptions& o, std::map<std::string, double> table) {
+std::unique_ptr<planner::Strategy> beam(const planner::StrategyOptions& o,
+                                        std::map<std::string, double> table) {
     return planner::search::make_beam_search(o, std::make_unique<TableScorer>(std::move(table)));
 }
 
-std::unique_ptr<planner::Strategy> tree(const planner::StrategyOptions& o, std::map<std::string, double> table) {
+std::unique_ptr<planner::Strategy> tree(const planner::StrategyOptions& o,
+                                        std::map<std::string, double> table) {
     return planner::search::make_tree_search(o, std::make_unique<TableScorer>(std::move(table)));
 }
 
@@ -164,7 +170,8 @@ public:
         c.text = " Yes";
         if (on_chunk) on_chunk(c.text);
         backends::TokenLogprob first{" Yes", std::log(p_yes_), {}};
-        first.top = {{" Yes", std::log(p_yes_)}, {" No", std::log(1 - p_yes_)}, {" Maybe", std::log(1e-3)}};
+        first.top = {
+            {" Yes", std::log(p_yes_)}, {" No", std::log(1 - p_yes_)}, {" Maybe", std::log(1e-3)}};
         if (request.sampling.top_logprobs >= 0) c.logprobs.push_back(first);
         c.usage = Usage{20, 1, 0};
         co_return c;
@@ -192,9 +199,11 @@ TEST_CASE("Beam search keeps the best partials per step and follows them to the 
     REQUIRE(backend->calls() == 3 + 6 + 6);
     std::vector<std::string> expanded_at_3;
     for (const auto& n : h.nodes("step"))
-        if (std::count(n.path.begin(), n.path.end(), '/') == 5) expanded_at_3.push_back(n.path.substr(0, 13));
+        if (std::count(n.path.begin(), n.path.end(), '/') == 5)
+            expanded_at_3.push_back(n.path.substr(0, 13));
     REQUIRE(expanded_at_3.size() == 6);
-    for (const std::string& p : expanded_at_3) REQUIRE((p == "t/x/beam/2/0/" || p == "t/x/beam/2/1/"));
+    for (const std::string& p : expanded_at_3)
+        REQUIRE((p == "t/x/beam/2/0/" || p == "t/x/beam/2/1/"));
     // The accepted node is t/x/beam/2/0/1, its score 1 under "search" = 1 + 0.5.
     REQUIRE(h.rec.node(selected(outcome).node)->path == "t/x/beam/2/0/1");
     REQUIRE(selected(outcome).score("search").value() == Approx(1.5));
@@ -245,7 +254,8 @@ TEST_CASE("Tree search stops at its node budget and keeps the best partials", "[
     REQUIRE(selected(outcome).output == "b\nb\n");
 }
 
-TEST_CASE("A budget refusal stops beam search and still returns the best partial so far", "[planner][search]") {
+TEST_CASE("A budget refusal stops beam search and still returns the best partial so far",
+          "[planner][search]") {
     SpellKind kind("c\na\nb\n");
     Amount limit = Amount::unlimited();
     limit[BudgetUnit::samples] = 4;  // step 1's three calls and one of step 2's
@@ -263,7 +273,8 @@ TEST_CASE("A budget refusal stops beam search and still returns the best partial
     REQUIRE(skipped == 5);
 }
 
-TEST_CASE("Beam search with the budget refused from the start reports budget_exhausted", "[planner][search]") {
+TEST_CASE("Beam search with the budget refused from the start reports budget_exhausted",
+          "[planner][search]") {
     SpellKind kind("c\n");
     Amount limit = Amount::unlimited();
     limit[BudgetUnit::samples] = 0;
@@ -276,13 +287,16 @@ TEST_CASE("Beam search with the budget refused from the start reports budget_exh
     REQUIRE(backend->calls() == 0);
 }
 
-TEST_CASE("A step that ends on the task's own stop string finishes its thread", "[planner][search]") {
+TEST_CASE("A step that ends on the task's own stop string finishes its thread",
+          "[planner][search]") {
     SpellKind kind("a\nb");
     Harness h(&kind);
     // The first step writes "a" and a newline; the second "b" and the task's stop "END".
-    auto backend = std::make_unique<backends::ScriptedBackend>([](const backends::CompletionRequest& r, std::size_t) {
-        return backends::ScriptedReply{r.prompt == "Spell:\n" ? "a\nmore" : "bEND and more", {}, {}};
-    });
+    auto backend = std::make_unique<backends::ScriptedBackend>(
+        [](const backends::CompletionRequest& r, std::size_t) {
+            return backends::ScriptedReply{
+                r.prompt == "Spell:\n" ? "a\nmore" : "bEND and more", {}, {}};
+        });
     auto strategy = beam(search_options(1, 1, 5), {});
     auto outcome = h.solve(*backend, *strategy);
     REQUIRE(backend->calls() == 2);
@@ -290,15 +304,17 @@ TEST_CASE("A step that ends on the task's own stop string finishes its thread", 
     REQUIRE(selected(outcome).output == "a\nb");
 }
 
-TEST_CASE("A stop the backend does not name continues the thread until a step adds nothing", "[planner][search]") {
+TEST_CASE("A stop the backend does not name continues the thread until a step adds nothing",
+          "[planner][search]") {
     SpellKind kind("never");
     Harness h(&kind);
     // "b" ends without a stop string (an end token, or a step stop the backend did not name);
     // read as a step, then the empty reply after it ends the thread.
-    auto backend = std::make_unique<backends::ScriptedBackend>([](const backends::CompletionRequest& r, std::size_t) {
-        std::string so_far = r.prompt.substr(7);
-        return backends::ScriptedReply{so_far.empty() ? "b" : "", {}, {}};
-    });
+    auto backend = std::make_unique<backends::ScriptedBackend>(
+        [](const backends::CompletionRequest& r, std::size_t) {
+            std::string so_far = r.prompt.substr(7);
+            return backends::ScriptedReply{so_far.empty() ? "b" : "", {}, {}};
+        });
     auto strategy = beam(search_options(1, 1, 5), {});
     auto outcome = h.solve(*backend, *strategy);
     REQUIRE(backend->calls() == 2);
@@ -306,7 +322,8 @@ TEST_CASE("A stop the backend does not name continues the thread until a step ad
     REQUIRE(outcome.candidates[0].output == "b\n");
 }
 
-TEST_CASE("classify_step reads step stops, cuts, task stops and ambiguous stops", "[planner][search]") {
+TEST_CASE("classify_step reads step stops, cuts, task stops and ambiguous stops",
+          "[planner][search]") {
     using planner::search::classify_step;
     using planner::search::StepEnd;
     backends::Completion c;
@@ -321,12 +338,13 @@ TEST_CASE("classify_step reads step stops, cuts, task stops and ambiguous stops"
     c.stop_sequence = "";  // a backend that does not say which stop matched
     REQUIRE(classify_step(c, "\n", "a\n") == StepEnd::step);
     c.text = "";
-    REQUIRE(classify_step(c, "\n", "") == StepEnd::step);      // the first, empty line
+    REQUIRE(classify_step(c, "\n", "") == StepEnd::step);         // the first, empty line
     REQUIRE(classify_step(c, "\n", "a\n") == StepEnd::finished);  // nothing after a step stop
     REQUIRE(classify_step(c, "", "a") == StepEnd::finished);
 }
 
-TEST_CASE("Refine stops at the first accepted attempt and feeds the checker's reason back", "[planner][search]") {
+TEST_CASE("Refine stops at the first accepted attempt and feeds the checker's reason back",
+          "[planner][search]") {
     SpellKind kind("right");
     Harness h(&kind);
     std::vector<std::string> prompts;
@@ -348,7 +366,8 @@ TEST_CASE("Refine stops at the first accepted attempt and feeds the checker's re
     REQUIRE(prompts[0] == "Spell:\n");
     REQUIRE(prompts[1] == planner::search::revision_prompt("Spell:\n", "wrong", "wrote 'wrong'"));
     REQUIRE(prompts[1].find("Feedback: wrote 'wrong'") != std::string::npos);
-    REQUIRE(prompts[2].find("worse\nFeedback: wrote 'worse'\nTry again.\nSpell:\n") != std::string::npos);
+    REQUIRE(prompts[2].find("worse\nFeedback: wrote 'worse'\nTry again.\nSpell:\n") !=
+            std::string::npos);
     REQUIRE(outcome.metrics.model_calls == 3);
     REQUIRE(outcome.metrics.max_depth == 3);
     REQUIRE(outcome.metrics.critical_path_tokens == outcome.metrics.total_tokens);
@@ -357,7 +376,8 @@ TEST_CASE("Refine stops at the first accepted attempt and feeds the checker's re
 TEST_CASE("Refine without an accepted attempt selects the latest one", "[planner][search]") {
     SpellKind kind("right");
     Harness h(&kind);
-    auto backend = backends::ScriptedBackend::canned({{"one", {}, {}}, {"two", {}, {}}, {"three", {}, {}}});
+    auto backend =
+        backends::ScriptedBackend::canned({{"one", {}, {}}, {"two", {}, {}}, {"three", {}, {}}});
     planner::StrategyOptions o;
     o.rounds = 2;
     auto strategy = planner::make_strategy("refine", o);
@@ -367,7 +387,8 @@ TEST_CASE("Refine without an accepted attempt selects the latest one", "[planner
     REQUIRE(selected(outcome).output == "three");
 }
 
-TEST_CASE("Refine on the symbolic Countdown backend gets a new attempt per round", "[planner][search]") {
+TEST_CASE("Refine on the symbolic Countdown backend gets a new attempt per round",
+          "[planner][search]") {
     const tasks::TaskKind* kind = tasks::find_task_kind("countdown");
     auto problems = tasks::read_tasks_jsonl(BRAID_SOURCE_DIR "/examples/countdown/sample.jsonl");
     REQUIRE(problems.has_value());
@@ -419,7 +440,8 @@ TEST_CASE("The judge reads P(yes) from logprobs in one call", "[planner][search]
     REQUIRE(backend.last.sampling.top_logprobs > 0);
     REQUIRE(backend.last.prompt == verifiers::judge_prompt("Spell:\n", "ri"));
     REQUIRE(h.nodes("judge").size() == 1);
-    REQUIRE(h.ledger.spent(h.ledger.root())[BudgetUnit::tokens] == 21);  // the judge's call is paid for
+    REQUIRE(h.ledger.spent(h.ledger.root())[BudgetUnit::tokens] ==
+            21);  // the judge's call is paid for
 
     // An accepted text needs no judge.
     partial.text = "right";
@@ -429,10 +451,12 @@ TEST_CASE("The judge reads P(yes) from logprobs in one call", "[planner][search]
     REQUIRE(backend.calls == 1);
 }
 
-TEST_CASE("The judge averages three sampled verdicts when the backend has no logprobs", "[planner][search][judge]") {
+TEST_CASE("The judge averages three sampled verdicts when the backend has no logprobs",
+          "[planner][search][judge]") {
     SpellKind kind("right");
     Harness h(&kind);
-    auto backend = backends::ScriptedBackend::canned({{" Yes", {}, {}}, {" No, it is not", {}, {}}, {"yes", {}, {}}});
+    auto backend = backends::ScriptedBackend::canned(
+        {{" Yes", {}, {}}, {" No, it is not", {}, {}}, {"yes", {}, {}}});
     auto judge = verifiers::make_step_scorer("judge");
     workers::RunServices services{h.rec, *backend, h.ledger, h.log, kRunSeed, ""};
     verifiers::PartialSolution partial;
@@ -449,20 +473,23 @@ TEST_CASE("The judge averages three sampled verdicts when the backend has no log
     REQUIRE(h.nodes("judge").size() == 3);
 }
 
-TEST_CASE("Judge verdicts and logprob scores read yes and no only as whole words", "[planner][search][judge]") {
+TEST_CASE("Judge verdicts and logprob scores read yes and no only as whole words",
+          "[planner][search][judge]") {
     REQUIRE(verifiers::judge_verdict(" Yes.") == 1);
     REQUIRE(verifiers::judge_verdict("no") == 0);
     REQUIRE(verifiers::judge_verdict("Yesterday") == 0.5);
     REQUIRE(verifiers::judge_verdict("") == 0.5);
     REQUIRE_FALSE(verifiers::judge_logprob_score({}).has_value());
-    backends::TokenLogprob t{" Nope", std::log(0.9), {{" Nope", std::log(0.9)}, {" no", std::log(0.05)}}};
+    backends::TokenLogprob t{
+        " Nope", std::log(0.9), {{" Nope", std::log(0.9)}, {" no", std::log(0.05)}}};
     REQUIRE(verifiers::judge_logprob_score({t}).value() == Approx(0.0));
     t.top.push_back({"Yes", std::log(0.05)});
     REQUIRE(verifiers::judge_logprob_score({t}).value() == Approx(0.5));
 }
 
-TEST_CASE("Beam search with the judge scorer ranks partials by the judge and pays for every verdict",
-          "[planner][search][judge]") {
+TEST_CASE(
+    "Beam search with the judge scorer ranks partials by the judge and pays for every verdict",
+    "[planner][search][judge]") {
     SpellKind kind("c\na\nb\n");
     Harness h(&kind);
     auto paths = paths_by_seed("beam", 3, 3);
@@ -490,21 +517,26 @@ TEST_CASE("Beam search with the judge scorer ranks partials by the judge and pay
     REQUIRE(outcome.metrics.model_calls == static_cast<int>(h.nodes("step").size() + judged));
 }
 
-TEST_CASE("Search runs are deterministic: the same seed gives the same candidates", "[planner][search]") {
+TEST_CASE("Search runs are deterministic: the same seed gives the same candidates",
+          "[planner][search]") {
     auto run_once = [](std::string_view strategy_name) {
         SpellKind kind("never");
         Harness h(&kind);
         // A reply that depends only on the request's seed (and so on the node's path).
-        auto backend = std::make_unique<backends::ScriptedBackend>([](const backends::CompletionRequest& r, std::size_t) {
-            if (r.prompt.rfind("You check", 0) == 0) return backends::ScriptedReply{r.sampling.seed % 2 ? "Yes" : "No", {}, {}};
-            return backends::ScriptedReply{std::string(1, static_cast<char>('a' + r.sampling.seed % 7)) + "\n", {}, {}};
-        });
+        auto backend = std::make_unique<backends::ScriptedBackend>(
+            [](const backends::CompletionRequest& r, std::size_t) {
+                if (r.prompt.rfind("You check", 0) == 0)
+                    return backends::ScriptedReply{r.sampling.seed % 2 ? "Yes" : "No", {}, {}};
+                return backends::ScriptedReply{
+                    std::string(1, static_cast<char>('a' + r.sampling.seed % 7)) + "\n", {}, {}};
+            });
         planner::StrategyOptions o = search_options(2, 3, 3);
         o.scorer = "judge";
         auto strategy = planner::make_strategy(strategy_name, o);
         auto outcome = h.solve(*backend, **strategy);
         std::vector<std::pair<std::string, double>> seen;
-        for (const auto& c : outcome.candidates) seen.emplace_back(c.output, c.score("search").value());
+        for (const auto& c : outcome.candidates)
+            seen.emplace_back(c.output, c.score("search").value());
         seen.emplace_back(selected(outcome).output, -1);
         return seen;
     };
@@ -516,18 +548,23 @@ TEST_CASE("Search runs are deterministic: the same seed gives the same candidate
     }
 }
 
-TEST_CASE("The step scorers grade partial Countdown traces by the checker's rules", "[planner][search]") {
+TEST_CASE("The step scorers grade partial Countdown traces by the checker's rules",
+          "[planner][search]") {
     const tasks::TaskKind& kind = *tasks::find_task_kind("countdown");
-    tasks::Task task{"cd", "countdown",
-                     nlohmann::json{{"id", "cd"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
+    tasks::Task task{
+        "cd", "countdown",
+        nlohmann::json{
+            {"id", "cd"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
     const std::string good =
         "\nCurrent State: 24:[2, 3, 4], Operations: []\n"
         "Exploring Operation: 2*3=6, Resulting Numbers: [4, 6]\n"
         "Generated Node #0,0: 24:[4, 6] Operation: 2*3=6\n";
     const std::string wrong_math = "\nExploring Operation: 2*3=7, Resulting Numbers: [4, 7]\n";
     const std::string missing = "\nExploring Operation: 5*3=15, Resulting Numbers: [4, 15]\n";
-    const std::string reached = good + "Moving to Node #0,0\nCurrent State: 24:[4, 6], Operations: ['2*3=6']\n"
-                                       "Exploring Operation: 4*6=24, Resulting Numbers: [24]\n24,24 equal: Goal Reached\n";
+    const std::string reached =
+        good +
+        "Moving to Node #0,0\nCurrent State: 24:[4, 6], Operations: ['2*3=6']\n"
+        "Exploring Operation: 4*6=24, Resulting Numbers: [24]\n24,24 equal: Goal Reached\n";
 
     double start = verifiers::partial_heuristic_score(task, kind, "");
     double after_move = verifiers::partial_heuristic_score(task, kind, good);
@@ -537,9 +574,11 @@ TEST_CASE("The step scorers grade partial Countdown traces by the checker's rule
     REQUIRE(verifiers::partial_heuristic_score(task, kind, wrong_math) == 0.0);
     REQUIRE(verifiers::partial_heuristic_score(task, kind, missing) == 0.0);
     // A step cut mid-line is not wrong yet.
-    REQUIRE(verifiers::partial_heuristic_score(task, kind, good + "Exploring Operation: 4*") == Approx(after_move));
+    REQUIRE(verifiers::partial_heuristic_score(task, kind, good + "Exploring Operation: 4*") ==
+            Approx(after_move));
 
-    auto broken = tasks::countdown::score_partial_trace(tasks::countdown::Problem{{2, 3, 4}, 24}, wrong_math);
+    auto broken =
+        tasks::countdown::score_partial_trace(tasks::countdown::Problem{{2, 3, 4}, 24}, wrong_math);
     REQUIRE_FALSE(broken.valid);
     REQUIRE(broken.reason.find("wrong arithmetic") != std::string::npos);
     auto claimed = tasks::countdown::score_partial_trace(tasks::countdown::Problem{{2, 3, 4}, 24},
@@ -554,11 +593,13 @@ TEST_CASE("The step scorers grade partial Countdown traces by the checker's rule
     REQUIRE_FALSE(verifiers::make_step_scorer("oracle").has_value());
 }
 
-TEST_CASE("Beam search with the heuristic scorer solves Countdown from real symbolic traces", "[planner][search]") {
+TEST_CASE("Beam search with the heuristic scorer solves Countdown from real symbolic traces",
+          "[planner][search]") {
     // Steps are the next lines of two solved symbolic traces.
     const tasks::TaskKind* kind = tasks::find_task_kind("countdown");
-    tasks::Task task{"x", "countdown",
-                     nlohmann::json{{"id", "x"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
+    tasks::Task task{
+        "x", "countdown",
+        nlohmann::json{{"id", "x"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
     tasks::countdown::SymbolicBackend symbolic;
     std::vector<std::string> traces;
     for (std::uint64_t seed = 0; traces.size() < 2 && seed < 64; ++seed) {
@@ -577,7 +618,8 @@ TEST_CASE("Beam search with the heuristic scorer solves Countdown from real symb
                 for (const std::string& t : traces)
                     if (t.compare(0, so_far.size(), so_far) == 0)
                         return backends::ScriptedReply{t.substr(so_far.size()), {}, {}};
-            return backends::ScriptedReply{"Exploring Operation: 9*9=81, Resulting Numbers: [81]\n", {}, {}};
+            return backends::ScriptedReply{
+                "Exploring Operation: 9*9=81, Resulting Numbers: [81]\n", {}, {}};
         });
     Harness h(kind);
     h.task = task;
@@ -589,8 +631,10 @@ TEST_CASE("Beam search with the heuristic scorer solves Countdown from real symb
     REQUIRE(kind->grade(task, selected(outcome).output).correct);
 }
 
-TEST_CASE("make_strategy builds beam, tree and refine, and rejects a bad scorer", "[planner][search]") {
-    for (const char* name : {"beam", "tree", "refine"}) REQUIRE(planner::make_strategy(name, {}).has_value());
+TEST_CASE("make_strategy builds beam, tree and refine, and rejects a bad scorer",
+          "[planner][search]") {
+    for (const char* name : {"beam", "tree", "refine"})
+        REQUIRE(planner::make_strategy(name, {}).has_value());
     REQUIRE(planner::selection_rule_of("beam").value() == "best-score:search");
     REQUIRE(planner::selection_rule_of("refine").value() == "best-score:refine");
     planner::StrategyOptions o;
