@@ -11,6 +11,8 @@ namespace braid::planner {
 
 // best-of-n, self-consistency, first-finish (sampling_strategies.cpp).
 Result<std::unique_ptr<Strategy>> make_sampling_strategy(std::string_view name, const StrategyOptions& options);
+// beam, tree, refine (search/search_strategies.cpp).
+Result<std::unique_ptr<Strategy>> make_search_strategy(std::string_view name, const StrategyOptions& options);
 
 // apr (apr/apr_strategy.cpp).
 Result<std::unique_ptr<Strategy>> make_apr_strategy(std::string_view name, const StrategyOptions& options);

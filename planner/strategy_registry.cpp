@@ -18,6 +18,9 @@ constexpr Entry entries[] = {
     {"self-consistency", "majority", make_sampling_strategy},
     {"first-finish", "first-finish", make_sampling_strategy},
     {"apr", "best-score:checker", make_apr_strategy},
+    {"beam", "best-score:search", make_search_strategy},
+    {"tree", "best-score:search", make_search_strategy},
+    {"refine", "best-score:refine", make_search_strategy},
 };
 
 const Entry* find(std::string_view name) {

@@ -15,6 +15,10 @@ every run writes identical files. numpy only; independent of braid's C++ code.
   dtype and the GGUF holds the same rounded values. For Q8_0/Q4_0 variants the safetensors file
   is F32 holding exactly what dequantizing the GGUF blocks gives (ggml's reference quantizers),
   so loading either file must give bit-identical fp32 weights in every variant.
+* BYTE_MODELS (written only when named, so the default set is unchanged): byte-level BPE with the
+  256 byte tokens and no merges, so every token is one byte; the weights are shaped so that only
+  ASCII bytes and the end token can be sampled (see ascii_only), hence generated text decodes to
+  ASCII and re-encodes to the very tokens that were generated (decode -> encode is the identity).
 """
 import json
 import math
@@ -48,6 +52,14 @@ MODELS = {
     "llama_q8_0": ("llama", False, False, "Q8_0", 1),
     "qwen2_q4_0": ("qwen2", False, False, "Q4_0", 5),
 }
+# Byte-level models: name: (family, tied, llama3 rope scaling, storage type, seed); never tied.
+BYTE_MODELS = {
+    "qwen2_bytes": ("qwen2", False, False, "F32", 6),
+}
+# The residual dimension that carries a constant (see ascii_only) and the logit penalty per unit
+# of it on the tokens that must never be sampled.
+ASCII_DIM = 0
+ASCII_PENALTY = 100.0
 SHAPE = dict(hidden=64, layers=2, heads=4, kv_heads=2, ffn=128, vocab=VOCAB, ctx=2048)
 ROPE_THETA = 10000.0
 RMS_EPS = 1e-5
@@ -109,10 +121,10 @@ def quantize_q4_0(x):
 
 # ---- weights --------------------------------------------------------------------------------
 
-def make_weights(family, tied, seed):
+def make_weights(family, tied, seed, vocab=VOCAB):
     """HF-named fp32 weights in HF layout ([out, in])."""
     rng = np.random.default_rng(seed)
-    s = SHAPE
+    s = dict(SHAPE, vocab=vocab)
     hd = s["hidden"] // s["heads"]
 
     def mat(out, inp):
@@ -141,6 +153,23 @@ def make_weights(family, tied, seed):
     w["model.norm.weight"] = norm(s["hidden"])
     if not tied:
         w["lm_head.weight"] = mat(s["vocab"], s["hidden"])
+    return w
+
+
+def ascii_only(w, allowed):
+    """Makes every token outside `allowed` unsampleable: the embeddings carry a constant 1 in
+    residual dimension ASCII_DIM that no layer writes to (rows ASCII_DIM of o_proj and down_proj
+    zeroed), so after the final norm that dimension is positive at every position, and the head
+    rows of the other tokens weigh it by -ASCII_PENALTY (their logits drop by tens, far below every allowed one)."""
+    w["model.embed_tokens.weight"][:, ASCII_DIM] = 1.0
+    for name in w:
+        if name.endswith("self_attn.o_proj.weight") or name.endswith("mlp.down_proj.weight"):
+            w[name][ASCII_DIM, :] = 0.0
+    w["model.norm.weight"][ASCII_DIM] = 1.0
+    head = w["lm_head.weight"]
+    head[:, ASCII_DIM] = 0.0
+    banned = np.setdiff1d(np.arange(head.shape[0]), np.asarray(allowed))
+    head[banned, ASCII_DIM] = -ASCII_PENALTY
     return w
 
 
@@ -249,16 +278,16 @@ def bytes_to_unicode():
     return dict(zip(bs, (chr(c) for c in cs)))
 
 
-def tokenizer_kvs(family):
+def tokenizer_kvs(family, merges=MERGES):
     table = bytes_to_unicode()
-    tokens = [table[b] for b in range(256)] + [m.replace(" ", "") for m in MERGES] + SPECIALS[family]
+    tokens = [table[b] for b in range(256)] + [m.replace(" ", "") for m in merges] + SPECIALS[family]
     types = [1] * (len(tokens) - 3) + [3, 3, 3]
-    first = VOCAB - 3
+    first = len(tokens) - 3
     kvs = [gguf_kv("tokenizer.ggml.model", GGUF_STR, "gpt2"),
            gguf_kv("tokenizer.ggml.pre", GGUF_STR, "llama-bpe" if family == "llama" else "qwen2"),
            gguf_kv("tokenizer.ggml.tokens", GGUF_ARR, tokens, GGUF_STR),
            gguf_kv("tokenizer.ggml.token_type", GGUF_ARR, types, GGUF_I32),
-           gguf_kv("tokenizer.ggml.merges", GGUF_ARR, MERGES, GGUF_STR)]
+           gguf_kv("tokenizer.ggml.merges", GGUF_ARR, merges, GGUF_STR)]
     if family == "llama":
         ids = dict(bos=first, eos=first + 1, eot=first + 2)
         kvs += [gguf_kv("tokenizer.ggml.add_bos_token", GGUF_BOOL, 1),
@@ -271,8 +300,8 @@ def tokenizer_kvs(family):
     return kvs, ids
 
 
-def hf_config(family, tied, scaled, dtype, ids):
-    s = SHAPE
+def hf_config(family, tied, scaled, dtype, ids, vocab=VOCAB):
+    s = dict(SHAPE, vocab=vocab)
     cfg = {"architectures": ["LlamaForCausalLM" if family == "llama" else "Qwen2ForCausalLM"],
            "model_type": family, "hidden_size": s["hidden"], "intermediate_size": s["ffn"],
            "num_hidden_layers": s["layers"], "num_attention_heads": s["heads"],
@@ -290,10 +319,15 @@ def hf_config(family, tied, scaled, dtype, ids):
 
 
 def write_model(out_dir, name):
-    family, tied, scaled, tname, seed = MODELS[name]
-    s = SHAPE
+    byte_level = name in BYTE_MODELS
+    family, tied, scaled, tname, seed = BYTE_MODELS[name] if byte_level else MODELS[name]
+    merges = [] if byte_level else MERGES
+    vocab = VOCAB_BYTES + len(merges) + 3
+    s = dict(SHAPE, vocab=vocab)
     hd = s["hidden"] // s["heads"]
-    weights = make_weights(family, tied, seed)
+    weights = make_weights(family, tied, seed, vocab)
+    if byte_level:  # ASCII bytes and the end token (qwen2: <|im_end|>, the last id)
+        weights = ascii_only(weights, list(range(128)) + [vocab - 1])
     st_tensors, gguf_tensors = {}, []
     for hf, w in weights.items():
         matrix = w.ndim == 2
@@ -338,14 +372,14 @@ def write_model(out_dir, name):
            gguf_kv(f"{arch}.vocab_size", GGUF_U32, s["vocab"])]
     if tname in ("Q8_0", "Q4_0"):
         kvs.append(gguf_kv("general.quantization_version", GGUF_U32, 2))
-    tok_kvs, ids = tokenizer_kvs(family)
+    tok_kvs, ids = tokenizer_kvs(family, merges)
     write_gguf(os.path.join(out_dir, name + ".gguf"), kvs + tok_kvs, gguf_tensors)
 
     model_dir = os.path.join(out_dir, name)
     os.makedirs(model_dir, exist_ok=True)
     write_safetensors(os.path.join(model_dir, "model.safetensors"), st_tensors)
     with open(os.path.join(model_dir, "config.json"), "w") as f:
-        json.dump(hf_config(family, tied, scaled, tname, ids), f, indent=2)
+        json.dump(hf_config(family, tied, scaled, tname, ids, vocab), f, indent=2)
     return {"name": name, "family": family, "tied": tied, "llama3_scaling": scaled, "gguf_type": tname,
             "gguf": name + ".gguf", "safetensors_dir": name, "vocab": s["vocab"], "bos": ids["bos"],
             "eos": ids["eos"]}
