@@ -11,5 +11,7 @@ namespace braid::planner {
 
 // best-of-n, self-consistency, first-finish (sampling_strategies.cpp).
 Result<std::unique_ptr<Strategy>> make_sampling_strategy(std::string_view name, const StrategyOptions& options);
+// multiverse (multiverse/multiverse_strategy.cpp).
+Result<std::unique_ptr<Strategy>> make_multiverse_strategy(std::string_view name, const StrategyOptions& options);
 
 }  // namespace braid::planner
