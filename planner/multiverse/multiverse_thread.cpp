@@ -49,12 +49,6 @@ std::int64_t scaled(std::int64_t tokens, std::size_t part, std::size_t whole) {
                                      static_cast<double>(whole));
 }
 
-std::string join_ids(const std::vector<std::string>& ids) {
-    std::string out;
-    for (const std::string& id : ids) out += (out.empty() ? "" : ",") + id;
-    return out;
-}
-
 asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, const CallEnd& end) {
     const TreeLimits& limits = st.tree.limits;
     const std::string own = text.text.substr(st.prompt_chars);
