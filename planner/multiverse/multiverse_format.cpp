@@ -7,10 +7,15 @@ namespace braid::planner::multiverse {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kTagNames = {"Parallel", "Goal", "Outline", "Path", "Conclusion"};
+constexpr std::array<std::string_view, 5> kTagNames = {"Parallel", "Goal", "Outline", "Path",
+                                                       "Conclusion"};
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 std::size_t skip_spaces(std::string_view s, std::size_t at) {
     while (at < s.size() && is_space(s[at])) ++at;
@@ -38,15 +43,21 @@ std::optional<std::string> outline_id(std::string_view s, std::size_t at) {
     return id;
 }
 
-Error parse_error(std::string message) { return make_error(ErrorCode::parse, std::move(message)); }
+Error parse_error(std::string message) {
+    return make_error(ErrorCode::parse, std::move(message));
+}
 
 }  // namespace
 
-std::string path_start(std::string_view id) { return std::string(kPathOpen) + "\n" + std::string(id) + ":"; }
+std::string path_start(std::string_view id) {
+    return std::string(kPathOpen) + "\n" + std::string(id) + ":";
+}
 
 std::size_t count_tag(std::string_view text, std::string_view tag) {
     std::size_t n = 0;
-    for (std::size_t at = text.find(tag); at != std::string_view::npos; at = text.find(tag, at + tag.size())) ++n;
+    for (std::size_t at = text.find(tag); at != std::string_view::npos;
+         at = text.find(tag, at + tag.size()))
+        ++n;
     return n;
 }
 
@@ -75,7 +86,8 @@ Result<std::vector<std::string>> goal_outline_ids(std::string_view own_text) {
 
 Result<std::vector<std::string>> open_tags(std::string_view own_text) {
     std::vector<std::string> stack;
-    for (std::size_t at = own_text.find('<'); at != std::string_view::npos; at = own_text.find('<', at + 1)) {
+    for (std::size_t at = own_text.find('<'); at != std::string_view::npos;
+         at = own_text.find('<', at + 1)) {
         bool closing = at + 1 < own_text.size() && own_text[at + 1] == '/';
         std::size_t name_at = at + (closing ? 2 : 1);
         for (std::string_view name : kTagNames) {
@@ -83,9 +95,11 @@ Result<std::vector<std::string>> open_tags(std::string_view own_text) {
             if (!closing) {
                 stack.emplace_back(name);
             } else if (stack.empty()) {
-                return parse_error("unbalanced tags: </" + std::string(name) + "> with no open tag");
+                return parse_error("unbalanced tags: </" + std::string(name) +
+                                   "> with no open tag");
             } else if (stack.back() != name) {
-                return parse_error("unbalanced tags: </" + std::string(name) + "> closes <" + stack.back() + ">");
+                return parse_error("unbalanced tags: </" + std::string(name) + "> closes <" +
+                                   stack.back() + ">");
             } else {
                 stack.pop_back();
             }

@@ -32,7 +32,8 @@ private:
     StrategyOptions options_;
 };
 
-asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& services, TaskScope scope) {
+asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& services,
+                                                       TaskScope scope) {
     const auto started = std::chrono::steady_clock::now();
     store::RunRecorder& rec = services.recorder;
     const tasks::Task& task = *scope.task;
@@ -42,8 +43,9 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
     tree.limits.max_children = options_.max_children;
     tree.limits.max_threads = options_.max_threads;
     tree.limits.max_spawns = options_.max_spawns;
-    tree.limits.thread_tokens =
-        options_.thread_tokens > 0 ? options_.thread_tokens : kDefaultThreadCalls * options_.max_tokens;
+    tree.limits.thread_tokens = options_.thread_tokens > 0
+                                    ? options_.thread_tokens
+                                    : kDefaultThreadCalls * options_.max_tokens;
     tree.request.model = services.model;
     tree.request.sampling.max_tokens = options_.max_tokens;
     tree.request.sampling.temperature = options_.temperature;
@@ -80,9 +82,10 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
         c.output = r.own_text();
         c.completion_tokens = r.result.completion_tokens();
         verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, task, c);
-        rec.store().put_candidate(store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
-        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier, verdict.score,
-                                                     0.0, verdict.details_json});
+        rec.store().put_candidate(
+            store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
+        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier,
+                                                     verdict.score, 0.0, verdict.details_json});
         outcome.candidates.push_back(std::move(c));
     }
 
@@ -100,7 +103,8 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
         outcome.error = last_error;
     }
     outcome.metrics.wall_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
 
     nlohmann::json payload{{"rule", outcome.selection.rule},
                            {"reason", outcome.selection.reason},
@@ -119,8 +123,10 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
 
 }  // namespace
 
-Result<std::unique_ptr<Strategy>> make_multiverse_strategy(std::string_view name, const StrategyOptions& options) {
-    if (name != "multiverse") return make_error(ErrorCode::internal, "not the multiverse strategy: " + std::string(name));
+Result<std::unique_ptr<Strategy>> make_multiverse_strategy(std::string_view name,
+                                                           const StrategyOptions& options) {
+    if (name != "multiverse")
+        return make_error(ErrorCode::internal, "not the multiverse strategy: " + std::string(name));
     return std::unique_ptr<Strategy>(std::make_unique<MultiverseStrategy>(options));
 }
 

@@ -31,10 +31,10 @@ struct ThreadState {
     std::size_t prompt_chars = 0;
     int block_depth = 0;
     int blocks = 0;
-    int calls_seen = 0;                   // handler invocations = calls made so far
-    std::map<int, RepeatNote> notes;      // by call index
-    PlanMetrics children;                 // summed over every path forked (their whole trees)
-    std::int64_t children_critical = 0;   // sum over blocks of the longest path's critical path
+    int calls_seen = 0;                  // handler invocations = calls made so far
+    std::map<int, RepeatNote> notes;     // by call index
+    PlanMetrics children;                // summed over every path forked (their whole trees)
+    std::int64_t children_critical = 0;  // sum over blocks of the longest path's critical path
 };
 
 void record(ThreadState& st, std::string type, const nlohmann::json& payload) {
@@ -56,19 +56,22 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
     if (!ids) co_return LoopDecision::fail(ids.error().message);
     auto open = open_tags(own);
     BRAID_ASSERT(open.has_value(), "goal_outline_ids checked the tags");
-    const int depth = st.block_depth + static_cast<int>(std::count(open->begin(), open->end(), "Parallel"));
+    const int depth =
+        st.block_depth + static_cast<int>(std::count(open->begin(), open->end(), "Parallel"));
     const std::size_t processed_chars = text.text.size();
     text.text += kGoalEnd;
 
     auto refuse = [&](const std::string& reason) {
-        record(st, "fork_refused", nlohmann::json{{"reason", reason}, {"depth", depth}, {"outlines", *ids}});
+        record(st, "fork_refused",
+               nlohmann::json{{"reason", reason}, {"depth", depth}, {"outlines", *ids}});
         return LoopDecision::proceed();  // sequential: the model writes the paths itself
     };
     if (depth > limits.max_depth)
-        co_return refuse("parallel block at depth " + std::to_string(depth) + " exceeds --max-depth " +
-                         std::to_string(limits.max_depth));
+        co_return refuse("parallel block at depth " + std::to_string(depth) +
+                         " exceeds --max-depth " + std::to_string(limits.max_depth));
     if (limits.thread_tokens - end.thread_completion_tokens < kForkMarginTokens)
-        co_return refuse("within " + std::to_string(kForkMarginTokens) + " tokens of the thread's token cap");
+        co_return refuse("within " + std::to_string(kForkMarginTokens) +
+                         " tokens of the thread's token cap");
     if (st.blocks >= limits.max_spawns)
         co_return LoopDecision::fail("more than " + std::to_string(limits.max_spawns) +
                                      " parallel blocks in one thread (--max-spawns)");
@@ -83,10 +86,12 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
     if (ids->size() > keep) {
         dropped.assign(ids->begin() + static_cast<std::ptrdiff_t>(keep), ids->end());
         ids->resize(keep);
-        drop_reason = static_cast<int>(keep) == limits.max_children
-                          ? "more than " + std::to_string(limits.max_children) + " outlines (--max-children)"
-                          : "only " + std::to_string(slots) + " threads left (--max-threads)";
-        record(st, "outlines_dropped", nlohmann::json{{"dropped", dropped}, {"reason", drop_reason}});
+        drop_reason =
+            static_cast<int>(keep) == limits.max_children
+                ? "more than " + std::to_string(limits.max_children) + " outlines (--max-children)"
+                : "only " + std::to_string(slots) + " threads left (--max-threads)";
+        record(st, "outlines_dropped",
+               nlohmann::json{{"dropped", dropped}, {"reason", drop_reason}});
     }
 
     const int block = st.blocks++;
@@ -111,7 +116,8 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
 
     // Reduce.
     store::RunRecorder& rec = st.tree.services.recorder;
-    NodeId join = rec.create_node(st.node, block_path + "/join", "join", "reduce b" + std::to_string(block));
+    NodeId join =
+        rec.create_node(st.node, block_path + "/join", "join", "reduce b" + std::to_string(block));
     rec.set_status(join, "running");
     backends::ParallelLayout layout;
     layout.prefix_chars = prefix.size();
@@ -125,7 +131,8 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
         st.children += o.metrics;
         longest = std::max(longest, o.metrics.critical_path_tokens);
         if (!o.result.ok()) {
-            failed.push_back(nlohmann::json{{"path", (*ids)[i]}, {"status", o.result.status}, {"reason", o.result.reason}});
+            failed.push_back(nlohmann::json{
+                {"path", (*ids)[i]}, {"status", o.result.status}, {"reason", o.result.reason}});
             continue;
         }
         std::string piece = o.result.context.text.substr(prefix.size()) + std::string(kPathEnd);
@@ -138,14 +145,16 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
     nlohmann::json payload{{"kept", kept}, {"failed", failed}, {"dropped", dropped}};
     if (kept.empty()) {
         rec.set_status(join, "failed", payload.dump());
-        co_return LoopDecision::fail("every path of block " + std::to_string(block) + " failed (first: " +
-                                     failed[0].value("reason", std::string()) + ")");
+        co_return LoopDecision::fail("every path of block " + std::to_string(block) +
+                                     " failed (first: " + failed[0].value("reason", std::string()) +
+                                     ")");
     }
     merged += kConclusionStart;
     payload["layout"] = layout.path_chars.size() >= 2;
     rec.set_status(join, "finished", payload.dump());
     text.text = std::move(merged);
-    if (layout.path_chars.size() >= 2) text.layout = std::move(layout);  // one path reads as plain text
+    if (layout.path_chars.size() >= 2)
+        text.layout = std::move(layout);  // one path reads as plain text
     st.notes[st.calls_seen] = RepeatNote{text.text.size() - processed_chars, repeated};
     co_return LoopDecision::proceed();
 }
@@ -165,12 +174,15 @@ asio::awaitable<LoopDecision> on_trigger(ThreadState& st, ThreadText& text, Call
             co_return LoopDecision::proceed();
         }
         if (!st.is_path) co_return LoopDecision::fail("</Path> outside a path");
-        if (!open->empty()) co_return LoopDecision::fail("unbalanced tags: <" + open->back() + "> open at </Path>");
+        if (!open->empty())
+            co_return LoopDecision::fail("unbalanced tags: <" + open->back() + "> open at </Path>");
         co_return LoopDecision::finish();
     }
-    if (end.finish_reason == "length") co_return LoopDecision::finish();  // cut short; grading decides
+    if (end.finish_reason == "length")
+        co_return LoopDecision::finish();  // cut short; grading decides
     if (st.is_path) co_return LoopDecision::fail("the path ended without </Path>");
-    if (!open->empty()) co_return LoopDecision::fail("unbalanced tags: <" + open->back() + "> open at the end");
+    if (!open->empty())
+        co_return LoopDecision::fail("unbalanced tags: <" + open->back() + "> open at the end");
     co_return LoopDecision::finish();
 }
 
@@ -181,8 +193,9 @@ asio::awaitable<ThreadOutcome> run_multiverse_thread(TaskTree& tree, ThreadArgs 
     ThreadOutcome out;
     out.node = rec.create_node(args.parent, args.path, args.kind, args.label);
 
-    ThreadState st{tree, out.node, args.path, args.kind == "path", args.prompt.size(), args.block_depth,
-                   0, 0, {}, {}, 0};
+    ThreadState st{
+        tree, out.node, args.path, args.kind == "path", args.prompt.size(), args.block_depth, 0, 0,
+        {},   {},       0};
     st.notes[0] = RepeatNote{args.prompt.size(), args.inherited_chars};
 
     workers::ThreadSpec spec;
@@ -213,7 +226,8 @@ asio::awaitable<ThreadOutcome> run_multiverse_thread(TaskTree& tree, ThreadArgs 
         std::int64_t fresh = call.new_prompt_tokens;
         auto note = st.notes.find(static_cast<int>(k));
         if (note != st.notes.end())
-            fresh -= scaled(call.new_prompt_tokens, note->second.repeated_chars, note->second.new_chars);
+            fresh -=
+                scaled(call.new_prompt_tokens, note->second.repeated_chars, note->second.new_chars);
         own += std::max<std::int64_t>(0, fresh) + call.completion_tokens;
     }
     PlanMetrics self;

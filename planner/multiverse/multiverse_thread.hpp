@@ -39,13 +39,14 @@
 
 namespace braid::planner::multiverse {
 
-inline constexpr std::int64_t kForkMarginTokens = 30;  // no fork this close to the thread's token cap
+inline constexpr std::int64_t kForkMarginTokens =
+    30;  // no fork this close to the thread's token cap
 
 struct TreeLimits {
-    int max_depth = 2;          // deepest parallel block (the main thread's blocks are depth 1)
-    int max_children = 16;      // paths per block
-    int max_threads = 128;      // threads per task, main threads included
-    int max_spawns = 8;         // parallel blocks per thread
+    int max_depth = 2;      // deepest parallel block (the main thread's blocks are depth 1)
+    int max_children = 16;  // paths per block
+    int max_threads = 128;  // threads per task, main threads included
+    int max_spawns = 8;     // parallel blocks per thread
     std::int64_t thread_tokens = 0;  // completion tokens per thread over all its calls (> 0)
 };
 
@@ -62,11 +63,11 @@ struct TaskTree {
 
 struct ThreadArgs {
     NodeId parent;
-    std::string path;   // the thread node's stable path
-    std::string kind;   // node kind: "thread" (main) or "path"
+    std::string path;  // the thread node's stable path
+    std::string kind;  // node kind: "thread" (main) or "path"
     std::string label;
     std::string prompt;
-    int block_depth = 0;            // parallel blocks enclosing the thread (main: 0)
+    int block_depth = 0;              // parallel blocks enclosing the thread (main: 0)
     std::size_t inherited_chars = 0;  // prompt chars repeated from the parent's context (main: 0)
 };
 
@@ -78,7 +79,9 @@ struct ThreadOutcome {
     // tokens + the longest path of each of its blocks, threads, depth (1 + block depth), calls.
     PlanMetrics metrics;
     // What the thread itself wrote after its prompt (for a path: after "<Path>\n{id}:").
-    std::string own_text() const { return result.context.text.substr(result.context.prompt.size()); }
+    std::string own_text() const {
+        return result.context.text.substr(result.context.prompt.size());
+    }
 };
 
 asio::awaitable<ThreadOutcome> run_multiverse_thread(TaskTree& tree, ThreadArgs args);

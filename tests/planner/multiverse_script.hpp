@@ -57,7 +57,8 @@ public:
     }
 
     static bool ends_with(const std::string& text, const std::string& suffix) {
-        return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+        return text.size() >= suffix.size() &&
+               text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
     }
 
     // Records `r` and answers it by the first matching rule.
@@ -65,14 +66,15 @@ public:
         seen_.push_back(SeenRequest{r.prompt, r.layout, r.sampling.seed, r.sampling.max_tokens});
         for (const ScriptRule& rule : rules_) {
             if (!ends_with(r.prompt, rule.ends_with)) continue;
-            if (!rule.contains.empty() && r.prompt.find(rule.contains) == std::string::npos) continue;
+            if (!rule.contains.empty() && r.prompt.find(rule.contains) == std::string::npos)
+                continue;
             return backends::ScriptedReply{rule.reply, rule.delay_per_chunk, {}};
         }
-        return backends::ScriptedReply{"", {}, make_error(ErrorCode::invalid_input, "no rule for prompt: " + r.prompt)};
+        return backends::ScriptedReply{
+            "", {}, make_error(ErrorCode::invalid_input, "no rule for prompt: " + r.prompt)};
     }
 
 private:
-
     std::vector<ScriptRule> rules_;
     std::vector<SeenRequest> seen_;
 };
@@ -87,8 +89,10 @@ struct MultiverseHarness {
     Ledger ledger;
     asio::io_context io;
     std::uint64_t run_seed = 7;
-    tasks::Task task{"cd-x", "countdown",
-                     nlohmann::json{{"id", "cd-x"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
+    tasks::Task task{
+        "cd-x", "countdown",
+        nlohmann::json{
+            {"id", "cd-x"}, {"kind", "countdown"}, {"numbers", {2, 3, 4}}, {"target", 24}}};
 
     planner::TaskOutcome solve(backends::Backend& backend, planner::StrategyOptions options) {
         auto strategy = planner::make_strategy("multiverse", options);
@@ -115,7 +119,8 @@ struct MultiverseHarness {
         NodeId id = node(path).id;
         std::vector<nlohmann::json> out;
         for (const auto& e : db->events(run))
-            if (e.node == id && e.type == type) out.push_back(nlohmann::json::parse(e.payload_json));
+            if (e.node == id && e.type == type)
+                out.push_back(nlohmann::json::parse(e.payload_json));
         return out;
     }
     std::int64_t seq_of(const std::string& path, const std::string& type) {

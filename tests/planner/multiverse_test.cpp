@@ -21,7 +21,8 @@ const std::string kRoot = "Moving to Node #0\nCurrent State: 24:[2, 3, 4], Opera
 // the `</Goal>` the runtime stops at; `after` is text past the stop that must never be seen.
 std::string goal(const std::vector<std::string>& ids, const std::string& after = "IGNORED") {
     std::string s = "<Parallel>\n<Goal>\n";
-    for (const std::string& id : ids) s += "<Outline>\n" + id + ": try branch " + id + "\n</Outline>\n";
+    for (const std::string& id : ids)
+        s += "<Outline>\n" + id + ": try branch " + id + "\n</Outline>\n";
     return s + "</Goal>\n" + after;
 }
 
@@ -40,7 +41,8 @@ const std::string kSolvedTail =
 const std::string kRootReply = "\n<Think>\nTwo ways to start.\n" + goal({"1", "2"});
 const std::string kPath1 = " 2*3=6, then 4*6=24 works.\n";
 const std::string kPath2 = " 3+4=7 leaves [2, 7]: 14, 9, 5 — no 24.\n";
-const std::string kConclusion = "Path 1 reaches 24.\n</Conclusion>\n</Parallel>\n</Think>\n" + kSolvedTail;
+const std::string kConclusion =
+    "Path 1 reaches 24.\n</Conclusion>\n</Parallel>\n</Think>\n" + kSolvedTail;
 
 // The flat script: root → paths 1 and 2 → conclusion. Paths stream three lines, 1 ms apart.
 std::vector<ScriptRule> flat_rules() {
@@ -74,8 +76,10 @@ std::string failure_reason(test::MultiverseHarness& h, const std::string& path) 
 
 }  // namespace
 
-TEST_CASE("Multiverse forks one path per outline at </Goal>, reduces with the KV layout and solves the task",
-          "[planner][multiverse]") {
+TEST_CASE(
+    "Multiverse forks one path per outline at </Goal>, reduces with the KV layout and solves the "
+    "task",
+    "[planner][multiverse]") {
     test::MultiverseScript script(flat_rules());
     auto backend = script.backend();
     test::MultiverseHarness h;
@@ -98,7 +102,8 @@ TEST_CASE("Multiverse forks one path per outline at </Goal>, reduces with the KV
     REQUIRE(p1[0].seed != p2[0].seed);
 
     // Paths run concurrently: path 2's call starts before path 1's call has finished streaming.
-    REQUIRE(h.seq_of("t/cd-x/m0/b0/p2/c0", "node_running") < h.seq_of("t/cd-x/m0/b0/p1/c0", "node_finished"));
+    REQUIRE(h.seq_of("t/cd-x/m0/b0/p2/c0", "node_running") <
+            h.seq_of("t/cd-x/m0/b0/p1/c0", "node_finished"));
 
     // Reduce: the flat text, and the layout that lets the local engine concatenate the paths' KV.
     const std::string piece1 = "<Path>\n1:" + kPath1 + "checked.\n</Path>\n";
@@ -126,7 +131,8 @@ TEST_CASE("Multiverse forks one path per outline at </Goal>, reduces with the KV
         joins += e.kind == "join" && e.dst == h.node("t/cd-x/m0/b0/join").id;
     REQUIRE(joins == 2);
 
-    // Metrics: 3 threads, depth 2, 4 calls; shared text counted once; the critical path skips path 2.
+    // Metrics: 3 threads, depth 2, 4 calls; shared text counted once; the critical path skips
+    // path 2.
     REQUIRE(outcome.metrics.threads == 3);
     REQUIRE(outcome.metrics.max_depth == 2);
     REQUIRE(outcome.metrics.model_calls == 4);
@@ -154,7 +160,8 @@ TEST_CASE("A path may nest a parallel block of its own at depth 2", "[planner][m
         {"<Path>\n2:", "", kPath2 + "</Path>", 0us},
         // The root's reduce holds path 2; path 1's own reduce does not.
         {"<Conclusion>\n", "<Path>\n2:", kConclusion, 0us},
-        {"<Conclusion>\n", "", "1.1 is the way.\n</Conclusion>\n</Parallel>\nso 4*6=24.\n</Path>", 0us},
+        {"<Conclusion>\n", "", "1.1 is the way.\n</Conclusion>\n</Parallel>\nso 4*6=24.\n</Path>",
+         0us},
     };
     test::MultiverseScript script(rules);
     auto backend = script.backend();
@@ -170,7 +177,8 @@ TEST_CASE("A path may nest a parallel block of its own at depth 2", "[planner][m
     // Path 1's reduce: its own prefix (which holds the root's context) + 1.1 + 1.2.
     auto p11 = script.ending_with("<Path>\n1.1:");
     REQUIRE(p11.size() == 1);
-    const std::string inner_prefix = p11[0].prompt.substr(0, p11[0].prompt.size() - std::string("<Path>\n1.1:").size());
+    const std::string inner_prefix =
+        p11[0].prompt.substr(0, p11[0].prompt.size() - std::string("<Path>\n1.1:").size());
     REQUIRE(test::MultiverseScript::ends_with(inner_prefix, "</Goal>\n"));
     std::vector<test::SeenRequest> inner, outer;
     for (const auto& r : script.ending_with("<Conclusion>\n"))
@@ -183,20 +191,23 @@ TEST_CASE("A path may nest a parallel block of its own at depth 2", "[planner][m
     REQUIRE(inner[0].layout->path_chars == std::vector<std::size_t>{n1.size(), n2.size()});
 
     // The root's reduce carries path 1 whole (its nested block included) as one path.
-    const std::string path1_text = "<Path>\n1: split again.\n" + goal({"1.1", "1.2"}, "") + n1 + n2 +
-                                   "<Conclusion>\n1.1 is the way.\n</Conclusion>\n</Parallel>\nso 4*6=24.\n</Path>\n";
+    const std::string path1_text =
+        "<Path>\n1: split again.\n" + goal({"1.1", "1.2"}, "") + n1 + n2 +
+        "<Conclusion>\n1.1 is the way.\n</Conclusion>\n</Parallel>\nso 4*6=24.\n</Path>\n";
     REQUIRE(outer[0].prompt.find(path1_text) != std::string::npos);
     REQUIRE(outer[0].layout->path_chars[0] == path1_text.size());
 }
 
-TEST_CASE("A block deeper than --max-depth is not forked: the path writes it inline", "[planner][multiverse]") {
+TEST_CASE("A block deeper than --max-depth is not forked: the path writes it inline",
+          "[planner][multiverse]") {
     std::vector<ScriptRule> rules = {
         {kRoot, "", kRootReply, 0us},
         {"<Path>\n1:", "", " split again.\n" + goal({"1.1", "1.2"}), 0us},
         // Refused: the path goes on sequentially and writes its sub-paths itself.
         {"1.2: try branch 1.2\n</Outline>\n</Goal>\n", "", "<Path>\n1.1: 2*3=6.\n</Path>", 0us},
         {"1.1: 2*3=6.\n</Path>\n", "", "<Path>\n1.2: 2*4=8.\n</Path>", 0us},
-        {"1.2: 2*4=8.\n</Path>\n", "", "<Conclusion>\n1.1 works.\n</Conclusion>\n</Parallel>\n</Path>", 0us},
+        {"1.2: 2*4=8.\n</Path>\n", "",
+         "<Conclusion>\n1.1 works.\n</Conclusion>\n</Parallel>\n</Path>", 0us},
         {"<Path>\n2:", "", kPath2 + "</Path>", 0us},
         {"<Conclusion>\n", "", kConclusion, 0us},
     };
@@ -260,8 +271,8 @@ TEST_CASE("Paths past --max-threads are not started; a single kept path reduces 
 TEST_CASE("With no thread left under --max-threads the fork is refused and the thread goes on",
           "[planner][multiverse]") {
     std::vector<ScriptRule> rules = flat_rules();
-    rules.insert(rules.begin(),
-                 ScriptRule{"</Outline>\n</Goal>\n", "", "Sequentially then.\n</Parallel>\n" + kSolvedTail, 0us});
+    rules.insert(rules.begin(), ScriptRule{"</Outline>\n</Goal>\n", "",
+                                           "Sequentially then.\n</Parallel>\n" + kSolvedTail, 0us});
     test::MultiverseScript script(rules);
     auto backend = script.backend();
     test::MultiverseHarness h;
@@ -283,7 +294,8 @@ TEST_CASE("No fork within 30 tokens of the thread's token cap", "[planner][multi
     auto backend = script.backend();
     test::MultiverseHarness h;
     planner::StrategyOptions o = options();
-    const std::int64_t first_call = backends::estimate_tokens(kRootReply.substr(0, kRootReply.find("</Goal>")));
+    const std::int64_t first_call =
+        backends::estimate_tokens(kRootReply.substr(0, kRootReply.find("</Goal>")));
     o.thread_tokens = first_call + 20;
     planner::TaskOutcome outcome = h.solve(*backend, o);
 
@@ -297,15 +309,19 @@ TEST_CASE("No fork within 30 tokens of the thread's token cap", "[planner][multi
     REQUIRE(outcome.status == planner::TaskStatus::unsolved);
 }
 
-TEST_CASE("A path with malformed output fails alone; the reduce keeps the other paths", "[planner][multiverse]") {
+TEST_CASE("A path with malformed output fails alone; the reduce keeps the other paths",
+          "[planner][multiverse]") {
     struct Case {
         std::string name, path2, reason;
     };
     const std::vector<Case> cases = {
-        {"</Goal> with no outline", " hmm\n<Parallel>\n<Goal>\nno outlines here\n</Goal>", "no outline"},
+        {"</Goal> with no outline", " hmm\n<Parallel>\n<Goal>\nno outlines here\n</Goal>",
+         "no outline"},
         {"duplicate outline ids", goal({"2.1", "2.1"}), "duplicate outline id '2.1'"},
-        {"unbalanced tags at </Path>", " <Parallel>\nforgot to close\n</Path>", "<Parallel> open at </Path>"},
-        {"a closing tag that does not match", " </Conclusion>\n</Path>", "</Conclusion> with no open tag"},
+        {"unbalanced tags at </Path>", " <Parallel>\nforgot to close\n</Path>",
+         "<Parallel> open at </Path>"},
+        {"a closing tag that does not match", " </Conclusion>\n</Path>",
+         "</Conclusion> with no open tag"},
         {"a path ending without </Path>", " and then the model stopped", "ended without </Path>"},
     };
     for (const Case& c : cases) {
@@ -341,7 +357,8 @@ TEST_CASE("Malformed output of the main thread fails that thread with the reason
     const std::vector<Case> cases = {
         {"</Path> outside a path", "\nthinking\n</Path>", "</Path> outside a path"},
         {"duplicate outline ids", "\n" + goal({"1", "1"}), "duplicate outline id '1'"},
-        {"<Goal> outside a <Parallel>", "\n<Goal>\n<Outline>\n1: x\n</Outline>\n</Goal>", "<Goal> outside a <Parallel>"},
+        {"<Goal> outside a <Parallel>", "\n<Goal>\n<Outline>\n1: x\n</Outline>\n</Goal>",
+         "<Goal> outside a <Parallel>"},
         {"</Goal> with no open <Goal>", "\n<Parallel>\n</Goal>", "</Goal> with no open <Goal>"},
         {"a block left open at the end", "\n<Parallel>\nand stop\n", "<Parallel> open at the end"},
     };
@@ -372,7 +389,8 @@ TEST_CASE("A block whose every path failed fails its thread", "[planner][multive
     test::MultiverseHarness h;
     planner::TaskOutcome outcome = h.solve(*backend, options());
     REQUIRE(outcome.status == planner::TaskStatus::failed);
-    REQUIRE(failure_reason(h, "t/cd-x/m0").find("every path of block 0 failed") != std::string::npos);
+    REQUIRE(failure_reason(h, "t/cd-x/m0").find("every path of block 0 failed") !=
+            std::string::npos);
     REQUIRE(h.node("t/cd-x/m0/b0/join").status == "failed");
     REQUIRE(script.ending_with("<Conclusion>\n").empty());
 }
@@ -390,18 +408,22 @@ TEST_CASE("More parallel blocks than --max-spawns fail the thread", "[planner][m
     REQUIRE(failure_reason(h, "t/cd-x/m0").find("--max-spawns") != std::string::npos);
 }
 
-TEST_CASE("Multiverse samples are independent main threads selected by majority, the same for the same seed",
-          "[planner][multiverse]") {
+TEST_CASE(
+    "Multiverse samples are independent main threads selected by majority, the same for the same "
+    "seed",
+    "[planner][multiverse]") {
     // The conclusion of a main thread whose seed is divisible by 3 misses the answer, so which
     // samples solve depends on the run seed.
     auto run_once = [](std::uint64_t run_seed) {
         test::MultiverseScript script(flat_rules());
-        backends::ScriptedBackend backend([&script](const backends::CompletionRequest& r, std::size_t) {
-            backends::ScriptedReply reply = script.reply(r);
-            if (test::MultiverseScript::ends_with(r.prompt, "<Conclusion>\n") && r.sampling.seed % 3 == 0)
-                reply.text = "no luck\n</Conclusion>\n</Parallel>\n";
-            return reply;
-        });
+        backends::ScriptedBackend backend(
+            [&script](const backends::CompletionRequest& r, std::size_t) {
+                backends::ScriptedReply reply = script.reply(r);
+                if (test::MultiverseScript::ends_with(r.prompt, "<Conclusion>\n") &&
+                    r.sampling.seed % 3 == 0)
+                    reply.text = "no luck\n</Conclusion>\n</Parallel>\n";
+                return reply;
+            });
         test::MultiverseHarness h;
         h.run_seed = run_seed;
         planner::TaskOutcome outcome = h.solve(backend, options(5));
@@ -419,7 +441,8 @@ TEST_CASE("Multiverse samples are independent main threads selected by majority,
         REQUIRE(seen_a[i].prompt == seen_b[i].prompt);
         REQUIRE(seen_a[i].seed == seen_b[i].seed);
     }
-    for (std::size_t i = 0; i < a.candidates.size(); ++i) REQUIRE(a.candidates[i].output == b.candidates[i].output);
+    for (std::size_t i = 0; i < a.candidates.size(); ++i)
+        REQUIRE(a.candidates[i].output == b.candidates[i].output);
     std::set<std::uint64_t> seeds;
     for (const auto& s : seen_a) seeds.insert(s.seed);
     REQUIRE(seeds.size() == 15);  // one seed per thread, from its path

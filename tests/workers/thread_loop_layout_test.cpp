@@ -26,11 +26,12 @@ struct LoopFixture {
 
     // Replies "one two<STOP>" to the first call, "three<STOP>" to the second, "end" after.
     std::unique_ptr<backends::ScriptedBackend> backend() {
-        return std::make_unique<backends::ScriptedBackend>([this](const backends::CompletionRequest& r, std::size_t i) {
-            seen.push_back(r);
-            const char* texts[] = {"one two<STOP>", "three<STOP>", "end"};
-            return backends::ScriptedReply{texts[std::min<std::size_t>(i, 2)], {}, {}};
-        });
+        return std::make_unique<backends::ScriptedBackend>(
+            [this](const backends::CompletionRequest& r, std::size_t i) {
+                seen.push_back(r);
+                const char* texts[] = {"one two<STOP>", "three<STOP>", "end"};
+                return backends::ScriptedReply{texts[std::min<std::size_t>(i, 2)], {}, {}};
+            });
     }
     workers::ThreadSpec spec() {
         workers::ThreadSpec s;
@@ -45,14 +46,17 @@ struct LoopFixture {
 
 }  // namespace
 
-TEST_CASE("A layout set by the handler goes with the next call only, and the handler sees the thread's tokens",
-          "[workers]") {
+TEST_CASE(
+    "A layout set by the handler goes with the next call only, and the handler sees the thread's "
+    "tokens",
+    "[workers]") {
     LoopFixture f;
     auto backend = f.backend();
     workers::RunServices services{f.rec, *backend, f.ledger, f.log, 0, ""};
     std::vector<std::int64_t> tokens_seen;
-    workers::TriggerHandler handler = [&tokens_seen](workers::ThreadText& text,
-                                                     const workers::CallEnd& end) -> asio::awaitable<workers::LoopDecision> {
+    workers::TriggerHandler handler =
+        [&tokens_seen](workers::ThreadText& text,
+                       const workers::CallEnd& end) -> asio::awaitable<workers::LoopDecision> {
         tokens_seen.push_back(end.thread_completion_tokens);
         if (end.trigger.empty()) co_return workers::LoopDecision::finish();
         if (tokens_seen.size() == 1) {
@@ -82,8 +86,9 @@ TEST_CASE("A layout that does not fit the context fails the thread with the reas
     LoopFixture f;
     auto backend = f.backend();
     workers::RunServices services{f.rec, *backend, f.ledger, f.log, 0, ""};
-    workers::TriggerHandler handler = [](workers::ThreadText& text,
-                                         const workers::CallEnd&) -> asio::awaitable<workers::LoopDecision> {
+    workers::TriggerHandler handler =
+        [](workers::ThreadText& text,
+           const workers::CallEnd&) -> asio::awaitable<workers::LoopDecision> {
         text.layout = backends::ParallelLayout{2, {500, 1}};
         co_return workers::LoopDecision::proceed();
     };
