@@ -10,7 +10,7 @@ nlohmann::json to_json(const RunConfig& c) {
                           {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},
                           {"prices", c.prices},       {"latency_ms", c.latency_ms},
                           {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks},
-                          {"threads", c.threads},       {"strategy_options", planner::to_json(c.strategy_options)}};
+                          {"threads", c.threads},       {"strategy_options", planner::to_json(strategy_options_of(c))}};
 }
 
 planner::StrategyOptions strategy_options_of(const RunConfig& config) {

@@ -17,4 +17,7 @@ Result<std::unique_ptr<Strategy>> make_search_strategy(std::string_view name, co
 // apr (apr/apr_strategy.cpp).
 Result<std::unique_ptr<Strategy>> make_apr_strategy(std::string_view name, const StrategyOptions& options);
 
+// multiverse (multiverse/multiverse_strategy.cpp).
+Result<std::unique_ptr<Strategy>> make_multiverse_strategy(std::string_view name, const StrategyOptions& options);
+
 }  // namespace braid::planner

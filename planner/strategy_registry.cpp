@@ -21,6 +21,7 @@ constexpr Entry entries[] = {
     {"beam", "best-score:search", make_search_strategy},
     {"tree", "best-score:search", make_search_strategy},
     {"refine", "best-score:refine", make_search_strategy},
+    {"multiverse", "majority", make_multiverse_strategy},
 };
 
 const Entry* find(std::string_view name) {

@@ -72,6 +72,19 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
             co_return out;
         }
 
+        if (out.context.layout) {  // a handler's bug, but the run goes on
+            const backends::ParallelLayout& layout = *out.context.layout;
+            std::size_t covered = layout.prefix_chars;
+            for (std::size_t n : layout.path_chars) covered += n;
+            if (layout.path_chars.size() < 2 || covered > out.context.text.size()) {
+                end_thread("failed", "the parallel layout does not fit the context (" +
+                                         std::to_string(layout.path_chars.size()) + " paths, " +
+                                         std::to_string(covered) + " of " +
+                                         std::to_string(out.context.text.size()) + " chars)");
+                co_return out;
+            }
+        }
+
         GenerationStep step;
         std::string call_path = spec.path + "/c" + std::to_string(k);
         step.node = rec.create_node(spec.node, call_path, "call", "call " + std::to_string(k));
@@ -82,6 +95,8 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
         step.request.prompt = out.context.text;
         step.request.sampling.max_tokens = left;
         step.request.sampling.stop = stops;
+        step.request.layout = std::move(out.context.layout);  // this call only
+        out.context.layout.reset();
 
         Result<backends::Completion> done = co_await generate(services, std::move(step));
         if (!done) {
@@ -110,6 +125,7 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
         CallEnd end;
         end.finish_reason = done->finish_reason;
         end.completion = std::move(done->text);
+        end.thread_completion_tokens = out.usage.completion_tokens;
         if (done->finish_reason == "stop" &&
             std::find(spec.triggers.begin(), spec.triggers.end(), done->stop_sequence) != spec.triggers.end())
             end.trigger = done->stop_sequence;

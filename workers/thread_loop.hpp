@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ namespace braid::workers {
 struct ThreadText {
     std::string prompt;  // what the thread was started with (never rewritten)
     std::string text;    // the context the next call continues: prompt + generated (+ rewrites)
+    // For the next call only: how `text` splits into prefix + parallel paths + suffix (a Multiverse
+    // reduce, backends/backend.hpp). A handler sets it before `proceed`; the loop moves it into
+    // the next request's CompletionRequest::layout and clears it. It must fit `text` (at least two
+    // paths, prefix + paths no longer than the text), else the thread fails with that reason.
+    std::optional<backends::ParallelLayout> layout;
 };
 
 // Why the last call ended.
@@ -44,6 +50,7 @@ struct CallEnd {
     std::string trigger;        // the trigger string that stopped it; "" otherwise
     std::string finish_reason;  // the backend's: "stop" | "length" | ...
     std::string completion;     // what this call generated (already appended to the context)
+    std::int64_t thread_completion_tokens = 0;  // the thread's completion tokens over all calls so far
 };
 
 struct LoopDecision {

@@ -1,0 +1,133 @@
+// multiverse: N independent main threads (--samples), each a Multiverse map/process/reduce tree
+// (multiverse_thread.hpp); each main thread's own text is graded by the task kind and the answer
+// most main threads agree on is selected ("majority", like self-consistency). A main thread that
+// failed (malformed output, backend failure) gives no candidate.
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "core/async.hpp"
+#include "planner/multiverse/multiverse_thread.hpp"
+#include "planner/strategies.hpp"
+#include "store/store.hpp"
+#include "verifiers/selection.hpp"
+#include "verifiers/task_checker.hpp"
+
+namespace braid::planner {
+
+namespace {
+
+constexpr std::string_view kRule = "majority";
+constexpr std::int64_t kDefaultThreadCalls = 4;  // --thread-tokens 0: this many calls' max_tokens
+
+class MultiverseStrategy final : public Strategy {
+public:
+    explicit MultiverseStrategy(StrategyOptions options) : options_(std::move(options)) {}
+
+    std::string_view name() const override { return "multiverse"; }
+    std::string_view selection_rule() const override { return kRule; }
+    asio::awaitable<TaskOutcome> solve(workers::RunServices& services, TaskScope scope) override;
+
+private:
+    StrategyOptions options_;
+};
+
+asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& services,
+                                                       TaskScope scope) {
+    const auto started = std::chrono::steady_clock::now();
+    store::RunRecorder& rec = services.recorder;
+    const tasks::Task& task = *scope.task;
+
+    multiverse::TaskTree tree{services, {}, {}, scope.account, options_.samples};
+    tree.limits.max_depth = options_.max_depth;
+    tree.limits.max_children = options_.max_children;
+    tree.limits.max_threads = options_.max_threads;
+    tree.limits.max_spawns = options_.max_spawns;
+    tree.limits.thread_tokens = options_.thread_tokens > 0
+                                    ? options_.thread_tokens
+                                    : kDefaultThreadCalls * options_.max_tokens;
+    tree.request.model = services.model;
+    tree.request.sampling.max_tokens = options_.max_tokens;
+    tree.request.sampling.temperature = options_.temperature;
+    tree.request.sampling.stop = scope.kind->stop_strings();
+
+    const std::string prompt = scope.kind->prompt(task);
+    std::vector<asio::awaitable<multiverse::ThreadOutcome>> mains;
+    for (int i = 0; i < options_.samples; ++i) {
+        multiverse::ThreadArgs args;
+        args.parent = scope.node;
+        args.path = scope.path + "/m" + std::to_string(i);
+        args.kind = "thread";
+        args.label = "main " + std::to_string(i);
+        args.prompt = prompt;
+        mains.push_back(multiverse::run_multiverse_thread(tree, std::move(args)));
+    }
+    std::vector<multiverse::ThreadOutcome> results = co_await async::when_all(std::move(mains));
+
+    NodeId join = rec.create_node(scope.node, scope.path + "/select", "join", "multiverse");
+    rec.set_status(join, "running");
+    TaskOutcome outcome;
+    bool budget_refused = false;
+    std::string last_error;
+    for (multiverse::ThreadOutcome& r : results) {
+        rec.add_edge(r.node, join, "join");
+        outcome.metrics += r.metrics;
+        if (!r.result.ok()) {
+            if (r.result.status == "budget_exhausted") budget_refused = true;
+            if (r.result.status != "cancelled") last_error = r.result.reason;
+            continue;
+        }
+        verifiers::Candidate c;
+        c.node = r.node;
+        c.output = r.own_text();
+        c.completion_tokens = r.result.completion_tokens();
+        verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, task, c);
+        rec.store().put_candidate(
+            store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
+        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier,
+                                                     verdict.score, 0.0, verdict.details_json});
+        outcome.candidates.push_back(std::move(c));
+    }
+
+    outcome.selection = verifiers::select_majority(outcome.candidates);
+    if (outcome.selection.index) {
+        const verifiers::Candidate& chosen = outcome.candidates[*outcome.selection.index];
+        outcome.status = chosen.score(std::string(verifiers::checker_verifier)).value_or(0) > 0
+                             ? TaskStatus::solved
+                             : TaskStatus::unsolved;
+    } else if (outcome.candidates.empty() && budget_refused) {
+        outcome.status = TaskStatus::budget_exhausted;
+        outcome.error = "budget exhausted before any main thread finished";
+    } else if (outcome.candidates.empty() && !last_error.empty()) {
+        outcome.status = TaskStatus::failed;
+        outcome.error = last_error;
+    }
+    outcome.metrics.wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+
+    nlohmann::json payload{{"rule", outcome.selection.rule},
+                           {"reason", outcome.selection.reason},
+                           {"candidates", outcome.candidates.size()},
+                           {"status", std::string(to_string(outcome.status))},
+                           {"metrics", to_json(outcome.metrics)}};
+    if (outcome.selection.index) {
+        const verifiers::Candidate& chosen = outcome.candidates[*outcome.selection.index];
+        payload["node"] = chosen.node.value;
+        payload["answer"] = chosen.normalized;
+    }
+    rec.event(join, "selected", payload.dump());
+    rec.set_status(join, "finished");
+    co_return outcome;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Strategy>> make_multiverse_strategy(std::string_view name,
+                                                           const StrategyOptions& options) {
+    if (name != "multiverse")
+        return make_error(ErrorCode::internal, "not the multiverse strategy: " + std::string(name));
+    return std::unique_ptr<Strategy>(std::make_unique<MultiverseStrategy>(options));
+}
+
+}  // namespace braid::planner
