@@ -181,8 +181,9 @@ int main(int argc, char** argv) {
         } else if (a == "--threads") {
             threads_n = std::strtoul(next, nullptr, 10), ++i;
         } else {
-            std::fprintf(stderr, "usage: prefix_cache [--samples N] [--prompt N] [--tokens N] "
-                                 "[--repeats N] [--threads N]\n");
+            std::fprintf(stderr,
+                         "usage: prefix_cache [--samples N] [--prompt N] [--tokens N] "
+                         "[--repeats N] [--threads N]\n");
             return 2;
         }
     }
@@ -201,7 +202,8 @@ int main(int argc, char** argv) {
 
     std::mt19937 rng(7);
     std::vector<std::int32_t> prompt(prompt_len);
-    for (auto& t : prompt) t = static_cast<std::int32_t>(rng() % static_cast<std::uint32_t>(kVocab));
+    for (auto& t : prompt)
+        t = static_cast<std::int32_t>(rng() % static_cast<std::uint32_t>(kVocab));
 
     auto measure = [&](bool with_cache) {
         Run best;
@@ -225,9 +227,10 @@ int main(int argc, char** argv) {
     };
     const Run plain = measure(false);
     const Run cached = measure(true);
-    std::printf("prefix_cache: 15m random weights, %zu threads, %zu samples of one %zu-token prompt, "
-                "%lld tokens each, best of %zu\n",
-                threads.size(), samples, prompt_len, static_cast<long long>(gen), repeats);
+    std::printf(
+        "prefix_cache: 15m random weights, %zu threads, %zu samples of one %zu-token prompt, "
+        "%lld tokens each, best of %zu\n",
+        threads.size(), samples, prompt_len, static_cast<long long>(gen), repeats);
     std::printf("  without cache: %8.3f s, %6llu prefilled rows\n", plain.seconds,
                 static_cast<unsigned long long>(plain.prefill_rows));
     std::printf("  with cache:    %8.3f s, %6llu prefilled rows\n", cached.seconds,

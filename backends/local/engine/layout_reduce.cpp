@@ -112,8 +112,8 @@ asio::awaitable<Result<Reduced>> reduce_context(ReduceParts parts, const LayoutT
     std::vector<asio::awaitable<std::optional<Result<KvSequence>>>> paths;
     for (const auto& path_tokens : tokens.paths) {
         KvSequence path = prefix->fork(ForkMode::new_segment);
-        std::size_t copied = parts.cache ? copy_cached_path(*parts.cache, parts.pool,
-                                                            tokens.prefix, path_tokens, path)
+        std::size_t copied = parts.cache ? copy_cached_path(*parts.cache, parts.pool, tokens.prefix,
+                                                            path_tokens, path)
                                          : 0;
         reused += copied;
         std::vector<std::int32_t> rest(path_tokens.begin() + static_cast<std::ptrdiff_t>(copied),

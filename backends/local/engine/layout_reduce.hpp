@@ -39,11 +39,11 @@ Result<LayoutTokens> layout_tokens(const Tokenizer& tokenizer, const CompletionR
 struct ReduceParts {
     Scheduler& scheduler;
     BlockPool& pool;
-    PrefixCache* cache;      // null: no cache (nothing read from it)
-    SharedPrefill* shared;   // null: the prefix is prefilled directly
+    PrefixCache* cache;     // null: no cache (nothing read from it)
+    SharedPrefill* shared;  // null: the prefix is prefilled directly
 };
 struct Reduced {
-    KvSequence sequence;         // prefix + paths, merged; feed the suffix next
+    KvSequence sequence;            // prefix + paths, merged; feed the suffix next
     std::size_t reused_tokens = 0;  // prefix and path tokens whose KV was already there
 };
 asio::awaitable<Result<Reduced>> reduce_context(ReduceParts parts, const LayoutTokens& tokens);
