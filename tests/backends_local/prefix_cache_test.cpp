@@ -3,6 +3,9 @@
 // prompt, and eviction when the pool is short.
 #include <catch2/catch.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
 #include "backends/local/engine/local_backend.hpp"
@@ -142,4 +145,37 @@ TEST_CASE("switching the prefix cache off leaves no KV behind", "[backends_local
     REQUIRE(done[0].has_value());
     REQUIRE(done[0]->usage.cached_prompt_tokens == 0);
     REQUIRE(plain->engine().pool().used_blocks() == 0);
+}
+
+TEST_CASE("a request waiting on a prefill that gets cancelled prefills for itself",
+          "[backends_local][prefix_cache]") {
+    asio::io_context io;
+    // Small steps, so that the prefill is still running when the cancellation arrives (co_spawn
+    // delivers a cancellation emitted outside the io_context as a posted handler).
+    auto opened = local::LocalBackend::open(
+        braid::test::tiny_model_dir() / "llama.gguf",
+        local::EngineOptions{.threads = 1, .kv_blocks = 256, .chunk_tokens = 8}, io.get_executor());
+    REQUIRE(opened.has_value());
+    auto& cached = *opened;
+    auto plain = open_backend(io, false);
+    asio::cancellation_signal signal;
+    std::optional<braid::Result<Completion>> first, second;
+    asio::co_spawn(io, cached->complete(request(story, 0.9, 3), nullptr),
+                   asio::bind_cancellation_slot(
+                       signal.slot(), [&](std::exception_ptr, braid::Result<Completion> r) {
+                           first.emplace(std::move(r));
+                       }));
+    asio::co_spawn(
+        io, cached->complete(request(story, 0.9, 4), nullptr),
+        [&](std::exception_ptr, braid::Result<Completion> r) { second.emplace(std::move(r)); });
+    // Both start (the first prefills, the second waits for it) and one prefill step runs.
+    for (int i = 0; i < 3; ++i) REQUIRE(io.run_one() > 0);
+    REQUIRE(cached->engine().scheduler().stats().steps == 1);
+    signal.emit(asio::cancellation_type::terminal);
+    io.run();
+    REQUIRE((first.has_value() && second.has_value()));
+    REQUIRE_FALSE(first->has_value());
+    REQUIRE(first->error().code == braid::ErrorCode::cancelled);
+    require_identical(*second, run_all(io, *plain, {request(story, 0.9, 4)})[0]);
+    REQUIRE((*second)->usage.cached_prompt_tokens == 0);  // it prefilled the prompt itself
 }
