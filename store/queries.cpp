@@ -79,6 +79,7 @@ CompletionRecord completion_row(const SqliteStmt& s) {
     c.backend = s.column_text(8);
     c.model = s.column_text(9);
     c.created_ms = s.column_int(10);
+    c.stop_sequence = s.column_text(11);
     return c;
 }
 
@@ -143,7 +144,7 @@ Result<std::optional<CompletionRecord>> read_completion(SqliteDb& db, std::strin
     return first_row(select_all(db,
                                 "SELECT hash, request, text, finish_reason, prompt_tokens,"
                                 " completion_tokens, cached_tokens, latency_ms, backend, model,"
-                                " created_ms FROM completions WHERE hash = ?",
+                                " created_ms, stop_sequence FROM completions WHERE hash = ?",
                                 completion_row, hash));
 }
 

@@ -81,6 +81,7 @@ struct CompletionRecord {
     std::string request_json;
     std::string text;
     std::string finish_reason;
+    std::string stop_sequence;  // the stop string that ended the text; "" for none (schema v3)
     Usage usage;
     double latency_ms = 0;
     std::string backend;

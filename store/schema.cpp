@@ -9,7 +9,7 @@ namespace braid::store {
 namespace {
 
 // Step N migrates version N-1 to N. Never edit a released step; add a new one.
-constexpr std::array<std::string_view, 2> kSteps = {
+constexpr std::array<std::string_view, 3> kSteps = {
     // v1: the tables of DESIGN.md §4. Rows reference their run; events are keyed (run, seq) and
     // stored WITHOUT ROWID so an append is one b-tree insert.
     R"sql(
@@ -107,6 +107,11 @@ CREATE TABLE tasks (
 CREATE INDEX events_by_node ON events (run, node);
 CREATE INDEX candidates_by_task ON candidates (run, task);
 ALTER TABLE tasks ADD COLUMN selected_node INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // v3: which stop string ended a completion, so a replayed completion reports the same stop
+    // (Completion::stop_sequence); '' for none and for rows written before v3.
+    R"sql(
+ALTER TABLE completions ADD COLUMN stop_sequence TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

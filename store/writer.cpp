@@ -35,8 +35,8 @@ constexpr const char* kInsertEdge =
     "INSERT OR IGNORE INTO edges (run, src, dst, kind) VALUES (?, ?, ?, ?)";
 constexpr const char* kInsertCompletion =
     "INSERT OR IGNORE INTO completions (hash, request, text, finish_reason, prompt_tokens,"
-    " completion_tokens, cached_tokens, latency_ms, backend, model, created_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " completion_tokens, cached_tokens, latency_ms, backend, model, created_ms, stop_sequence)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kUpsertCandidate =
     "INSERT INTO candidates (run, node, task, output, normalized) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (run, node) DO UPDATE SET task = excluded.task, output = excluded.output,"
@@ -296,7 +296,7 @@ Result<void> Writer::write(const EdgeRecord& e) {
 Result<void> Writer::write(const CompletionRecord& c) {
     return run_with(statements_->completion, c.hash, c.request_json, c.text, c.finish_reason,
                     c.usage.prompt_tokens, c.usage.completion_tokens, c.usage.cached_prompt_tokens,
-                    c.latency_ms, c.backend, c.model, c.created_ms);
+                    c.latency_ms, c.backend, c.model, c.created_ms, c.stop_sequence);
 }
 
 Result<void> Writer::write(const CandidateRecord& c) {

@@ -85,6 +85,15 @@ public:
 
     bool null() { return literal("null"); }
 
+    // True when the next value starts with `c` (nothing is consumed but whitespace).
+    bool next_is(char c) {
+        skip_ws();
+        return p_ < end_ && *p_ == c;
+    }
+
+    // A string is read into *out; any other value is checked and ignored.
+    bool string_or_skip(std::string* out) { return next_is('"') ? string(out) : skip_value(); }
+
     // Null or a string: a null leaves *out untouched.
     bool optional_string(std::string* out) {
         skip_ws();
@@ -145,30 +154,36 @@ private:
     bool key_any() { return string(nullptr) && eat(':'); }
 
     // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    // A number whose magnitude a double holds without overflow or underflow to zero: up to
+    // max_mantissa_digits digits before and after the point and a two-digit exponent (1e8009
+    // is a parse error for the full parser, so the fast path leaves such numbers to it).
     bool number() {
         if (p_ < end_ && *p_ == '-') ++p_;
         if (p_ == end_) return false;
         if (*p_ == '0') {
             ++p_;
-        } else if (!digits()) {
+        } else if (!digits(max_mantissa_digits)) {
             return false;
         }
         if (p_ < end_ && *p_ == '.') {
             ++p_;
-            if (!digits()) return false;
+            if (!digits(max_mantissa_digits)) return false;
         }
         if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
             ++p_;
             if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-            if (!digits()) return false;
+            if (!digits(max_exponent_digits)) return false;
         }
         return true;
     }
 
-    bool digits() {
+    static constexpr std::ptrdiff_t max_mantissa_digits = 200, max_exponent_digits = 2;
+
+    // One to `max_digits` decimal digits.
+    bool digits(std::ptrdiff_t max_digits) {
         const char* start = p_;
         while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
-        return p_ != start;
+        return p_ != start && p_ - start <= max_digits;
     }
 
     // One well-formed UTF-8 sequence starting at a byte >= 0x80 (RFC 3629: no overlongs, no
@@ -321,9 +336,17 @@ bool scan_choice(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChoic
     c.index = 0;
     c.piece.clear();
     c.finish_reason.clear();
+    c.stop_sequence.clear();
+    c.matched_stop.clear();
     if (!in.eat('{')) return false;
     if (in.eat('}')) return true;
-    enum : unsigned { seen_index = 1, seen_piece = 2, seen_finish = 4 };
+    enum : unsigned {
+        seen_index = 1,
+        seen_piece = 2,
+        seen_finish = 4,
+        seen_stop_reason = 8,
+        seen_matched_stop = 16
+    };
     unsigned seen = 0;
     auto once = [&seen](unsigned bit) {
         if (seen & bit) return false;
@@ -338,6 +361,10 @@ bool scan_choice(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChoic
             ok = once(seen_index) && in.index(c.index) && c.index < max_choices;
         } else if (key == "finish_reason") {
             ok = once(seen_finish) && in.optional_string(&c.finish_reason);
+        } else if (key == "stop_reason") {
+            ok = once(seen_stop_reason) && in.string_or_skip(&c.stop_sequence);
+        } else if (key == "matched_stop") {
+            ok = once(seen_matched_stop) && in.string_or_skip(&c.matched_stop);
         } else if (key == "logprobs") {
             ok = in.null();
         } else if (mode == ApiMode::completions && key == "text") {
@@ -349,6 +376,7 @@ bool scan_choice(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChoic
         }
         if (!ok) return false;
     } while (in.eat(','));
+    if (c.stop_sequence.empty()) c.stop_sequence.swap(c.matched_stop);
     return in.eat('}');
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // scan_plain_chunk: a DOM-free reader for the streaming chunk that makes up almost every event of
 // an OpenAI stream — choices carrying `index`, a text piece (`text` for legacy completions,
-// `delta.content` for chat) and `finish_reason`, with everything else skipped.
+// `delta.content` for chat), `finish_reason` and the matched stop string (vLLM `stop_reason`,
+// SGLang `matched_stop`; see json_detail::stop_sequence_at), with everything else skipped.
 //
 // Contract: it returns true only for a chunk that is valid JSON (strict: UTF-8 checked, numbers
 // and literals checked, nesting bounded) and holds nothing the fast path does not handle. It
@@ -26,6 +27,9 @@ struct ScannedChoice {
     std::size_t index = 0;
     std::string piece;          // decoded text piece; "" when absent or null
     std::string finish_reason;  // "" when absent or null
+    // A string `stop_reason`, else a string `matched_stop`; "" otherwise (ints and null ignored).
+    std::string stop_sequence;
+    std::string matched_stop;  // scratch for the above (buffer reused)
 };
 
 struct ScannedChunk {

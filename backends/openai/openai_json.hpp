@@ -16,6 +16,10 @@ namespace braid::backends::openai::json_detail {
 // The string at j[key], or "" when absent, null or not a string.
 std::string string_at(const nlohmann::json& j, const char* key);
 
+// The stop string that ended a choice: vLLM's `stop_reason` when it is a string (an int there is a
+// stop token id, ignored), else SGLang's `matched_stop` when it is a string; "" otherwise.
+std::string stop_sequence_at(const nlohmann::json& choice);
+
 // {prompt_tokens, completion_tokens, prompt_tokens_details.cached_tokens}; missing fields are 0.
 Usage parse_usage(const nlohmann::json& usage);
 

@@ -16,6 +16,11 @@ std::string string_at(const json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+std::string stop_sequence_at(const json& choice) {
+    std::string stop = string_at(choice, "stop_reason");
+    return stop.empty() ? string_at(choice, "matched_stop") : stop;
+}
+
 namespace {
 std::int64_t int_at(const json& j, const char* key) {
     if (!j.is_object()) return 0;
@@ -107,6 +112,7 @@ using namespace json_detail;
 Completion parse_choice(const json& choice, ApiMode mode) {
     Completion c;
     c.finish_reason = string_at(choice, "finish_reason");
+    c.stop_sequence = stop_sequence_at(choice);
     if (mode == ApiMode::chat) {
         const json empty = json::object();
         const json& message = choice.contains("message") ? choice["message"] : empty;

@@ -16,6 +16,7 @@ Result<void> StreamAssembler::feed(std::string_view data, const TextSink& on_tex
         ScannedChoice& s = scanned_.choices[i];
         Choice& c = choice_at(s.index);
         append_piece(s.index, c, s.piece, on_text);
+        if (!s.stop_sequence.empty()) c.completion.stop_sequence = std::move(s.stop_sequence);
         finish_choice(c, std::move(s.finish_reason));
     }
     return {};

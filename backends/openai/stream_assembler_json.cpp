@@ -83,6 +83,8 @@ struct StreamAssemblerAccess {
                                          std::make_move_iterator(more.begin()),
                                          std::make_move_iterator(more.end()));
         }
+        if (std::string stop = stop_sequence_at(jc); !stop.empty())
+            c.completion.stop_sequence = std::move(stop);
         StreamAssembler::finish_choice(c, string_at(jc, "finish_reason"));
         return {};
     }

@@ -19,6 +19,7 @@ asio::awaitable<Result<Completion>> StoredBackend::complete(CompletionRequest re
         Completion out;
         out.text = std::move(stored->text);
         out.finish_reason = std::move(stored->finish_reason);
+        out.stop_sequence = std::move(stored->stop_sequence);
         out.usage = stored->usage;
         out.latency_ms = stored->latency_ms;
         out.from_store = true;
@@ -41,6 +42,7 @@ asio::awaitable<Result<Completion>> StoredBackend::complete(CompletionRequest re
     record.request_json = request.canonical_json();
     record.text = result->text;
     record.finish_reason = result->finish_reason;
+    record.stop_sequence = result->stop_sequence;
     record.usage = result->usage;
     record.latency_ms = result->latency_ms;
     record.backend = std::string(inner_->name());

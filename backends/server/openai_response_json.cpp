@@ -163,6 +163,8 @@ std::string render_response(const ApiRequest& request, const ResponseMeta& meta,
                 request.logprobs ? text_logprobs_object(c.logprobs) : json(nullptr);
         }
         choice["finish_reason"] = c.finish_reason;
+        // As vLLM: the stop string that ended the choice, or null.
+        choice["stop_reason"] = c.stop_sequence.empty() ? json(nullptr) : json(c.stop_sequence);
         out_choices.push_back(std::move(choice));
     }
     json body = {{"id", meta.id},

@@ -93,6 +93,12 @@ void StreamEncoder::finish(std::string& out, std::size_t choice, const Completio
     if (logprobs_)
         logprobs = chat_ ? chat_logprobs_json(completion.logprobs)
                          : text_logprobs_json(completion.logprobs);
+    // As vLLM: the last chunk names the stop string that ended the choice, or null.
+    out += ",\"stop_reason\":";
+    if (completion.stop_sequence.empty())
+        out += "null";
+    else
+        append_json_string(out, completion.stop_sequence);
     close_chunk(out, logprobs,
                 completion.finish_reason.empty() ? "stop" : completion.finish_reason);
 }

@@ -5,7 +5,8 @@
 // Chat (chat.completion.chunk): the first chunk of every choice carries `role`; content pieces
 // follow as `delta.content`; when a choice ends, each tool call goes out as one
 // `delta.tool_calls` entry that always carries `index` (plus id, type, name and the full
-// arguments), then a last chunk with an empty delta, the logprobs and `finish_reason`
+// arguments), then a last chunk with an empty delta, `stop_reason` (the matched stop string or
+// null, as vLLM), the logprobs and `finish_reason`
 // (null in every earlier chunk). Completions (text_completion) chunks carry `text` instead.
 // With include_usage, every chunk has `"usage":null` and usage() emits the `choices:[]` chunk.
 //

@@ -35,6 +35,7 @@ struct Expected {
     std::size_t index = 0;
     std::string piece;
     std::string finish_reason;
+    std::string stop_sequence;
 };
 
 std::string string_or_empty(const nlohmann::json& j, const char* key) {
@@ -54,6 +55,8 @@ std::vector<Expected> expected_from_dom(const nlohmann::json& j, ApiMode mode) {
             e.piece = string_or_empty(c, "text");
         }
         e.finish_reason = string_or_empty(c, "finish_reason");
+        e.stop_sequence = string_or_empty(c, "stop_reason");
+        if (e.stop_sequence.empty()) e.stop_sequence = string_or_empty(c, "matched_stop");
         out.push_back(e);
     }
     return out;
@@ -116,6 +119,7 @@ TEST_CASE("chunk scanner hands everything else to the full parser", "[openai][sc
     CHECK_FALSE(scans(R"({"choices":[]} x)"));
     CHECK_FALSE(scans(R"({"a":01,"choices":[]})"));
     CHECK_FALSE(scans(R"({"a":tru,"choices":[]})"));
+    CHECK_FALSE(scans(R"({"a":1e8009,"choices":[]})"));  // overflows a double: a parse error
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"\ud83d"}}]})"));
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"\ude00"}}]})"));
     CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"a\x01\"}}]}"));
@@ -139,6 +143,13 @@ TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real 
         {R"({"choices":[{"index":0,"delta":{"content":"\u00e9\n"}},{"index":2,"delta":{},)"
          R"("finish_reason":"stop"}]})",
          ApiMode::chat},
+        {R"({"choices":[{"index":0,"text":"","finish_reason":"stop","stop_reason":"</Path>"}]})",
+         ApiMode::completions},
+        {R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop","matched_stop":"\n\n",)"
+         R"("stop_reason":null}]})",
+         ApiMode::chat},
+        {R"({"choices":[{"index":0,"text":"x","finish_reason":"stop","stop_reason":128009}]})",
+         ApiMode::completions},
     };
     const std::string alphabet = "{}[]\":,\\u0123456789abcdefnrtl.-+eE \x01\x7f\xc3\xa9\xed\xf0";
     int fast = 0, fallback = 0;
@@ -178,9 +189,30 @@ TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real 
             CHECK(out.choices[i].index == want[i].index);
             CHECK(out.choices[i].piece == want[i].piece);
             CHECK(out.choices[i].finish_reason == want[i].finish_reason);
+            CHECK(out.choices[i].stop_sequence == want[i].stop_sequence);
         }
     }
     // Both outcomes must be exercised, or the comparison proves nothing.
     CHECK(fast > 1000);
     CHECK(fallback > 1000);
+}
+
+TEST_CASE("chunk scanner reads the matched stop string of vLLM and SGLang", "[openai][scanner]") {
+    ScannedChunk out;
+    REQUIRE(scan_plain_chunk(
+        R"({"choices":[{"index":0,"text":"","finish_reason":"stop","stop_reason":"</Path>"}]})",
+        ApiMode::completions, max_choices, out));
+    CHECK(out.choices[0].stop_sequence == "</Path>");
+    REQUIRE(scan_plain_chunk(
+        R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop","matched_stop":"</Goal>"}]})",
+        ApiMode::chat, max_choices, out));
+    CHECK(out.choices[0].stop_sequence == "</Goal>");
+    // A token id (vLLM's int stop_reason) or null is no stop string; buffers do not leak across
+    // chunks.
+    REQUIRE(scan_plain_chunk(
+        R"({"choices":[{"index":0,"text":"","finish_reason":"stop","stop_reason":151645,)"
+        R"("matched_stop":null}]})",
+        ApiMode::completions, max_choices, out));
+    CHECK(out.choices[0].stop_sequence.empty());
+    CHECK_FALSE(scans(R"({"choices":[{"stop_reason":"a","stop_reason":"b"}]})"));
 }

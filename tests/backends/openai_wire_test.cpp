@@ -225,3 +225,19 @@ TEST_CASE("error objects name client errors as not retryable and server errors a
     CHECK_FALSE(stream_error_retryable({"x", "", "context_length_exceeded"}));
     CHECK(stream_error_retryable({"x", "server_error", ""}));
 }
+
+TEST_CASE("a response names the matched stop string from vLLM stop_reason or SGLang matched_stop",
+          "[backends][wire]") {
+    const char* body =
+        R"({"choices":[{"index":0,"text":"a","finish_reason":"stop","stop_reason":"</Path>"},
+        {"index":1,"text":"b","finish_reason":"stop","matched_stop":"</Goal>"},
+        {"index":2,"text":"c","finish_reason":"stop","stop_reason":151645},
+        {"index":3,"text":"d","finish_reason":"length","stop_reason":null}]})";
+    auto parsed = parse_response(body, ApiMode::completions);
+    REQUIRE(parsed.has_value());
+    REQUIRE(parsed->choices.size() == 4);
+    CHECK(parsed->choices[0].stop_sequence == "</Path>");
+    CHECK(parsed->choices[1].stop_sequence == "</Goal>");
+    CHECK(parsed->choices[2].stop_sequence.empty());  // a stop token id, not a string
+    CHECK(parsed->choices[3].stop_sequence.empty());
+}

@@ -159,3 +159,19 @@ TEST_CASE("assembler does not call a stream finished while a choice lacks its fi
     CHECK_FALSE(a.finished());
     CHECK_FALSE(StreamAssembler(ApiMode::chat).finished());
 }
+
+TEST_CASE("assembler keeps the matched stop string of the last chunk, on both parsing paths",
+          "[backends][assembler]") {
+    StreamAssembler a(ApiMode::completions);
+    feed_all(a, {
+                    // fast path (plain chunks)
+                    R"({"choices":[{"index":0,"text":"x","finish_reason":null}]})",
+                    R"({"choices":[{"index":0,"text":"","finish_reason":"stop","stop_reason":"</Path>"}]})",
+                    // full parser (logprobs object), SGLang's field
+                    R"({"choices":[{"index":1,"text":"y","logprobs":{"tokens":["y"],"token_logprobs":[-0.5]},"finish_reason":"stop","matched_stop":"</Goal>"}]})",
+                });
+    auto done = a.take_completions();
+    REQUIRE(done.size() == 2);
+    CHECK(done[0].stop_sequence == "</Path>");
+    CHECK(done[1].stop_sequence == "</Goal>");
+}

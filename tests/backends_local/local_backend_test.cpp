@@ -56,6 +56,9 @@ TEST_CASE("the local backend is deterministic under greedy sampling and counts t
     REQUIRE(first->usage.completion_tokens > 0);
     REQUIRE(first->usage.completion_tokens <= 16);
     REQUIRE((first->finish_reason == "length") == (first->usage.completion_tokens == 16));
+    REQUIRE(first->stop_sequence.empty());
+    // Only the prefix cache still holds KV; emptied, every block is free.
+    backend->engine().prefix_cache()->clear();
     REQUIRE(backend->engine().pool().used_blocks() == 0);
 }
 
@@ -88,7 +91,9 @@ TEST_CASE("the local backend stops at max_tokens with finish_reason length and a
     auto stopped = complete(io, *backend, request, &streamed);
     REQUIRE(stopped.has_value());
     REQUIRE(stopped->finish_reason == "stop");
+    REQUIRE(stopped->stop_sequence == stop);
     REQUIRE(stopped->text == full->text.substr(0, full->text.find(stop)));
+    REQUIRE(capped->stop_sequence.empty());
     REQUIRE(streamed == stopped->text);
 }
 
@@ -133,5 +138,6 @@ TEST_CASE("cancelling a local completion stops it and frees its blocks",
     REQUIRE_FALSE(outcome->has_value());
     REQUIRE(outcome->error().code == braid::ErrorCode::cancelled);
     REQUIRE(chunks == 2);
+    backend->engine().prefix_cache()->clear();  // the prompt's KV was cached before decoding
     REQUIRE(backend->engine().pool().used_blocks() == 0);
 }

@@ -318,3 +318,35 @@ TEST_CASE("Expect: 100-continue gets an interim response before the body is sent
     CHECK(reply.status == 200);
     CHECK(json::parse(reply.body)["choices"][0]["message"]["content"] == "ok");
 }
+
+TEST_CASE("each choice names the stop string that ended it as stop_reason, streamed or not",
+          "[server]") {
+    auto backend = ScriptedBackend::instant("<Path>\n1: 3*4=12</Path>\nnot sent");
+    ServerFixture server(*backend);
+    json body = {{"model", "braid-test"},
+                 {"prompt", "<Goal>"},
+                 {"stop", {"</Outline>", "</Path>"}}};
+    HttpReply plain = exchange(server.port(), post("/v1/completions", body.dump()));
+    REQUIRE(plain.status == 200);
+    json j = json::parse(plain.body);
+    CHECK(j["choices"][0]["text"] == "<Path>\n1: 3*4=12");
+    CHECK(j["choices"][0]["finish_reason"] == "stop");
+    CHECK(j["choices"][0]["stop_reason"] == "</Path>");
+
+    body["stream"] = true;
+    HttpReply streamed = exchange(server.port(), post("/v1/completions", body.dump()));
+    REQUIRE(streamed.status == 200);
+    ParsedStream s = parse_stream(streamed.body, "text");
+    REQUIRE(s.done);
+    CHECK(s.text[0] == "<Path>\n1: 3*4=12");
+    const json& last = s.chunks.back()["choices"][0];
+    CHECK(last["finish_reason"] == "stop");
+    CHECK(last["stop_reason"] == "</Path>");
+
+    // No stop string matched: null, as vLLM sends it.
+    body.erase("stop");
+    body["stream"] = false;
+    HttpReply unstopped = exchange(server.port(), post("/v1/completions", body.dump()));
+    REQUIRE(unstopped.status == 200);
+    CHECK(json::parse(unstopped.body)["choices"][0]["stop_reason"].is_null());
+}

@@ -9,6 +9,8 @@
 using braid::ErrorCode;
 using braid::FatalError;
 using braid::RunId;
+using braid::Usage;
+using braid::store::CompletionRecord;
 using braid::store::latest_schema_version;
 using braid::store::migrate;
 using braid::store::OpenMode;
@@ -97,6 +99,7 @@ TEST_CASE("reopening a v1 database migrates it to the latest schema and keeps it
         CHECK(tasks[0].answer == "42");
         CHECK(tasks[0].selected_node.value == 0);  // the v2 column's default
         CHECK(store->completion("h1")->text == "hello");
+        CHECK(store->completion("h1")->stop_sequence.empty());  // the v3 column's default
     }
     CHECK(version_of(path) == latest_schema_version());
     auto db = raw_db(path);
@@ -194,4 +197,27 @@ TEST_CASE("a store needs a plain file path", "[store]") {
             CHECK_THAT(error.what(), Catch::Contains("plain file path"));
         }
     }
+}
+
+TEST_CASE("a v2 database gains the completions.stop_sequence column and keeps its rows",
+          "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("v2.db");
+    {
+        auto db = raw_db(path);
+        migrate(db, 2);
+        REQUIRE(db.exec("INSERT INTO completions (hash, request, text, finish_reason)"
+                        " VALUES ('h2', '{}', 'done', 'stop')")
+                    .has_value());
+    }
+    auto store = Store::open(path);
+    CHECK(version_of(path) == latest_schema_version());
+    auto old = store->completion("h2");
+    REQUIRE(old.has_value());
+    CHECK(old->text == "done");
+    CHECK(old->stop_sequence.empty());
+    CompletionRecord fresh{"h3", "{}", "x", "stop", "</Path>", Usage{1, 2, 0}, 1.0, "local", "m", 5};
+    store->put_completion(fresh);
+    store->flush_sync();
+    CHECK(store->completion("h3") == fresh);
 }

@@ -169,7 +169,8 @@ TEST_CASE("completions are stored by hash and the first one wins", "[store]") {
     TempDir dir;
     auto store = Store::open(dir.file("s.db"));
     CompletionRecord first{
-        "abc123", R"({"prompt":"2+2"})", "4", "stop", Usage{10, 1, 4}, 12.5, "openai", "m", 77};
+        "abc123", R"({"prompt":"2+2"})", "4", "stop", "</answer>", Usage{10, 1, 4}, 12.5, "openai",
+        "m",      77};
     CompletionRecord second = first;
     second.text = "five";
     store->put_completion(first);

@@ -15,6 +15,7 @@ struct Engine::Parts {
     ThreadPool threads;
     Forward forward;
     BlockPool pool;
+    std::optional<PrefixCache> cache;  // holds blocks of `pool`; the scheduler may evict from it
     Scheduler scheduler;
 
     Parts(LoadedModel m, Tokenizer t, std::optional<ChatTemplate> c, const EngineOptions& options,
@@ -26,7 +27,12 @@ struct Engine::Parts {
           forward(model.weights, &threads),
           pool(forward.kv_layout(), n_blocks),
           scheduler(forward, pool, tokenizer, std::move(executor),
-                    SchedulerOptions{options.chunk_tokens}) {}
+                    SchedulerOptions{options.chunk_tokens}) {
+        if (options.prefix_cache) {
+            cache.emplace(options.prefix_cache_entries);
+            scheduler.set_reclaimer([c = &*cache] { return c->evict_one(); });
+        }
+    }
 };
 
 Result<std::unique_ptr<Engine>> Engine::open(const std::filesystem::path& path,
@@ -96,7 +102,7 @@ asio::awaitable<Result<Decoded>> Engine::decode(Session session, DecodeRequest r
     auto done = co_await parts_->scheduler.generate(std::move(generate));
     if (!done) co_return std::move(done).error();
     co_return Decoded{std::move(done->tokens), std::move(done->choices), std::move(done->text),
-                      std::move(done->finish_reason),
+                      std::move(done->finish_reason), std::move(done->stop_sequence),
                       Session(std::move(*done->sequence), std::move(done->pending))};
 }
 
@@ -114,6 +120,9 @@ BlockPool& Engine::pool() {
 }
 Scheduler& Engine::scheduler() {
     return parts_->scheduler;
+}
+PrefixCache* Engine::prefix_cache() {
+    return parts_->cache ? &*parts_->cache : nullptr;
 }
 
 }  // namespace braid::backends::local

@@ -29,6 +29,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
+#include "backends/local/engine/prefix_cache.hpp"
 #include "backends/local/engine/scheduler.hpp"
 #include "backends/local/model/model_loader.hpp"
 #include "backends/local/tokenizer/chat_template.hpp"
@@ -41,6 +42,10 @@ struct EngineOptions {
     std::size_t kv_blocks = 0;  // KV pool size in blocks; 0: from kv_bytes
     std::size_t kv_bytes = default_kv_bytes;
     std::size_t chunk_tokens = SchedulerOptions::default_chunk_tokens;
+    // LocalBackend re-uses the KV of earlier requests' tokens (prefix_cache.hpp); off: every
+    // request prefills its whole prompt (for measurement).
+    bool prefix_cache = true;
+    std::size_t prefix_cache_entries = PrefixCache::default_max_entries;
 };
 
 class Session {
@@ -70,6 +75,7 @@ struct Decoded {
     std::vector<TokenChoice> choices;
     std::string text;
     std::string finish_reason;  // "stop" | "length"
+    std::string stop_sequence;  // the stop string that ended the text; "" for none
     Session session;            // the continued context (its pending holds the last token)
 };
 
@@ -98,6 +104,9 @@ public:
     const std::optional<ChatTemplate>& chat_template() const;
     BlockPool& pool();
     Scheduler& scheduler();
+    // The cache of earlier requests' KV that LocalBackend uses; null when EngineOptions turned it
+    // off. Engine's own session methods never read or fill it.
+    PrefixCache* prefix_cache();
 
 private:
     struct Parts;

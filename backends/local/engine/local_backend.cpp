@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "backends/local/engine/layout_reduce.hpp"
+
 namespace braid::backends::local {
 
 Result<std::unique_ptr<LocalBackend>> LocalBackend::open(const std::filesystem::path& model_path,
@@ -12,6 +14,13 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::open(const std::filesystem::
     if (!engine) return std::move(engine).error();
     return std::make_unique<LocalBackend>(std::move(*engine));
 }
+
+LocalBackend::LocalBackend(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {
+    if (PrefixCache* cache = engine_->prefix_cache())
+        shared_ = std::make_unique<SharedPrefill>(engine_->scheduler(), *cache, engine_->pool());
+}
+
+LocalBackend::~LocalBackend() = default;
 
 Result<std::vector<std::int32_t>> LocalBackend::prompt_tokens(
     const CompletionRequest& request) const {
@@ -30,27 +39,57 @@ Result<std::vector<std::int32_t>> LocalBackend::prompt_tokens(
 asio::awaitable<Result<Completion>> LocalBackend::complete(CompletionRequest request,
                                                            ChunkSink on_chunk) {
     auto started = std::chrono::steady_clock::now();
-    auto prompt = prompt_tokens(request);
-    if (!prompt) co_return std::move(prompt).error();
-    if (prompt->empty())
-        co_return make_error(ErrorCode::invalid_input, "the prompt encodes to no tokens");
     if (request.sampling.max_tokens <= 0)
         co_return make_error(ErrorCode::invalid_input, "max_tokens must be positive");
 
-    std::int64_t n_prompt = static_cast<std::int64_t>(prompt->size());
     GenerateRequest generate;
-    generate.prompt = std::move(*prompt);
+    std::int64_t n_prompt = 0;
+    std::size_t reused = 0;
+    if (request.layout) {
+        auto split = layout_tokens(engine_->tokenizer(), request);
+        if (!split) co_return std::move(split).error();
+        n_prompt = static_cast<std::int64_t>(split->size());
+        ReduceParts parts{engine_->scheduler(), engine_->pool(), engine_->prefix_cache(),
+                          shared_.get()};
+        auto reduced = co_await reduce_context(parts, *split);
+        if (!reduced) co_return std::move(reduced).error();
+        reused = reduced->reused_tokens;
+        generate.context.emplace(std::move(reduced->sequence));
+        generate.prompt = std::move(split->suffix);
+    } else {
+        auto prompt = prompt_tokens(request);
+        if (!prompt) co_return std::move(prompt).error();
+        if (prompt->empty())
+            co_return make_error(ErrorCode::invalid_input, "the prompt encodes to no tokens");
+        n_prompt = static_cast<std::int64_t>(prompt->size());
+        if (shared_) {
+            // Every token but the last from the cache (or prefilled and committed to it); the last
+            // is fed with the decode so that its logits pick the first token.
+            std::int32_t last = prompt->back();
+            prompt->pop_back();
+            auto context = co_await shared_->context(std::move(*prompt));
+            if (!context) co_return std::move(context).error();
+            reused = context->reused_tokens;
+            generate.context.emplace(std::move(context->sequence));
+            generate.prompt = {last};
+        } else {
+            generate.prompt = std::move(*prompt);
+        }
+    }
     generate.pick = picker_for(request.sampling);
     generate.max_tokens = request.sampling.max_tokens;
     generate.stop = request.sampling.stop;
     generate.on_text = std::move(on_chunk);
     auto done = co_await engine_->scheduler().generate(std::move(generate));
     if (!done) co_return std::move(done).error();
+    if (PrefixCache* cache = engine_->prefix_cache()) cache->insert(*done->sequence);
 
     Completion completion;
     completion.text = std::move(done->text);
     completion.finish_reason = done->finish_reason;
+    completion.stop_sequence = done->stop_sequence;
     completion.usage.prompt_tokens = n_prompt;
+    completion.usage.cached_prompt_tokens = static_cast<std::int64_t>(reused);
     completion.usage.completion_tokens = static_cast<std::int64_t>(done->tokens.size());
     if (request.sampling.top_logprobs >= 0) {
         const Tokenizer& tokenizer = engine_->tokenizer();

@@ -14,6 +14,13 @@
 // - Chunks stream through on_chunk on the executor; their concatenation is Completion::text.
 // - Cancelling the awaiting coroutine drops the sequence and frees its KV blocks at once; the call
 //   returns ErrorCode::cancelled.
+// - Prefix cache (EngineOptions::prefix_cache, on by default): a prompt's tokens but the last get
+//   their KV from earlier requests' prompt + generated tokens where they match (PrefixCache,
+//   SharedPrefill: concurrent requests with one prompt prefill it once), and each finished
+//   request's KV is offered to the cache. Results are bit-identical with and without it;
+//   usage.cached_prompt_tokens counts the prompt tokens whose KV was re-used.
+// - ParallelLayout (request.layout): the Multiverse reduce of layout_reduce.hpp, then the suffix is
+//   fed and the continuation decoded as usual. Bad layouts are invalid_input.
 // Threading: the executor given to open() must be the one complete() is awaited on.
 
 #include <filesystem>
@@ -21,6 +28,7 @@
 
 #include "backends/backend.hpp"
 #include "backends/local/engine/engine.hpp"
+#include "backends/local/engine/shared_prefill.hpp"
 
 namespace braid::backends::local {
 
@@ -29,7 +37,8 @@ public:
     static Result<std::unique_ptr<LocalBackend>> open(const std::filesystem::path& model_path,
                                                       EngineOptions options,
                                                       asio::any_io_executor executor);
-    explicit LocalBackend(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+    explicit LocalBackend(std::unique_ptr<Engine> engine);
+    ~LocalBackend() override;
 
     std::string_view name() const override { return "local"; }
     asio::awaitable<Result<Completion>> complete(CompletionRequest request,
@@ -41,6 +50,7 @@ public:
 
 private:
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<SharedPrefill> shared_;  // null when the engine has no prefix cache
 };
 
 // The picker for OpenAI-style sampling parameters (sampler.hpp): greedy at temperature 0, else

@@ -79,6 +79,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
     bool step_posted = false;
     bool in_step = false;  // a step holds Job pointers: cancel() defers
     std::vector<SequenceId> deferred_cancels;
+    std::function<bool()> reclaim;
     Stats stats;
     std::vector<float> logits;
 
@@ -106,6 +107,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
             Job& job = *waiting.front();
             std::size_t need =
                 blocks_for(std::min(job.feed.size(), options.chunk_tokens)) + running.size();
+            while (pool.free_blocks() < need && reclaim && reclaim()) {
+            }
             if (!running.empty() && pool.free_blocks() < need) return;  // alone, it may always try
             job.working.emplace(job.base.fork(ForkMode::share_tail));
             running.push_back(std::move(waiting.front()));
@@ -127,6 +130,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         Job* job;
         std::size_t rows;
         bool logits;
+        bool decode;
     };
 
     std::vector<Span> plan(std::vector<ForwardRow>& rows) {
@@ -145,7 +149,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
                 for (std::size_t i = 0; i < n; ++i)
                     rows.push_back(ForwardRow{&*job->working, job->feed[i],
                                               last && i + 1 == n && job->generating()});
-                spans.push_back(Span{job.get(), n, rows.back().want_logits});
+                spans.push_back(Span{job.get(), n, rows.back().want_logits, pass == 0});
             }
         }
         return spans;
@@ -163,6 +167,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
             if (rows.empty()) break;
             auto stepped = forward.step(rows, logits);
             if (stepped) break;
+            if (stepped.error().code == ErrorCode::budget_exhausted && reclaim && reclaim())
+                continue;  // a cached entry gave its blocks back: try again before preempting
             if (stepped.error().code == ErrorCode::budget_exhausted && running.size() > 1) {
                 preempt();
                 continue;
@@ -181,6 +187,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         }
         ++stats.steps;
         stats.rows += rows.size();
+        for (const Span& span : spans) (span.decode ? stats.decode_rows : stats.prefill_rows) += span.rows;
 
         std::size_t vocab = static_cast<std::size_t>(forward.config().vocab_size);
         std::size_t logit_row = 0;
@@ -230,6 +237,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         if (!job.result.tokens.empty()) job.text.finish();
         emit(job);
         job.result.text = job.text.text();
+        job.result.stop_sequence = job.text.stop_sequence();
         job.result.sequence = std::move(job.working);
         job.result.pending = std::move(job.feed);
         if (!job.result.tokens.empty()) job.result.pending.assign(1, job.result.tokens.back());
@@ -309,6 +317,10 @@ asio::awaitable<Result<GenerateResult>> Scheduler::generate(GenerateRequest requ
         }
     }
     co_return std::move(*waiter->result);
+}
+
+void Scheduler::set_reclaimer(std::function<bool()> reclaim) {
+    impl_->reclaim = std::move(reclaim);
 }
 
 void Scheduler::cancel(SequenceId id) {

@@ -69,6 +69,7 @@ struct GenerateResult {
     std::vector<TokenChoice> choices;    // one per generated token
     std::string text;                    // generated text (no end token, no stop string)
     std::string finish_reason = "stop";  // "stop" | "length"
+    std::string stop_sequence;           // the stop string that ended the text; "" for none
     // The context after the call: context + prompt + every generated token but the last, which is
     // in `pending` (it has no KV yet; feeding it first continues the sequence exactly).
     std::optional<KvSequence> sequence;
@@ -92,9 +93,16 @@ public:
     // Cancels a submitted sequence (no-op if unknown or finished); its blocks are freed at once.
     void cancel(SequenceId id);
 
+    // Called when the pool is short of blocks, before admission waits, a sequence is preempted or
+    // a lone sequence fails: it frees what it can spare (the prefix cache evicts an entry) and
+    // returns false once it has nothing left. Runs on the executor, outside kernels.
+    void set_reclaimer(std::function<bool()> reclaim);
+
     struct Stats {
         std::size_t running = 0, waiting = 0;
         std::uint64_t steps = 0, preemptions = 0, rows = 0;
+        std::uint64_t prefill_rows = 0;  // rows that fed prompt (or recomputed) tokens
+        std::uint64_t decode_rows = 0;   // rows that fed a just-generated token
     };
     Stats stats() const;
     // The id generate() will give the next submitted sequence (for cancel() from outside).

@@ -28,6 +28,8 @@ public:
     // Text that is final and not yet released; empties it.
     std::string release();
     const std::string& text() const { return text_; }
+    // The stop string that ended the text; "" when none has matched.
+    const std::string& stop_sequence() const { return stops_.matched(); }
 
 private:
     bool take(StopMatcher::Fed fed);

@@ -28,6 +28,7 @@ StopMatcher::Fed StopMatcher::feed(std::string_view piece) {
     }
     if (best != std::string::npos) {
         stopped_ = true;
+        matched_ = stops_[best_stop];
         out.stopped = true;
         out.stop_index = best_stop;
         out.text = held_.substr(0, best);

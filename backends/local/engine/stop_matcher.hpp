@@ -30,12 +30,15 @@ public:
     std::string flush();
 
     bool stopped() const { return stopped_; }
+    // The stop string that matched ("" until one has).
+    const std::string& matched() const { return matched_; }
     std::size_t held_bytes() const { return held_.size(); }
 
 private:
     std::vector<std::string> stops_;
     std::string held_;
     bool stopped_ = false;
+    std::string matched_;
 };
 
 }  // namespace braid::backends::local

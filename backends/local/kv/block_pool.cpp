@@ -55,6 +55,25 @@ void BlockPool::copy_block(BlockId src, BlockId dst) {
               arena_.begin() + static_cast<std::ptrdiff_t>(dst * n));
 }
 
+void BlockPool::copy_slot(const KvSlot& src, const KvSlot& dst) {
+    check_used(src.block);
+    check_used(dst.block);
+    BRAID_ASSERT(src.block != dst.block || src.slot != dst.slot, "copy_slot onto itself");
+    BRAID_ASSERT(src.slot < layout_.block_size && dst.slot < layout_.block_size,
+                 "copy_slot: slot out of range");
+    const std::size_t d = layout_.head_dim;
+    for (std::size_t layer = 0; layer < layout_.n_layers; ++layer) {
+        for (std::size_t head = 0; head < layout_.n_kv_heads; ++head) {
+            for (std::size_t k_or_v = 0; k_or_v < 2; ++k_or_v) {
+                const float* from =
+                    arena_.data() + head_offset(src.block, layer, head, k_or_v) + src.slot * d;
+                float* to = arena_.data() + head_offset(dst.block, layer, head, k_or_v) + dst.slot * d;
+                std::copy(from, from + d, to);
+            }
+        }
+    }
+}
+
 std::size_t BlockPool::head_offset(BlockId block, std::size_t layer, std::size_t kv_head,
                                    std::size_t k_or_v) const {
     BRAID_ASSERT(block < ref_counts_.size(), "block id out of range");

@@ -47,6 +47,9 @@ public:
     // Copies every layer's K and V of `src` into `dst` (copy-on-write of a shared block). Both must
     // be in use and distinct; reference counts are not touched.
     void copy_block(BlockId src, BlockId dst);
+    // Copies one token's K and V, every layer and head, from slot `src` to slot `dst` (distinct
+    // slots of used blocks). Keys stay rotated as they were: `dst` must hold the same position.
+    void copy_slot(const KvSlot& src, const KvSlot& dst);
 
     // The [block_size, head_dim] key (value) matrix of one kv head of one layer in `block`; row
     // `slot` is that slot's key (value).

@@ -46,6 +46,34 @@ KvSequence KvSequence::fork(ForkMode mode) const {
     return KvSequence(*pool_, std::move(segments));
 }
 
+bool KvSequence::linear() const {
+    std::int64_t next = 0;
+    for (const auto& segment : segments_) {
+        if (segment->position_offset() != next) return false;
+        next = segment->end_position();
+    }
+    return true;
+}
+
+KvSequence KvSequence::prefix(std::size_t n_tokens) const {
+    BRAID_ASSERT(linear(), "prefix of a sequence that is not linear");
+    BRAID_ASSERT(n_tokens <= length(), "prefix longer than the sequence");
+    std::vector<std::shared_ptr<Segment>> kept;
+    std::size_t left = n_tokens;
+    for (const auto& segment : segments_) {
+        if (left == 0) break;
+        if (segment->length() <= left) {
+            if (!segment->empty()) kept.push_back(segment);
+            left -= segment->length();
+        } else {
+            kept.push_back(segment->clone_prefix(left));
+            left = 0;
+        }
+    }
+    if (kept.empty()) return KvSequence(*pool_, 0);
+    return KvSequence(*pool_, std::move(kept));
+}
+
 Result<KvSequence> KvSequence::merge(std::span<const KvSequence* const> parents) {
     if (parents.empty()) return make_error(ErrorCode::invalid_input, "merge needs a parent");
     BlockPool* pool = parents.front()->pool_;
@@ -131,6 +159,20 @@ std::vector<SegmentSpan> KvSequence::spans() const {
     out.reserve(segments_.size());
     for (const auto& segment : segments_) out.push_back(segment->span());
     return out;
+}
+
+KvSlot KvSequence::slot_of(std::size_t index) const {
+    const std::size_t block_size = pool_->layout().block_size;
+    for (const auto& segment : segments_) {
+        if (index < segment->length()) {
+            return KvSlot{segment->blocks()[index / block_size],
+                          static_cast<std::uint32_t>(index % block_size),
+                          segment->position_offset() + static_cast<std::int64_t>(index)};
+        }
+        index -= segment->length();
+    }
+    BRAID_ASSERT(false, "slot_of past the sequence's end");
+    return KvSlot{};
 }
 
 std::size_t KvSequence::length() const {

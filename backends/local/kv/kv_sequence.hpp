@@ -68,6 +68,15 @@ public:
     // fork cannot fail). See ForkMode.
     KvSequence fork(ForkMode mode = ForkMode::share_tail) const;
 
+    // True when the context is one run of positions: the first segment starts at 0 and each next
+    // one at the previous one's end (no merge paths). Such a sequence's KV depends only on its
+    // token list, which is what lets the prefix cache share it between requests.
+    bool linear() const;
+    // A child holding only the first `n_tokens` tokens of a linear() sequence (n_tokens <=
+    // length()): whole segments are shared, the one cut in two is a clone_prefix. No block is
+    // allocated; the child's first append copies a shared partial last block (copy-on-write).
+    KvSequence prefix(std::size_t n_tokens) const;
+
     // The Multiverse reduce: a new sequence whose context is the parents' common leading segments
     // (shared by identity), then each parent's remaining segments (its path) in argument order,
     // then an empty segment at the largest next_position() of the parents (after the longest path).
@@ -85,6 +94,9 @@ public:
     // The attention context: every segment at its stored positions, in order. Valid until this
     // sequence (or a segment it shares) is next modified.
     std::vector<SegmentSpan> spans() const;
+
+    // Where token `index` (context order, < length()) is stored.
+    KvSlot slot_of(std::size_t index) const;
 
     std::size_t length() const;               // cached tokens
     std::vector<std::int32_t> tokens() const; // token ids in context order

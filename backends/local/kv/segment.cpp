@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/assert.hpp"
+
 namespace braid::backends::local {
 
 std::shared_ptr<Segment> Segment::create(BlockPool& pool, std::int64_t position_offset) {
@@ -21,6 +23,19 @@ std::shared_ptr<Segment> Segment::clone() const {
     copy->token_ids_ = token_ids_;
     copy->lineage_ = lineage_;
     for (const BlockId block : blocks_) pool_->retain(block);
+    return copy;
+}
+
+std::shared_ptr<Segment> Segment::clone_prefix(std::size_t n_tokens) const {
+    BRAID_ASSERT(n_tokens <= length(), "clone_prefix past the segment's end");
+    const std::size_t block_size = pool_->layout().block_size;
+    const std::size_t n_blocks = (n_tokens + block_size - 1) / block_size;
+    auto copy = create(*pool_, position_offset_);
+    copy->blocks_.assign(blocks_.begin(), blocks_.begin() + static_cast<std::ptrdiff_t>(n_blocks));
+    copy->token_ids_.assign(token_ids_.begin(),
+                            token_ids_.begin() + static_cast<std::ptrdiff_t>(n_tokens));
+    copy->lineage_ = lineage_;
+    for (const BlockId block : copy->blocks_) pool_->retain(block);
     return copy;
 }
 

@@ -73,6 +73,9 @@ public:
     // A new segment listing the same blocks (each retained once more) and tokens: a table copy,
     // no KV data is copied. The clone shares this segment's lineage.
     std::shared_ptr<Segment> clone() const;
+    // A clone of the first `n_tokens` tokens only (n_tokens <= length()): it lists just the blocks
+    // they occupy, so a partial last block is shared and copied on the clone's first append.
+    std::shared_ptr<Segment> clone_prefix(std::size_t n_tokens) const;
 
     // True when both segments descend (by clone) from the same created segment, so they share
     // their leading tokens. Merge uses it to refuse contexts that would hold a token twice.
