@@ -11,5 +11,8 @@ namespace braid::planner {
 
 // best-of-n, self-consistency, first-finish (sampling_strategies.cpp).
 Result<std::unique_ptr<Strategy>> make_sampling_strategy(std::string_view name, const StrategyOptions& options);
+// llmcompiler (llmcompiler/llmcompiler_strategy.cpp): builds the tool registry from --workspace and
+// --tools; their errors are its errors.
+Result<std::unique_ptr<Strategy>> make_llmcompiler_strategy(std::string_view name, const StrategyOptions& options);
 
 }  // namespace braid::planner

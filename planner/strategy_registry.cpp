@@ -17,6 +17,7 @@ constexpr Entry entries[] = {
     {"best-of-n", "best-score:checker", make_sampling_strategy},
     {"self-consistency", "majority", make_sampling_strategy},
     {"first-finish", "first-finish", make_sampling_strategy},
+    {"llmcompiler", "best-score:checker", make_llmcompiler_strategy},
 };
 
 const Entry* find(std::string_view name) {
