@@ -9,7 +9,9 @@
 //                                ├ r<k>/t<N>  (kind "tool": step N; "depends" edges from its deps)
 //                                └ r<k>/join  (kind "call": the joiner; "join" edges from the tools)
 // A malformed plan, an unparsable joiner reply or a Replan with no replans left fails the round's
-// thread node with the reason, and the task ends "failed" with it; the run goes on.
+// thread node with the reason and the task ends "unsolved" with it as its error (malformed model
+// output is an expected outcome, not an infrastructure failure); a planner or joiner call that
+// fails (backend error) ends it "failed", a refused budget "budget_exhausted". The run goes on.
 #include <chrono>
 #include <set>
 
@@ -148,7 +150,7 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         co_await tfu.wait_idle();
         rec.event(thread, "plan", nlohmann::json{{"steps", plan.size()}, {"joined", parser.joined()}}.dump());
         if (parser.failed()) {
-            fail_round("malformed plan: " + parser.failure(), TaskStatus::failed);
+            fail_round("malformed plan: " + parser.failure(), TaskStatus::unsolved);
             break;
         }
 
@@ -170,13 +172,13 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         previous_joiner = joiner;
         std::optional<JoinerDecision> decision = llmcompiler::parse_joiner_reply(join_reply->text);
         if (!decision) {
-            fail_round("the joiner's reply has neither Action: Finish(...) nor Action: Replan(...)", TaskStatus::failed);
+            fail_round("the joiner's reply has neither Action: Finish(...) nor Action: Replan(...)", TaskStatus::unsolved);
             break;
         }
         if (decision->kind == JoinerDecision::Kind::replan && final_round) {
             fail_round("the joiner asked to replan with no replans left (--max-replans " +
                            std::to_string(options_.max_replans) + ")",
-                       TaskStatus::failed);
+                       TaskStatus::unsolved);
             break;
         }
         const bool finish = decision->kind == JoinerDecision::Kind::finish;

@@ -247,7 +247,7 @@ TEST_CASE("LLMCompiler replans once with the previous plan's observations, then 
     REQUIRE(h.node("t/q-1/r1/t3").kind == "tool");
 }
 
-TEST_CASE("A malformed plan fails its thread with the reason; the task fails, nothing throws",
+TEST_CASE("A malformed plan fails its thread with the reason; the task is unsolved, nothing throws",
           "[planner][llmcompiler]") {
     struct Case {
         std::string plan;
@@ -270,7 +270,7 @@ TEST_CASE("A malformed plan fails its thread with the reason; the task fails, no
             return backends::ScriptedReply{"Action: Finish(4)", 0us, std::nullopt};
         });
         planner::TaskOutcome outcome = h.solve(backend, planner::StrategyOptions{});
-        REQUIRE(outcome.status == planner::TaskStatus::failed);
+        REQUIRE(outcome.status == planner::TaskStatus::unsolved);
         REQUIRE_THAT(outcome.error, Catch::Contains("malformed plan") && Catch::Contains(c.reason));
         REQUIRE(outcome.candidates.empty());
         REQUIRE(joiner_calls == 0);
@@ -284,7 +284,7 @@ TEST_CASE("A malformed plan fails its thread with the reason; the task fails, no
     }
 }
 
-TEST_CASE("A joiner that replans with no replans left, or answers no action, fails the task", "[planner][llmcompiler]") {
+TEST_CASE("A joiner that replans with no replans left, or answers no action, leaves the task unsolved", "[planner][llmcompiler]") {
     for (std::string reply : {"Action: Replan(more)", "I think it is 4."}) {
         INFO(reply);
         Harness h;
@@ -295,7 +295,7 @@ TEST_CASE("A joiner that replans with no replans left, or answers no action, fai
             return backends::ScriptedReply{reply, 0us, std::nullopt};
         });
         planner::TaskOutcome outcome = h.solve(backend, options);
-        REQUIRE(outcome.status == planner::TaskStatus::failed);
+        REQUIRE(outcome.status == planner::TaskStatus::unsolved);
         REQUIRE_THAT(outcome.error, Catch::Contains(reply[0] == 'A' ? "no replans left" : "neither Action: Finish"));
     }
 }
