@@ -123,3 +123,28 @@ TEST_CASE("braid solve --strategy llmcompiler rejects a bad --tools file before 
     REQUIRE(o.exit_code == 2);
     REQUIRE_THAT(o.err, Catch::Contains("unknown placeholder '{file}'"));
 }
+
+TEST_CASE("braid solve --strategy llmcompiler replans once, then the joiner finishes", "[orchestrator][cli][llmcompiler]") {
+    // First match wins: the replanner's prompt holds "Current Plan:", the last joiner's sees step 2's
+    // observation "Observation: 42.5"; the first joiner asks for a replan.
+    json doc{{"replies",
+              {{{"match", "Current Plan:"}, {"text", "2. calculator(\"$1 + 0.5\")\n3. join()"}},
+               {{"match", "Plan the tool calls"}, {"text", "1. calculator(\"6 * 7\")\n2. join()"}},
+               {{"match", "Observation: 42.5"}, {"text", "Thought: done.\nAction: Finish(42.5)"}},
+               {{"match", "Decide the answer"}, {"text", "Thought: the half is missing.\nAction: Replan(add 0.5)"}}}},
+             {"default", {{"text", "unexpected prompt"}}}};
+    Setup s(doc);
+    Outcome o = s.solve({"--max-replans", "1"});
+    INFO(o.out << o.err);
+    REQUIRE(o.exit_code == 0);
+    json summary = json::parse(o.out);
+    REQUIRE(summary["tasks"][0]["answer"] == "42.5");
+    REQUIRE(summary["model_calls"] == 4);
+    json run = s.show(summary["run"].get<int>());
+    REQUIRE((*node_at(run, "t/q-1/r0"))["status"] == "finished");
+    REQUIRE((*node_at(run, "t/q-1/r1"))["status"] == "finished");
+    REQUIRE((*node_at(run, "t/q-1/r1/t2"))["kind"] == "tool");
+    // With no replans allowed, the same script's Replan leaves the task unsolved.
+    Outcome strict = s.solve({"--max-replans", "0"});
+    REQUIRE(strict.exit_code == 1);
+}
