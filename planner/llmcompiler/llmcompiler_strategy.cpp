@@ -18,6 +18,7 @@
 #include <asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/async.hpp"
 #include "planner/llmcompiler/prompts.hpp"
 #include "planner/strategies.hpp"
 #include "store/store.hpp"
@@ -85,6 +86,9 @@ TaskStatus status_of(const Error& e) {
 
 asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& services, TaskScope scope) {
     const auto started = std::chrono::steady_clock::now();
+    // Cancellation (the run's wall-clock budget) must end this coroutine with an outcome, not an
+    // exception: calls return ErrorCode::cancelled and the loop below stops on it.
+    co_await asio::this_coro::throw_if_cancelled(false);
     store::RunRecorder& rec = services.recorder;
     const tasks::Task& task = *scope.task;
     const std::string question = scope.kind->prompt(task);
@@ -151,6 +155,10 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         rec.event(thread, "plan", nlohmann::json{{"steps", plan.size()}, {"joined", parser.joined()}}.dump());
         if (parser.failed()) {
             fail_round("malformed plan: " + parser.failure(), TaskStatus::unsolved);
+            break;
+        }
+        if (co_await async::cancelled()) {
+            fail_round("cancelled before the joiner ran", TaskStatus::failed);
             break;
         }
 

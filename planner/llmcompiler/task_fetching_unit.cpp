@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "core/async.hpp"
 #include "core/clock.hpp"
 
 namespace braid::planner::llmcompiler {
@@ -24,6 +27,9 @@ struct TaskFetchingUnit::State {
     std::map<int, StepRun> runs;
     std::vector<int> waiting;  // submitted, dependencies not all ended
     int running = 0;
+    // One per started step: cancelling the unit cancels its running tool calls.
+    std::map<int, std::unique_ptr<asio::cancellation_signal>> signals;
+    bool cancelled = false;
 };
 
 namespace {
@@ -57,6 +63,7 @@ void on_ended(const std::shared_ptr<State>& s, int id, Result<std::string> resul
     run.observation = result ? std::move(*result) : "Error: " + result.error().message;
     run.done = true;
     --s->running;
+    s->signals.erase(id);
     nlohmann::json payload{{"id", id},
                            {"observation", run.observation},
                            {"ok", run.ok},
@@ -91,13 +98,17 @@ void start(const std::shared_ptr<State>& s, int id) {
     nlohmann::json payload{{"id", id}, {"tool", run.step.tool}, {"args", run.args}, {"start_ms", now_ms()}};
     if (!run.step.thought.empty()) payload["thought"] = run.step.thought;
     s->recorder.event(run.node, "tool_call", payload.dump());
-    asio::co_spawn(s->executor, call_tool(s, id), [s, id](std::exception_ptr error, Result<std::string> result) {
-        if (error) {
-            // A tool that throws is a bug in the tool; record it as the step's failure.
-            result = make_error(ErrorCode::internal, "tool threw an exception");
-        }
+    auto& signal = s->signals[id];
+    signal = std::make_unique<asio::cancellation_signal>();
+    auto on_done = [s, id](std::exception_ptr error, Result<std::string> result) {
+        // A cancelled tool may end by throwing (an aborted wait); any other throw is a bug in the
+        // tool. Either way the step ends with an error observation.
+        if (error)
+            result = s->cancelled ? make_error(ErrorCode::cancelled, "cancelled")
+                                  : make_error(ErrorCode::internal, "the tool threw an exception");
         on_ended(s, id, std::move(result));
-    });
+    };
+    asio::co_spawn(s->executor, call_tool(s, id), asio::bind_cancellation_slot(signal->slot(), std::move(on_done)));
 }
 
 }  // namespace
@@ -140,9 +151,21 @@ void TaskFetchingUnit::submit(PlanStep step, NodeId parent, NodeId planner, std:
 
 asio::awaitable<void> TaskFetchingUnit::wait_idle() {
     std::shared_ptr<State> s = state_;
+    // Cancellation of the awaiting coroutine (now or while waiting) cancels the running tool
+    // calls; we still wait until each has ended, so nothing outlives the unit's owner. Steps not
+    // yet started never start.
+    auto cancel_all = [&s] {
+        s->cancelled = true;
+        for (int w : s->waiting) s->recorder.set_status(s->runs.at(w).node, "cancelled");
+        s->waiting.clear();
+        for (auto& [id, signal] : s->signals) signal->emit(asio::cancellation_type::terminal);
+    };
+    co_await asio::this_coro::throw_if_cancelled(false);
+    if (co_await async::cancelled()) cancel_all();
     while (s->running > 0) {
-        co_await s->wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-        s->wake.expires_at(asio::steady_timer::time_point::max());
+        auto [ec] = co_await s->wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        if (s->running > 0 && ec == asio::error::operation_aborted && !s->cancelled && co_await async::cancelled())
+            cancel_all();
     }
     BRAID_ASSERT(s->waiting.empty(), "a waiting step's dependencies are running or ended");
 }

@@ -48,7 +48,10 @@ public:
     // `planner` (the call that wrote it) gets a "depends" edge to it.
     void submit(PlanStep step, NodeId parent, NodeId planner, std::string path);
 
-    // Completes once every submitted step has ended.
+    // Completes once every submitted step has ended. If the awaiting coroutine is cancelled, the
+    // running tool calls are cancelled (their steps end with an error observation), waiting steps
+    // are dropped, and it still returns only when every started call has ended. Never throws for
+    // cancellation (it turns off throw_if_cancelled for the awaiting coroutine's thread).
     asio::awaitable<void> wait_idle();
 
     const std::map<int, StepRun>& runs() const;

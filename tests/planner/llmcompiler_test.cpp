@@ -2,6 +2,9 @@
 
 #include <fstream>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -141,6 +144,38 @@ TEST_CASE("The fetching unit runs independent tool calls concurrently and a depe
     REQUIRE(call.has_value());
     REQUIRE(*call > *event_seq(events, a.node, "tool_result"));
     REQUIRE(*call > *event_seq(events, b.node, "tool_result"));
+}
+
+TEST_CASE("Cancelling the wait cancels running tool calls and drops steps not yet started", "[planner][llmcompiler]") {
+    Harness h;
+    workers::tools::ToolRegistry tools;
+    REQUIRE(tools.add(std::make_unique<TimerTool>(std::chrono::milliseconds(60'000))).has_value());
+    StreamingPlanParser parser({"slow"});
+    auto steps = parser.feed("1. slow(\"a\")\n2. slow(\"$1\")\n");
+    NodeId parent = h.rec.create_node(NodeId{0}, "r", "thread", "round");
+    TaskFetchingUnit tfu(h.io.get_executor(), tools, h.rec);
+    asio::cancellation_signal stop;
+    bool returned = false;
+    auto waiter = [&]() -> asio::awaitable<void> {
+        tfu.submit(steps[0], parent, parent, "r/t1");
+        tfu.submit(steps[1], parent, parent, "r/t2");
+        co_await tfu.wait_idle();
+        returned = true;
+    };
+    asio::co_spawn(h.io, waiter(), asio::bind_cancellation_slot(stop.slot(), [](std::exception_ptr e) {
+                       REQUIRE_FALSE(e);
+                   }));
+    // Cancel once the first call is running (the io_context has started it), then drain.
+    asio::steady_timer soon(h.io, 20ms);
+    soon.async_wait([&](std::error_code) { stop.emit(asio::cancellation_type::terminal); });
+    const auto t0 = std::chrono::steady_clock::now();
+    h.io.run();
+    REQUIRE(returned);
+    REQUIRE(std::chrono::steady_clock::now() - t0 < 10s);  // not the tool's 60 s
+    REQUIRE(tfu.runs().at(1).done);
+    REQUIRE_FALSE(tfu.runs().at(1).ok);
+    REQUIRE_FALSE(tfu.runs().at(2).done);  // never started
+    REQUIRE(h.rec.node(tfu.runs().at(2).node)->status == "cancelled");
 }
 
 TEST_CASE("A tool's failure becomes its observation and does not stop dependent steps", "[planner][llmcompiler]") {
