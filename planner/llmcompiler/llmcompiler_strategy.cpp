@@ -12,6 +12,7 @@
 // thread node with the reason and the task ends "unsolved" with it as its error (malformed model
 // output is an expected outcome, not an infrastructure failure); a planner or joiner call that
 // fails (backend error) ends it "failed", a refused budget "budget_exhausted". The run goes on.
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -57,12 +58,19 @@ std::vector<std::string> tool_names(const workers::tools::ToolRegistry& registry
     return names;
 }
 
-// Prompt + completion tokens of one call; every call of this strategy is on the critical path
-// (tools spend no tokens), so both metrics add it.
-void count_call(PlanMetrics& m, const backends::Completion& c) {
-    m.total_tokens += c.usage.prompt_tokens + c.usage.completion_tokens;
-    m.critical_path_tokens += c.usage.prompt_tokens + c.usage.completion_tokens;
+// Counts one call: its completion tokens, and its prompt tokens less the share of the prompt an
+// earlier call of the same role already sent (`previous`: a replanner repeats the planner's
+// prompt, a later joiner the earlier joiner's scratchpad), scaled from characters to tokens.
+// Every call of this strategy is on the critical path (tools spend no tokens), so both add it.
+void count_call(PlanMetrics& m, std::string& previous, const std::string& prompt, const backends::Completion& c) {
+    auto b = std::mismatch(previous.begin(), previous.end(), prompt.begin(), prompt.end()).second;
+    const auto shared = static_cast<double>(b - prompt.begin());
+    const double fresh = prompt.empty() ? 1.0 : 1.0 - shared / static_cast<double>(prompt.size());
+    const auto prompt_tokens = static_cast<std::int64_t>(static_cast<double>(c.usage.prompt_tokens) * fresh);
+    m.total_tokens += prompt_tokens + c.usage.completion_tokens;
+    m.critical_path_tokens += prompt_tokens + c.usage.completion_tokens;
     ++m.model_calls;
+    previous = prompt;
 }
 
 workers::GenerationStep call_step(const workers::RunServices& services, const StrategyOptions& options, NodeId node,
@@ -99,6 +107,7 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
     TaskOutcome outcome;
     outcome.metrics.max_depth = 1;
     std::string joiner_thought;
+    std::string previous_planner_prompt, previous_joiner_prompt;  // for count_call
     NodeId previous_joiner;
     std::optional<std::string> failure;
     std::optional<verifiers::Candidate> answer;
@@ -123,6 +132,7 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         std::string prompt = round == 0 ? llmcompiler::planner_prompt(tools, question)
                                         : llmcompiler::replanner_prompt(tools, question, llmcompiler::scratchpad(tfu.runs()),
                                                                         joiner_thought, next_id);
+        const std::string planner_prompt_sent = prompt;
         NodeId planner = rec.create_node(thread, rpath + "/plan", "call", "planner");
         if (previous_joiner.value != 0) rec.add_edge(previous_joiner, planner, "depends");
         StreamingPlanParser parser(tool_names(*tools_), earlier);
@@ -147,7 +157,7 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
             fail_round("planner call failed: " + plan_reply.error().describe(), status_of(plan_reply.error()));
             break;
         }
-        count_call(outcome.metrics, *plan_reply);
+        count_call(outcome.metrics, previous_planner_prompt, planner_prompt_sent, *plan_reply);
         // A reply served from the store may not have streamed: feed what the parser has not seen.
         if (streamed < plan_reply->text.size()) dispatch(parser.feed(std::string_view(plan_reply->text).substr(streamed)));
         dispatch(parser.finish());
@@ -167,16 +177,18 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         rec.add_edge(planner, joiner, "depends");
         for (const PlanStep& s : plan)
             if (!s.is_join()) rec.add_edge(tfu.runs().at(s.id).node, joiner, "join");
-        workers::GenerationStep join_step =
-            call_step(services, options_, joiner, services.ledger.open(scope.account, rpath + "/join"), rpath + "/join",
-                      llmcompiler::joiner_prompt(question, llmcompiler::scratchpad(tfu.runs()), final_round), {});
+        const std::string joiner_prompt_sent =
+            llmcompiler::joiner_prompt(question, llmcompiler::scratchpad(tfu.runs()), final_round);
+        workers::GenerationStep join_step = call_step(services, options_, joiner,
+                                                      services.ledger.open(scope.account, rpath + "/join"),
+                                                      rpath + "/join", joiner_prompt_sent, {});
         auto joining = workers::generate(services, std::move(join_step));
         Result<backends::Completion> join_reply = co_await std::move(joining);
         if (!join_reply) {
             fail_round("joiner call failed: " + join_reply.error().describe(), status_of(join_reply.error()));
             break;
         }
-        count_call(outcome.metrics, *join_reply);
+        count_call(outcome.metrics, previous_joiner_prompt, joiner_prompt_sent, *join_reply);
         previous_joiner = joiner;
         std::optional<JoinerDecision> decision = llmcompiler::parse_joiner_reply(join_reply->text);
         if (!decision) {

@@ -280,6 +280,14 @@ TEST_CASE("LLMCompiler replans once with the previous plan's observations, then 
     REQUIRE_THAT(joiner_prompts[1], Catch::Contains("Observation: 2\n") && Catch::Contains("3. calculator(\"$1 * 2\")\nObservation: 4"));
     REQUIRE(h.node("t/q-1/r0").status == "finished");
     REQUIRE(h.node("t/q-1/r1/t3").kind == "tool");
+    // Shared prefixes count once: the replanner repeats the planner's prompt, the second joiner
+    // the first one's scratchpad, so the metric is below the calls' summed usage.
+    std::int64_t summed = 0;
+    for (const auto& n : h.db->nodes(h.run))
+        if (n.kind == "call") summed += n.usage.prompt_tokens + n.usage.completion_tokens;
+    REQUIRE(outcome.metrics.total_tokens > 0);
+    REQUIRE(outcome.metrics.total_tokens < summed);
+    REQUIRE(outcome.metrics.critical_path_tokens == outcome.metrics.total_tokens);
 }
 
 TEST_CASE("A malformed plan fails its thread with the reason; the task is unsolved, nothing throws",
