@@ -4,9 +4,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <thread>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "core/async.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -224,4 +230,36 @@ TEST_CASE("Bad tool declarations are invalid input naming the field", "[workers]
     write(dir / "broken.json", "{not json");
     REQUIRE_THAT(make_tool_registry("", dir / "broken.json").error().message, Catch::Contains("not valid JSON"));
     REQUIRE_THAT(make_tool_registry("", dir / "absent.json").error().message, Catch::Contains("cannot read"));
+}
+
+TEST_CASE("Cancelling a command tool's call kills its process group at once", "[workers][tools]") {
+    test::TempDir dir;
+    auto registry = registry_with(dir, {{"tools", {{{"name", "long"}, {"command", {"sh", "-c", "sleep 30 & echo $! > long.pid; wait"}},
+                                                    {"timeout_ms", 60000}}}}});
+    asio::io_context io;
+    asio::cancellation_signal stop;
+    std::optional<Result<std::string>> got;
+    asio::co_spawn(io, (*registry).find("long")->run(json::array(), (*registry).pool()),
+                   asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e, Result<std::string> r) {
+                       REQUIRE_FALSE(e);
+                       got.emplace(std::move(r));
+                   }));
+    // Cancel once the command has started (it wrote its pid file), not after a fixed delay.
+    asio::steady_timer check(io);
+    std::function<void(std::error_code)> poll_started = [&](std::error_code) {
+        if (std::filesystem::exists(dir / "long.pid") && std::filesystem::file_size(dir / "long.pid") > 0) {
+            stop.emit(asio::cancellation_type::terminal);
+            return;
+        }
+        check.expires_after(std::chrono::milliseconds(5));
+        check.async_wait(poll_started);
+    };
+    check.expires_after(std::chrono::milliseconds(5));
+    check.async_wait(poll_started);
+    const auto t0 = std::chrono::steady_clock::now();
+    io.run();
+    REQUIRE(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));  // not the 30 s sleep
+    REQUIRE(got.has_value());
+    REQUIRE_FALSE(got->has_value());
+    REQUIRE(got->error().code == ErrorCode::cancelled);
 }

@@ -55,7 +55,8 @@ int exit_status(int status) {
 }  // namespace
 
 Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                                        std::chrono::milliseconds timeout, std::size_t max_output_bytes) {
+                                        std::chrono::milliseconds timeout, std::size_t max_output_bytes,
+                                        int cancel_fd) {
     if (argv.empty() || argv[0].empty()) return make_error(ErrorCode::invalid_input, "empty command");
     Pipe out, err;
     if (pipe2(out.fd, O_CLOEXEC) != 0 || pipe2(err.fd, O_CLOEXEC) != 0) return sys_error("pipe");
@@ -88,18 +89,22 @@ Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, co
     ProcessResult result;
     bool err_truncated = false;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool out_open = true, err_open = true, timed_out = false;
+    bool out_open = true, err_open = true, timed_out = false, cancelled = false;
     while (out_open || err_open) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             timed_out = true;
             break;
         }
-        std::array<pollfd, 2> fds{pollfd{out_open ? out.fd[0] : -1, POLLIN, 0},
-                                  pollfd{err_open ? err.fd[0] : -1, POLLIN, 0}};
+        std::array<pollfd, 3> fds{pollfd{out_open ? out.fd[0] : -1, POLLIN, 0},
+                                  pollfd{err_open ? err.fd[0] : -1, POLLIN, 0}, pollfd{cancel_fd, POLLIN, 0}};
         int ready = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
         if (ready < 0 && errno != EINTR) break;
         if (ready <= 0) continue;
+        if (fds[2].revents != 0) {
+            cancelled = true;
+            break;
+        }
         if (out_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
             out_open = drain(out.fd[0], result.out, max_output_bytes, result.truncated);
         if (err_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -107,10 +112,11 @@ Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, co
     }
     // The pipes are closed (or the deadline passed): the child has exited or is about to; on a
     // timeout, kill the whole group so grandchildren holding the pipes die too.
-    if (timed_out) kill(-pid, SIGKILL);
+    if (timed_out || cancelled) kill(-pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (cancelled) return make_error(ErrorCode::cancelled, "'" + argv[0] + "' was cancelled; its process group was killed");
     if (timed_out) {
         return make_error(ErrorCode::timeout, "'" + argv[0] + "' timed out after " + std::to_string(timeout.count()) +
                                                   " ms; its process group was killed");

@@ -26,9 +26,12 @@ struct ProcessResult {
     bool truncated = false;
 };
 
+// `cancel_fd` (optional): when it becomes readable, the group is killed as on a timeout and the
+// result is ErrorCode::cancelled (how a cancelled coroutine stops a command it awaits).
 // Errors: invalid_input (empty argv), io (pipe/fork failed, or the program could not be exec'd:
-// exit 127 with a message), timeout (killed after `timeout`).
+// exit 127 with a message), timeout (killed after `timeout`), cancelled.
 Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                                        std::chrono::milliseconds timeout, std::size_t max_output_bytes);
+                                        std::chrono::milliseconds timeout, std::size_t max_output_bytes,
+                                        int cancel_fd = -1);
 
 }  // namespace braid::workers::tools

@@ -1,6 +1,15 @@
 #include "workers/tools/command_tool.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <optional>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include "core/async.hpp"
 #include "workers/tools/child_process.hpp"
@@ -46,6 +55,65 @@ Result<std::string> expand(std::string_view element, const std::vector<std::stri
     return out;
 }
 
+// A pipe whose read end a command's wait polls: writing to it stops the command.
+struct CancelPipe {
+    int fd[2] = {-1, -1};
+    CancelPipe() {
+        if (pipe2(fd, O_CLOEXEC) != 0) fd[0] = fd[1] = -1;
+    }
+    ~CancelPipe() {
+        for (int f : fd)
+            if (f >= 0) close(f);
+    }
+    CancelPipe(const CancelPipe&) = delete;
+    CancelPipe& operator=(const CancelPipe&) = delete;
+};
+
+struct CommandRun {
+    explicit CommandRun(asio::any_io_executor ex) : done(ex, asio::steady_timer::time_point::max()) {}
+    CancelPipe cancel;
+    asio::steady_timer done;  // cancelled when the command has ended
+    bool ended = false;
+    std::optional<Result<ProcessResult>> result;
+};
+
+asio::awaitable<bool> wait_command(std::shared_ptr<CommandRun> run, std::vector<std::string> argv, std::filesystem::path cwd,
+                                   std::chrono::milliseconds timeout, asio::thread_pool& pool) {
+    int cancel_fd = run->cancel.fd[0];
+    auto work = [argv = std::move(argv), cwd = std::move(cwd), timeout, cancel_fd] {
+        return run_child_process(argv, cwd, timeout, kMaxCommandOutputBytes, cancel_fd);
+    };
+    auto op = async::run_blocking(pool, std::move(work));  // named: the GCC 12 coroutine trap
+    run->result.emplace(co_await std::move(op));
+    run->ended = true;
+    run->done.cancel();
+    co_return true;
+}
+
+// Ends when the command has; if cancelled first, writes to the cancel pipe so the command stops.
+asio::awaitable<bool> watch_cancellation(std::shared_ptr<CommandRun> run) {
+    co_await run->done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (!run->ended && run->cancel.fd[1] >= 0) {
+        ssize_t ignored = write(run->cancel.fd[1], "x", 1);
+        (void)ignored;
+    }
+    co_return true;
+}
+
+// Runs the command on `pool`; cancelling the awaiting coroutine kills its process group at once
+// (the blocking wait polls the cancel pipe) instead of waiting for its timeout.
+asio::awaitable<Result<ProcessResult>> run_cancellable(std::vector<std::string> argv, std::filesystem::path cwd,
+                                                       std::chrono::milliseconds timeout, asio::thread_pool& pool) {
+    auto run = std::make_shared<CommandRun>(co_await asio::this_coro::executor);
+    std::vector<asio::awaitable<bool>> both;
+    both.push_back(wait_command(run, std::move(argv), std::move(cwd), timeout, pool));
+    both.push_back(watch_cancellation(run));
+    auto all = async::when_all(std::move(both));
+    co_await std::move(all);
+    if (!run->result) co_return make_error(ErrorCode::cancelled, "cancelled before the command started");
+    co_return std::move(*run->result);
+}
+
 std::string arg_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 class CommandTool final : public Tool {
@@ -67,11 +135,8 @@ public:
             if (!expanded) co_return std::move(expanded).error();
             argv.push_back(std::move(*expanded));
         }
-        auto work = [argv = std::move(argv), cwd = cwd_, timeout = std::chrono::milliseconds(spec_.timeout_ms)] {
-            return run_child_process(argv, cwd, timeout, kMaxCommandOutputBytes);
-        };
-        auto op = async::run_blocking(pool, std::move(work));  // named: the GCC 12 coroutine trap
-        Result<ProcessResult> done = co_await std::move(op);
+        auto op = run_cancellable(std::move(argv), cwd_, std::chrono::milliseconds(spec_.timeout_ms), pool);
+        Result<ProcessResult> done = co_await std::move(op);  // named: the GCC 12 coroutine trap
         if (!done) co_return std::move(done).error().with_context(spec_.name);
         if (done->exit_code != 0) {
             std::string err = done->err.substr(0, kMaxStderrInError);
