@@ -148,3 +148,17 @@ TEST_CASE("braid solve --strategy llmcompiler replans once, then the joiner fini
     Outcome strict = s.solve({"--max-replans", "0"});
     REQUIRE(strict.exit_code == 1);
 }
+
+TEST_CASE("A wall-clock budget stops llmcompiler's running command tools at once", "[orchestrator][cli][llmcompiler]") {
+    Setup s(script("1. nap(\"4\")\n2. calculator(\"1 + 1\")\n3. join()", "Action: Finish(2)"));
+    const auto t0 = std::chrono::steady_clock::now();
+    Outcome o = s.solve({"--budget", "wall_s=0.5"});
+    const auto took = std::chrono::steady_clock::now() - t0;
+    INFO(o.out << o.err);
+    REQUIRE(o.exit_code == 4);  // budget exhausted
+    REQUIRE(took < std::chrono::milliseconds(3500));  // the 4 s nap was killed, not awaited
+    json summary = json::parse(o.out);
+    REQUIRE(summary["tasks"][0]["status"] == "budget_exhausted");
+    json run = s.show(summary["run"].get<int>());
+    REQUIRE((*node_at(run, "t/q-1/r0/t1"))["status"] == "failed");
+}
