@@ -7,7 +7,8 @@
 // Nodes, below the task node:  r<k> (kind "thread", one per round)
 //                                ├ r<k>/plan  (kind "call": the planner)
 //                                ├ r<k>/t<N>  (kind "tool": step N; "depends" edges from its deps)
-//                                └ r<k>/join  (kind "call": the joiner; "join" edges from the tools)
+//                                └ r<k>/join  (kind "call": the joiner; "join" edges from the
+//                                tools)
 // A malformed plan, an unparsable joiner reply or a Replan with no replans left fails the round's
 // thread node with the reason and the task ends "unsolved" with it as its error (malformed model
 // output is an expected outcome, not an infrastructure failure); a planner or joiner call that
@@ -40,7 +41,8 @@ constexpr std::string_view kRule = "best-score:checker";
 
 class LlmCompilerStrategy final : public Strategy {
 public:
-    LlmCompilerStrategy(StrategyOptions options, std::unique_ptr<workers::tools::ToolRegistry> tools)
+    LlmCompilerStrategy(StrategyOptions options,
+                        std::unique_ptr<workers::tools::ToolRegistry> tools)
         : options_(std::move(options)), tools_(std::move(tools)) {}
 
     std::string_view name() const override { return "llmcompiler"; }
@@ -62,18 +64,21 @@ std::vector<std::string> tool_names(const workers::tools::ToolRegistry& registry
 // earlier call of the same role already sent (`previous`: a replanner repeats the planner's
 // prompt, a later joiner the earlier joiner's scratchpad), scaled from characters to tokens.
 // Every call of this strategy is on the critical path (tools spend no tokens), so both add it.
-void count_call(PlanMetrics& m, std::string& previous, const std::string& prompt, const backends::Completion& c) {
+void count_call(PlanMetrics& m, std::string& previous, const std::string& prompt,
+                const backends::Completion& c) {
     auto b = std::mismatch(previous.begin(), previous.end(), prompt.begin(), prompt.end()).second;
     const auto shared = static_cast<double>(b - prompt.begin());
     const double fresh = prompt.empty() ? 1.0 : 1.0 - shared / static_cast<double>(prompt.size());
-    const auto prompt_tokens = static_cast<std::int64_t>(static_cast<double>(c.usage.prompt_tokens) * fresh);
+    const auto prompt_tokens =
+        static_cast<std::int64_t>(static_cast<double>(c.usage.prompt_tokens) * fresh);
     m.total_tokens += prompt_tokens + c.usage.completion_tokens;
     m.critical_path_tokens += prompt_tokens + c.usage.completion_tokens;
     ++m.model_calls;
     previous = prompt;
 }
 
-workers::GenerationStep call_step(const workers::RunServices& services, const StrategyOptions& options, NodeId node,
+workers::GenerationStep call_step(const workers::RunServices& services,
+                                  const StrategyOptions& options, NodeId node,
                                   Ledger::AccountId account, std::string path, std::string prompt,
                                   std::vector<std::string> stops) {
     workers::GenerationStep step;
@@ -89,10 +94,12 @@ workers::GenerationStep call_step(const workers::RunServices& services, const St
 }
 
 TaskStatus status_of(const Error& e) {
-    return e.code == ErrorCode::budget_exhausted ? TaskStatus::budget_exhausted : TaskStatus::failed;
+    return e.code == ErrorCode::budget_exhausted ? TaskStatus::budget_exhausted
+                                                 : TaskStatus::failed;
 }
 
-asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& services, TaskScope scope) {
+asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& services,
+                                                        TaskScope scope) {
     const auto started = std::chrono::steady_clock::now();
     // Cancellation (the run's wall-clock budget) must end this coroutine with an outcome, not an
     // exception: calls return ErrorCode::cancelled and the loop below stops on it.
@@ -115,7 +122,8 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
     for (int round = 0; round <= options_.max_replans && !failure && !answer; ++round) {
         const bool final_round = round == options_.max_replans;
         const std::string rpath = scope.path + "/r" + std::to_string(round);
-        NodeId thread = rec.create_node(scope.node, rpath, "thread", "plan round " + std::to_string(round));
+        NodeId thread =
+            rec.create_node(scope.node, rpath, "thread", "plan round " + std::to_string(round));
         rec.set_status(thread, "running");
         ++outcome.metrics.threads;
         auto fail_round = [&](std::string why, TaskStatus status) {
@@ -130,8 +138,9 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         for (const auto& [id, run] : tfu.runs()) earlier.insert(id);
         int next_id = earlier.empty() ? 1 : *earlier.rbegin() + 1;
         std::string prompt = round == 0 ? llmcompiler::planner_prompt(tools, question)
-                                        : llmcompiler::replanner_prompt(tools, question, llmcompiler::scratchpad(tfu.runs()),
-                                                                        joiner_thought, next_id);
+                                        : llmcompiler::replanner_prompt(
+                                              tools, question, llmcompiler::scratchpad(tfu.runs()),
+                                              joiner_thought, next_id);
         const std::string planner_prompt_sent = prompt;
         NodeId planner = rec.create_node(thread, rpath + "/plan", "call", "planner");
         if (previous_joiner.value != 0) rec.add_edge(previous_joiner, planner, "depends");
@@ -139,12 +148,14 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         std::vector<PlanStep> plan;
         auto dispatch = [&](std::vector<PlanStep> steps) {
             for (PlanStep& s : steps) {
-                if (!s.is_join()) tfu.submit(s, thread, planner, rpath + "/t" + std::to_string(s.id));
+                if (!s.is_join())
+                    tfu.submit(s, thread, planner, rpath + "/t" + std::to_string(s.id));
                 plan.push_back(std::move(s));
             }
         };
-        workers::GenerationStep step = call_step(services, options_, planner, services.ledger.open(scope.account, rpath + "/plan"),
-                                                 rpath + "/plan", std::move(prompt), {std::string(llmcompiler::kEndOfPlan)});
+        workers::GenerationStep step = call_step(
+            services, options_, planner, services.ledger.open(scope.account, rpath + "/plan"),
+            rpath + "/plan", std::move(prompt), {std::string(llmcompiler::kEndOfPlan)});
         std::size_t streamed = 0;
         step.on_chunk = [&](std::string_view chunk) {
             streamed += chunk.size();
@@ -154,15 +165,18 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         Result<backends::Completion> plan_reply = co_await std::move(planning);
         if (!plan_reply) {
             co_await tfu.wait_idle();
-            fail_round("planner call failed: " + plan_reply.error().describe(), status_of(plan_reply.error()));
+            fail_round("planner call failed: " + plan_reply.error().describe(),
+                       status_of(plan_reply.error()));
             break;
         }
         count_call(outcome.metrics, previous_planner_prompt, planner_prompt_sent, *plan_reply);
         // A reply served from the store may not have streamed: feed what the parser has not seen.
-        if (streamed < plan_reply->text.size()) dispatch(parser.feed(std::string_view(plan_reply->text).substr(streamed)));
+        if (streamed < plan_reply->text.size())
+            dispatch(parser.feed(std::string_view(plan_reply->text).substr(streamed)));
         dispatch(parser.finish());
         co_await tfu.wait_idle();
-        rec.event(thread, "plan", nlohmann::json{{"steps", plan.size()}, {"joined", parser.joined()}}.dump());
+        rec.event(thread, "plan",
+                  nlohmann::json{{"steps", plan.size()}, {"joined", parser.joined()}}.dump());
         if (parser.failed()) {
             fail_round("malformed plan: " + parser.failure(), TaskStatus::unsolved);
             break;
@@ -179,20 +193,22 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
             if (!s.is_join()) rec.add_edge(tfu.runs().at(s.id).node, joiner, "join");
         const std::string joiner_prompt_sent =
             llmcompiler::joiner_prompt(question, llmcompiler::scratchpad(tfu.runs()), final_round);
-        workers::GenerationStep join_step = call_step(services, options_, joiner,
-                                                      services.ledger.open(scope.account, rpath + "/join"),
-                                                      rpath + "/join", joiner_prompt_sent, {});
+        workers::GenerationStep join_step = call_step(
+            services, options_, joiner, services.ledger.open(scope.account, rpath + "/join"),
+            rpath + "/join", joiner_prompt_sent, {});
         auto joining = workers::generate(services, std::move(join_step));
         Result<backends::Completion> join_reply = co_await std::move(joining);
         if (!join_reply) {
-            fail_round("joiner call failed: " + join_reply.error().describe(), status_of(join_reply.error()));
+            fail_round("joiner call failed: " + join_reply.error().describe(),
+                       status_of(join_reply.error()));
             break;
         }
         count_call(outcome.metrics, previous_joiner_prompt, joiner_prompt_sent, *join_reply);
         previous_joiner = joiner;
         std::optional<JoinerDecision> decision = llmcompiler::parse_joiner_reply(join_reply->text);
         if (!decision) {
-            fail_round("the joiner's reply has neither Action: Finish(...) nor Action: Replan(...)", TaskStatus::unsolved);
+            fail_round("the joiner's reply has neither Action: Finish(...) nor Action: Replan(...)",
+                       TaskStatus::unsolved);
             break;
         }
         if (decision->kind == JoinerDecision::Kind::replan && final_round) {
@@ -203,7 +219,9 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         }
         const bool finish = decision->kind == JoinerDecision::Kind::finish;
         rec.set_status(thread, "finished",
-                       nlohmann::json{{"decision", finish ? "finish" : "replan"}, {"content", decision->content}}.dump());
+                       nlohmann::json{{"decision", finish ? "finish" : "replan"},
+                                      {"content", decision->content}}
+                           .dump());
         if (finish) {
             verifiers::Candidate c;
             c.node = joiner;
@@ -221,9 +239,10 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         verifiers::Candidate& c = *answer;
         rec.add_edge(c.node, select, "join");
         verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, task, c);
-        rec.store().put_candidate(store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
-        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier, verdict.score, 0.0,
-                                                     verdict.details_json});
+        rec.store().put_candidate(
+            store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
+        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier,
+                                                     verdict.score, 0.0, verdict.details_json});
         outcome.candidates.push_back(std::move(c));
     } else if (failure) {
         outcome.error = *failure;
@@ -232,10 +251,13 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
     BRAID_ASSERT(selection.has_value(), "llmcompiler names a valid rule");
     outcome.selection = std::move(*selection);
     if (outcome.selection.index)
-        outcome.status = outcome.candidates[0].score(std::string(verifiers::checker_verifier)).value_or(0) > 0
-                             ? TaskStatus::solved
-                             : TaskStatus::unsolved;
-    outcome.metrics.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        outcome.status =
+            outcome.candidates[0].score(std::string(verifiers::checker_verifier)).value_or(0) > 0
+                ? TaskStatus::solved
+                : TaskStatus::unsolved;
+    outcome.metrics.wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     nlohmann::json payload{{"rule", outcome.selection.rule},
                            {"reason", outcome.selection.reason},
                            {"candidates", outcome.candidates.size()},
@@ -255,11 +277,15 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
 
 }  // namespace
 
-Result<std::unique_ptr<Strategy>> make_llmcompiler_strategy(std::string_view name, const StrategyOptions& options) {
-    if (name != "llmcompiler") return make_error(ErrorCode::internal, "not the llmcompiler strategy: " + std::string(name));
+Result<std::unique_ptr<Strategy>> make_llmcompiler_strategy(std::string_view name,
+                                                            const StrategyOptions& options) {
+    if (name != "llmcompiler")
+        return make_error(ErrorCode::internal,
+                          "not the llmcompiler strategy: " + std::string(name));
     auto tools = workers::tools::make_tool_registry(options.workspace, options.tools_path);
     if (!tools) return std::move(tools).error();
-    return std::unique_ptr<Strategy>(std::make_unique<LlmCompilerStrategy>(options, std::move(*tools)));
+    return std::unique_ptr<Strategy>(
+        std::make_unique<LlmCompilerStrategy>(options, std::move(*tools)));
 }
 
 }  // namespace braid::planner

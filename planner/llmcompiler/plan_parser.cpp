@@ -18,7 +18,9 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_word(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 // A reference at `i` ('$'): its id and length, or length 0.
 std::pair<int, std::size_t> reference_at(std::string_view s, std::size_t i) {
@@ -27,10 +29,12 @@ std::pair<int, std::size_t> reference_at(std::string_view s, std::size_t i) {
     if (brace) ++j;
     std::size_t start = j;
     int id = 0;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j])) && j - start < kMaxIdDigits)
+    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j])) &&
+           j - start < kMaxIdDigits)
         id = id * 10 + (s[j++] - '0');
     if (j == start) return {0, 0};
-    if (brace && j < s.size() && s[j] == '}') ++j;  // `\$\{?(\d+)\}?`: the closing brace is optional
+    if (brace && j < s.size() && s[j] == '}')
+        ++j;  // `\$\{?(\d+)\}?`: the closing brace is optional
     return {id, j - i};
 }
 
@@ -147,8 +151,10 @@ void StreamingPlanParser::line(std::string_view raw, std::vector<PlanStep>& out)
         if (!joined_) thought_ += (thought_.empty() ? "" : " ") + std::string(trim(text.substr(8)));
     } else if (auto head = step_head(text)) {
         std::size_t close = text.rfind(')');
-        if (close == std::string_view::npos || close < head->args_begin || !tail_ok(text.substr(close + 1))) {
-            fail("step " + std::to_string(head->id) + " is not a complete call: '" + std::string(text) + "'");
+        if (close == std::string_view::npos || close < head->args_begin ||
+            !tail_ok(text.substr(close + 1))) {
+            fail("step " + std::to_string(head->id) + " is not a complete call: '" +
+                 std::string(text) + "'");
             return;
         }
         if (joined_) {
@@ -161,7 +167,8 @@ void StreamingPlanParser::line(std::string_view raw, std::vector<PlanStep>& out)
         step.tool = head->tool;
         step.args_text = std::string(text.substr(head->args_begin, close - head->args_begin));
         if (step.id <= last_id_) {
-            fail("step ids must increase: step " + std::to_string(step.id) + " after step " + std::to_string(last_id_));
+            fail("step ids must increase: step " + std::to_string(step.id) + " after step " +
+                 std::to_string(last_id_));
             return;
         }
         if (!step.is_join() && std::find(tools_.begin(), tools_.end(), step.tool) == tools_.end()) {
@@ -181,7 +188,8 @@ void StreamingPlanParser::line(std::string_view raw, std::vector<PlanStep>& out)
                 step.deps.push_back(ref);
             }
             auto args = parse_python_args(step.args_text);
-            step.args = args ? std::move(*args) : nlohmann::json::array({std::string(trim(step.args_text))});
+            step.args = args ? std::move(*args)
+                             : nlohmann::json::array({std::string(trim(step.args_text))});
         }
         step.thought = std::move(thought_);
         thought_.clear();

@@ -32,11 +32,11 @@ inline constexpr std::string_view kEndOfPlan = "<END_OF_PLAN>";
 
 struct PlanStep {
     int id = 0;
-    std::string tool;          // "join" for the join step
-    std::string args_text;     // between the parentheses, as written
-    nlohmann::json args;       // JSON array of the parsed arguments
-    std::vector<int> deps;     // ids this step waits for, ascending
-    std::string thought;       // the Thought: line(s) before it ("" if none)
+    std::string tool;       // "join" for the join step
+    std::string args_text;  // between the parentheses, as written
+    nlohmann::json args;    // JSON array of the parsed arguments
+    std::vector<int> deps;  // ids this step waits for, ascending
+    std::string thought;    // the Thought: line(s) before it ("" if none)
     bool is_join() const { return tool == "join"; }
     std::string line() const { return std::to_string(id) + ". " + tool + "(" + args_text + ")"; }
 };
@@ -54,7 +54,7 @@ public:
 
     bool failed() const { return !failure_.empty(); }
     const std::string& failure() const { return failure_; }
-    bool ended() const { return ended_; }        // join() or <END_OF_PLAN> seen
+    bool ended() const { return ended_; }  // join() or <END_OF_PLAN> seen
     bool joined() const { return joined_; }
     const std::vector<PlanStep>& steps() const { return steps_; }
     const std::string& text() const { return text_; }  // everything fed so far
@@ -64,9 +64,9 @@ private:
     void fail(std::string why);
 
     std::vector<std::string> tools_;
-    std::set<int> known_;   // ids a reference may name: earlier rounds and this plan so far
+    std::set<int> known_;  // ids a reference may name: earlier rounds and this plan so far
     int last_id_ = 0;
-    std::string buffer_;    // the incomplete last line
+    std::string buffer_;  // the incomplete last line
     std::string text_;
     std::string thought_;
     std::vector<PlanStep> steps_;
@@ -74,7 +74,7 @@ private:
     bool ended_ = false;
     bool joined_ = false;
     bool finished_ = false;
-    bool closed_ = false;   // <END_OF_PLAN> seen: later lines are ignored
+    bool closed_ = false;  // <END_OF_PLAN> seen: later lines are ignored
 };
 
 // The ids referenced as $N or ${N} in `text`, ascending, without duplicates.

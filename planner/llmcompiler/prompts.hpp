@@ -23,10 +23,12 @@ inline constexpr std::string_view kCurrentPlan = "Current Plan:";
 // The Thought/step/Observation lines of every step that ran, in id order.
 std::string scratchpad(const std::map<int, StepRun>& runs);
 
-std::string planner_prompt(const std::vector<const workers::tools::Tool*>& tools, std::string_view question);
+std::string planner_prompt(const std::vector<const workers::tools::Tool*>& tools,
+                           std::string_view question);
 // `next_id`: the first id the new plan must use.
-std::string replanner_prompt(const std::vector<const workers::tools::Tool*>& tools, std::string_view question,
-                             std::string_view previous_plan, std::string_view joiner_thought, int next_id);
+std::string replanner_prompt(const std::vector<const workers::tools::Tool*>& tools,
+                             std::string_view question, std::string_view previous_plan,
+                             std::string_view joiner_thought, int next_id);
 // `final_round`: Replan is not offered; the joiner must finish.
 std::string joiner_prompt(std::string_view question, std::string_view scratchpad, bool final_round);
 

@@ -64,7 +64,9 @@ private:
     bool word(std::string_view w) {
         if (s_.substr(pos_, w.size()) != w) return false;
         std::size_t after = pos_ + w.size();
-        if (after < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[after])) || s_[after] == '_')) return false;
+        if (after < s_.size() &&
+            (std::isalnum(static_cast<unsigned char>(s_[after])) || s_[after] == '_'))
+            return false;
         pos_ = after;
         return true;
     }
@@ -80,7 +82,8 @@ private:
             } else if (c == '.' || c == 'e' || c == 'E') {
                 is_float = true;
                 ++pos_;
-                if ((c == 'e' || c == 'E') && !at_end() && (s_[pos_] == '-' || s_[pos_] == '+')) ++pos_;
+                if ((c == 'e' || c == 'E') && !at_end() && (s_[pos_] == '-' || s_[pos_] == '+'))
+                    ++pos_;
             } else {
                 break;
             }
@@ -136,11 +139,23 @@ private:
             if (at_end()) return std::nullopt;
             char e = s_[pos_++];
             switch (e) {
-                case 'n': out += '\n'; break;
-                case 't': out += '\t'; break;
-                case 'r': out += '\r'; break;
-                case '0': out += '\0'; break;
-                case '\\': case '\'': case '"': out += e; break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case '0':
+                    out += '\0';
+                    break;
+                case '\\':
+                case '\'':
+                case '"':
+                    out += e;
+                    break;
                 case 'x':
                 case 'u': {
                     std::size_t n = e == 'x' ? 2 : 4;

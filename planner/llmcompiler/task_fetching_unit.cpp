@@ -23,7 +23,7 @@ struct TaskFetchingUnit::State {
     asio::any_io_executor executor;
     workers::tools::ToolRegistry& tools;
     store::RunRecorder& recorder;
-    asio::steady_timer wake;   // cancelled whenever a step ends: the "event" wait_idle waits on
+    asio::steady_timer wake;  // cancelled whenever a step ends: the "event" wait_idle waits on
     std::map<int, StepRun> runs;
     std::vector<int> waiting;  // submitted, dependencies not all ended
     int running = 0;
@@ -50,7 +50,8 @@ std::map<int, std::string> observations_of(const State& s) {
     return out;
 }
 
-double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+double ms_between(std::chrono::steady_clock::time_point a,
+                  std::chrono::steady_clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
@@ -75,7 +76,8 @@ void on_ended(const std::shared_ptr<State>& s, int id, Result<std::string> resul
     std::vector<int> now_ready;
     for (int w : s->waiting)
         if (ready(*s, s->runs.at(w).step)) now_ready.push_back(w);
-    std::erase_if(s->waiting, [&](int w) { return std::count(now_ready.begin(), now_ready.end(), w) > 0; });
+    std::erase_if(s->waiting,
+                  [&](int w) { return std::count(now_ready.begin(), now_ready.end(), w) > 0; });
     for (int r : now_ready) start(s, r);
     s->wake.cancel();
 }
@@ -83,7 +85,8 @@ void on_ended(const std::shared_ptr<State>& s, int id, Result<std::string> resul
 asio::awaitable<Result<std::string>> call_tool(std::shared_ptr<State> s, int id) {
     StepRun& run = s->runs.at(id);
     const workers::tools::Tool* tool = s->tools.find(run.step.tool);
-    if (!tool) co_return make_error(ErrorCode::invalid_input, "unknown tool '" + run.step.tool + "'");
+    if (!tool)
+        co_return make_error(ErrorCode::invalid_input, "unknown tool '" + run.step.tool + "'");
     auto op = tool->run(run.args, s->tools.pool());  // named: the GCC 12 coroutine trap
     Result<std::string> result = co_await std::move(op);
     co_return result;
@@ -95,7 +98,8 @@ void start(const std::shared_ptr<State>& s, int id) {
     run.started = std::chrono::steady_clock::now();
     ++s->running;
     s->recorder.set_status(run.node, "running");
-    nlohmann::json payload{{"id", id}, {"tool", run.step.tool}, {"args", run.args}, {"start_ms", now_ms()}};
+    nlohmann::json payload{
+        {"id", id}, {"tool", run.step.tool}, {"args", run.args}, {"start_ms", now_ms()}};
     if (!run.step.thought.empty()) payload["thought"] = run.step.thought;
     s->recorder.event(run.node, "tool_call", payload.dump());
     auto& signal = s->signals[id];
@@ -108,12 +112,14 @@ void start(const std::shared_ptr<State>& s, int id) {
                                   : make_error(ErrorCode::internal, "the tool threw an exception");
         on_ended(s, id, std::move(result));
     };
-    asio::co_spawn(s->executor, call_tool(s, id), asio::bind_cancellation_slot(signal->slot(), std::move(on_done)));
+    asio::co_spawn(s->executor, call_tool(s, id),
+                   asio::bind_cancellation_slot(signal->slot(), std::move(on_done)));
 }
 
 }  // namespace
 
-nlohmann::json substitute_args(const nlohmann::json& args, const std::map<int, std::string>& observations) {
+nlohmann::json substitute_args(const nlohmann::json& args,
+                               const std::map<int, std::string>& observations) {
     if (args.is_string()) return substitute_references(args.get<std::string>(), observations);
     if (args.is_array() || args.is_object()) {
         nlohmann::json out = args;
@@ -123,7 +129,8 @@ nlohmann::json substitute_args(const nlohmann::json& args, const std::map<int, s
     return args;
 }
 
-TaskFetchingUnit::TaskFetchingUnit(asio::any_io_executor executor, workers::tools::ToolRegistry& tools,
+TaskFetchingUnit::TaskFetchingUnit(asio::any_io_executor executor,
+                                   workers::tools::ToolRegistry& tools,
                                    store::RunRecorder& recorder)
     : state_(std::make_shared<State>(executor, tools, recorder)) {}
 
@@ -136,7 +143,8 @@ void TaskFetchingUnit::submit(PlanStep step, NodeId parent, NodeId planner, std:
     s.recorder.add_edge(planner, run.node, "depends");
     for (int d : step.deps) {
         auto it = s.runs.find(d);
-        BRAID_ASSERT(it != s.runs.end(), "the parser rejects references to steps not yet submitted");
+        BRAID_ASSERT(it != s.runs.end(),
+                     "the parser rejects references to steps not yet submitted");
         s.recorder.add_edge(it->second.node, run.node, "depends");
     }
     int id = step.id;
@@ -164,15 +172,20 @@ asio::awaitable<void> TaskFetchingUnit::wait_idle() {
     if (co_await async::cancelled()) cancel_all();
     while (s->running > 0) {
         auto [ec] = co_await s->wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-        if (s->running > 0 && ec == asio::error::operation_aborted && !s->cancelled && co_await async::cancelled())
+        if (s->running > 0 && ec == asio::error::operation_aborted && !s->cancelled &&
+            co_await async::cancelled())
             cancel_all();
     }
     BRAID_ASSERT(s->waiting.empty(), "a waiting step's dependencies are running or ended");
 }
 
-const std::map<int, StepRun>& TaskFetchingUnit::runs() const { return state_->runs; }
+const std::map<int, StepRun>& TaskFetchingUnit::runs() const {
+    return state_->runs;
+}
 
-std::map<int, std::string> TaskFetchingUnit::observations() const { return observations_of(*state_); }
+std::map<int, std::string> TaskFetchingUnit::observations() const {
+    return observations_of(*state_);
+}
 
 double TaskFetchingUnit::critical_path_ms() const {
     std::map<int, double> finish;  // longest chain ending at each step

@@ -32,8 +32,8 @@ namespace braid::planner::llmcompiler {
 struct StepRun {
     PlanStep step;
     NodeId node;
-    nlohmann::json args;        // after substitution
-    std::string observation;    // the tool's output, or "Error: ..." when it failed
+    nlohmann::json args;      // after substitution
+    std::string observation;  // the tool's output, or "Error: ..." when it failed
     bool ok = false;
     bool done = false;
     std::chrono::steady_clock::time_point started, ended;
@@ -41,7 +41,8 @@ struct StepRun {
 
 class TaskFetchingUnit {
 public:
-    TaskFetchingUnit(asio::any_io_executor executor, workers::tools::ToolRegistry& tools, store::RunRecorder& recorder);
+    TaskFetchingUnit(asio::any_io_executor executor, workers::tools::ToolRegistry& tools,
+                     store::RunRecorder& recorder);
 
     // Registers `step` (not a join; its deps were checked by the parser, so each was submitted
     // before) and starts it if its dependencies have all ended. Its node is `path` below `parent`;
@@ -67,6 +68,7 @@ private:
 };
 
 // `args` with $N / ${N} replaced in every string (recursively in arrays and objects).
-nlohmann::json substitute_args(const nlohmann::json& args, const std::map<int, std::string>& observations);
+nlohmann::json substitute_args(const nlohmann::json& args,
+                               const std::map<int, std::string>& observations);
 
 }  // namespace braid::planner::llmcompiler

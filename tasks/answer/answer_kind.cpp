@@ -26,7 +26,8 @@ Result<void> AnswerKind::validate(const Task& task) const {
     auto question = field(task, "question");
     if (!question) return std::move(question).error();
     if (!(*question)->is_string()) return bad_field(task, "question", "must be a string");
-    if ((*question)->get<std::string>().empty()) return bad_field(task, "question", "must not be empty");
+    if ((*question)->get<std::string>().empty())
+        return bad_field(task, "question", "must not be empty");
     auto answer = field(task, "answer");
     if (!answer) return std::move(answer).error();
     if (!(*answer)->is_string() && !(*answer)->is_number())
@@ -41,11 +42,13 @@ std::string AnswerKind::prompt(const Task& task) const {
 
 Grade AnswerKind::grade(const Task& task, std::string_view output) const {
     std::optional<std::string> found = extract_final_answer(output);
-    if (!found) return Grade{false, "", "no final answer (Finish(...), \\boxed{...} or 'Answer: ...')"};
+    if (!found)
+        return Grade{false, "", "no final answer (Finish(...), \\boxed{...} or 'Answer: ...')"};
     std::string key = normalize_answer(*found);
     if (key.empty()) return Grade{false, "", "the final answer is empty"};
     bool correct = answers_match(*found, reference(task));
-    return Grade{correct, key, correct ? "matches the reference answer" : "differs from the reference answer"};
+    return Grade{correct, key,
+                 correct ? "matches the reference answer" : "differs from the reference answer"};
 }
 
 }  // namespace braid::tasks::answer

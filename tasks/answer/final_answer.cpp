@@ -1,10 +1,10 @@
 #include "tasks/answer/final_answer.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <algorithm>
 
 namespace braid::tasks::answer {
 
@@ -75,7 +75,8 @@ std::optional<double> parse_number(std::string_view text) {
     // Thousands commas only as in "1,000" or "-12,345.5": groups of three digits before any dot.
     if (digits.size() != text.size()) {
         std::string_view whole = text.substr(0, text.find('.'));
-        if (!whole.empty() && (whole.front() == '-' || whole.front() == '+')) whole.remove_prefix(1);
+        if (!whole.empty() && (whole.front() == '-' || whole.front() == '+'))
+            whole.remove_prefix(1);
         std::size_t first = whole.find(',');
         if (first == 0 || first > 3) return std::nullopt;
         for (std::size_t i = first; i < whole.size(); i += 4)

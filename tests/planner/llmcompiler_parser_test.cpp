@@ -49,7 +49,8 @@ Fed feed_in_pieces(const std::string& text, const std::vector<std::size_t>& cuts
     return fed;
 }
 
-Fed parse(const std::string& text, std::vector<std::string> tools = kTools, std::set<int> earlier = {}) {
+Fed parse(const std::string& text, std::vector<std::string> tools = kTools,
+          std::set<int> earlier = {}) {
     return feed_in_pieces(text, {}, std::move(tools), std::move(earlier));
 }
 
@@ -57,7 +58,8 @@ Fed parse(const std::string& text, std::vector<std::string> tools = kTools, std:
 
 TEST_CASE("Plan arguments parse like Python literals", "[planner][llmcompiler]") {
     REQUIRE(*parse_python_args(R"("a", 'b', 3, -2.5, [1, "$1", ['x']], True, None,)") ==
-            json::array({"a", "b", 3, -2.5, json::array({1, "$1", json::array({"x"})}), true, nullptr}));
+            json::array(
+                {"a", "b", 3, -2.5, json::array({1, "$1", json::array({"x"})}), true, nullptr}));
     REQUIRE(*parse_python_args(R"('it\'s', "say \"hi\"\n", "\x41\u00e9", 'a\\b')") ==
             json::array({"it's", "say \"hi\"\n", "A\xc3\xa9", "a\\b"}));
     REQUIRE(*parse_python_args("") == json::array());
@@ -69,7 +71,8 @@ TEST_CASE("Plan arguments parse like Python literals", "[planner][llmcompiler]")
     }
 }
 
-TEST_CASE("A plan parses into steps with thoughts, arguments and dependencies", "[planner][llmcompiler]") {
+TEST_CASE("A plan parses into steps with thoughts, arguments and dependencies",
+          "[planner][llmcompiler]") {
     Fed fed = parse(kPlan);
     REQUIRE(fed.failure.empty());
     REQUIRE(fed.steps.size() == 4);
@@ -91,7 +94,8 @@ TEST_CASE("Every step comes out as soon as its line is complete, wherever the ch
     // The offsets just past each step line's newline (the join line ends the text).
     std::vector<std::size_t> line_ends;
     for (std::size_t i = 0; i < kPlan.size(); ++i)
-        if (kPlan[i] == '\n' && std::isdigit(static_cast<unsigned char>(kPlan[kPlan.rfind('\n', i - 1) + 1])))
+        if (kPlan[i] == '\n' &&
+            std::isdigit(static_cast<unsigned char>(kPlan[kPlan.rfind('\n', i - 1) + 1])))
             line_ends.push_back(i + 1);
     REQUIRE(line_ends.size() == 3);
 
@@ -115,9 +119,11 @@ TEST_CASE("Every step comes out as soon as its line is complete, wherever the ch
     for (std::size_t k = 0; k < line_ends.size(); ++k) REQUIRE(bytes.emitted_at[k] == line_ends[k]);
 }
 
-TEST_CASE("Plan steps accept ${N}, a trailing #comment, prose lines and a plan that ends without join",
-          "[planner][llmcompiler]") {
-    Fed fed = parse("Here is my plan:\n1. calculator(\"2+3\") #first\n2. calculator(\"${1} * 2\")\n");
+TEST_CASE(
+    "Plan steps accept ${N}, a trailing #comment, prose lines and a plan that ends without join",
+    "[planner][llmcompiler]") {
+    Fed fed =
+        parse("Here is my plan:\n1. calculator(\"2+3\") #first\n2. calculator(\"${1} * 2\")\n");
     REQUIRE(fed.failure.empty());
     REQUIRE(fed.steps.size() == 2);
     REQUIRE(fed.steps[1].deps == std::vector<int>{1});
@@ -136,9 +142,11 @@ TEST_CASE("Malformed plans fail with the reason", "[planner][llmcompiler]") {
         std::string reason;
     };
     const std::vector<Case> cases{
-        {"1. calculator(\"1\")\n1. calculator(\"2\")\n", "step ids must increase: step 1 after step 1"},
+        {"1. calculator(\"1\")\n1. calculator(\"2\")\n",
+         "step ids must increase: step 1 after step 1"},
         {"2. calculator(\"1\")\n1. calculator(\"2\")\n", "step ids must increase"},
-        {"1. calculator(\"$2\")\n2. calculator(\"1\")\n", "step 1 refers to $2, which is not an earlier step"},
+        {"1. calculator(\"$2\")\n2. calculator(\"1\")\n",
+         "step 1 refers to $2, which is not an earlier step"},
         {"1. calculator(\"$1\")\n", "refers to $1"},
         {"1. calculator(\"${7}\")\n", "refers to $7"},
         {"1. shell(\"rm -rf /\")\n", "unknown tool 'shell'"},
@@ -159,7 +167,8 @@ TEST_CASE("Malformed plans fail with the reason", "[planner][llmcompiler]") {
     REQUIRE(fed.steps.size() == 1);
 }
 
-TEST_CASE("A replan continues the numbering and may reference earlier rounds' steps", "[planner][llmcompiler]") {
+TEST_CASE("A replan continues the numbering and may reference earlier rounds' steps",
+          "[planner][llmcompiler]") {
     Fed ok = parse("3. calculator(\"$1 + $2\")\n4. join()\n", kTools, {1, 2});
     REQUIRE(ok.failure.empty());
     REQUIRE(ok.steps[0].deps == std::vector<int>{1, 2});

@@ -51,7 +51,10 @@ struct Harness {
     Ledger ledger;
     asio::io_context io;
     tasks::Task task{"q-1", "answer",
-                     json{{"id", "q-1"}, {"kind", "answer"}, {"question", "What is 6 * 7 + 0.5?"}, {"answer", "42.5"}}};
+                     json{{"id", "q-1"},
+                          {"kind", "answer"},
+                          {"question", "What is 6 * 7 + 0.5?"},
+                          {"answer", "42.5"}}};
 
     planner::TaskOutcome solve(backends::Backend& backend, planner::StrategyOptions options) {
         auto strategy = planner::make_strategy("llmcompiler", std::move(options));
@@ -85,7 +88,8 @@ std::string write_tools(const test::TempDir& dir, const json& doc) {
     return path;
 }
 
-std::optional<std::int64_t> event_seq(const std::vector<store::EventRecord>& events, NodeId node, const std::string& type) {
+std::optional<std::int64_t> event_seq(const std::vector<store::EventRecord>& events, NodeId node,
+                                      const std::string& type) {
     for (const auto& e : events)
         if (e.node == node && e.type == type) return e.seq;
     return std::nullopt;
@@ -93,20 +97,25 @@ std::optional<std::int64_t> event_seq(const std::vector<store::EventRecord>& eve
 
 }  // namespace
 
-TEST_CASE("The fetching unit runs independent tool calls concurrently and a dependent one after its dependency",
-          "[planner][llmcompiler]") {
+TEST_CASE(
+    "The fetching unit runs independent tool calls concurrently and a dependent one after its "
+    "dependency",
+    "[planner][llmcompiler]") {
     Harness h;
     workers::tools::ToolRegistry tools;
     REQUIRE(tools.add(std::make_unique<TimerTool>(100ms)).has_value());
     StreamingPlanParser parser({"slow"});
-    auto steps = parser.feed("1. slow(\"a\")\n2. slow(\"b\")\n3. slow(\"$1 and ${2}\")\n4. join()\n");
+    auto steps =
+        parser.feed("1. slow(\"a\")\n2. slow(\"b\")\n3. slow(\"$1 and ${2}\")\n4. join()\n");
     REQUIRE(steps.size() == 4);
     NodeId parent = h.rec.create_node(NodeId{0}, "r", "thread", "round");
     NodeId planner = h.rec.create_node(parent, "r/plan", "call", "planner");
 
     TaskFetchingUnit tfu(h.io.get_executor(), tools, h.rec);
     auto run = [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 3; ++i) tfu.submit(steps[static_cast<std::size_t>(i)], parent, planner, "r/t" + std::to_string(i + 1));
+        for (int i = 0; i < 3; ++i)
+            tfu.submit(steps[static_cast<std::size_t>(i)], parent, planner,
+                       "r/t" + std::to_string(i + 1));
         co_await tfu.wait_idle();
     };
     async::run_sync(h.io, run());
@@ -137,7 +146,8 @@ TEST_CASE("The fetching unit runs independent tool calls concurrently and a depe
         }
     REQUIRE(tool_nodes == 3);
     int depends_into_c = 0;
-    for (const auto& e : h.db->edges(h.run)) depends_into_c += e.dst == c.node && e.kind == "depends";
+    for (const auto& e : h.db->edges(h.run))
+        depends_into_c += e.dst == c.node && e.kind == "depends";
     REQUIRE(depends_into_c == 3);  // from the planner, step 1 and step 2
     auto events = h.db->events(h.run);
     auto call = event_seq(events, c.node, "tool_call");
@@ -146,7 +156,8 @@ TEST_CASE("The fetching unit runs independent tool calls concurrently and a depe
     REQUIRE(*call > *event_seq(events, b.node, "tool_result"));
 }
 
-TEST_CASE("Cancelling the wait cancels running tool calls and drops steps not yet started", "[planner][llmcompiler]") {
+TEST_CASE("Cancelling the wait cancels running tool calls and drops steps not yet started",
+          "[planner][llmcompiler]") {
     Harness h;
     workers::tools::ToolRegistry tools;
     REQUIRE(tools.add(std::make_unique<TimerTool>(std::chrono::milliseconds(60'000))).has_value());
@@ -162,9 +173,9 @@ TEST_CASE("Cancelling the wait cancels running tool calls and drops steps not ye
         co_await tfu.wait_idle();
         returned = true;
     };
-    asio::co_spawn(h.io, waiter(), asio::bind_cancellation_slot(stop.slot(), [](std::exception_ptr e) {
-                       REQUIRE_FALSE(e);
-                   }));
+    asio::co_spawn(
+        h.io, waiter(),
+        asio::bind_cancellation_slot(stop.slot(), [](std::exception_ptr e) { REQUIRE_FALSE(e); }));
     // Cancel once the first call is running (the io_context has started it), then drain.
     asio::steady_timer soon(h.io, 20ms);
     soon.async_wait([&](std::error_code) { stop.emit(asio::cancellation_type::terminal); });
@@ -178,7 +189,8 @@ TEST_CASE("Cancelling the wait cancels running tool calls and drops steps not ye
     REQUIRE(h.rec.node(tfu.runs().at(2).node)->status == "cancelled");
 }
 
-TEST_CASE("A tool's failure becomes its observation and does not stop dependent steps", "[planner][llmcompiler]") {
+TEST_CASE("A tool's failure becomes its observation and does not stop dependent steps",
+          "[planner][llmcompiler]") {
     Harness h;
     auto calculator = workers::tools::make_tool_registry("", "");
     REQUIRE(calculator.has_value());
@@ -193,29 +205,35 @@ TEST_CASE("A tool's failure becomes its observation and does not stop dependent 
     };
     async::run_sync(h.io, run());
     REQUIRE_FALSE(tfu.runs().at(1).ok);
-    REQUIRE_THAT(tfu.runs().at(1).observation, Catch::StartsWith("Error: ") && Catch::Contains("division by zero"));
+    REQUIRE_THAT(tfu.runs().at(1).observation,
+                 Catch::StartsWith("Error: ") && Catch::Contains("division by zero"));
     REQUIRE(tfu.runs().at(2).done);
     REQUIRE_FALSE(tfu.runs().at(2).ok);
 }
 
-TEST_CASE("LLMCompiler runs a streamed plan's calls in parallel and finishes with the joiner's answer",
-          "[planner][llmcompiler]") {
+TEST_CASE(
+    "LLMCompiler runs a streamed plan's calls in parallel and finishes with the joiner's answer",
+    "[planner][llmcompiler]") {
     Harness h;
     planner::StrategyOptions options;
     options.workspace = h.dir.path().string();
-    options.tools_path = write_tools(h.dir, {{"tools", {{{"name", "echo"}, {"description", "echo(x): prints x"},
-                                                        {"command", {"echo", "{arg0}"}}}}}});
+    options.tools_path = write_tools(h.dir, {{"tools",
+                                              {{{"name", "echo"},
+                                                {"description", "echo(x): prints x"},
+                                                {"command", {"echo", "{arg0}"}}}}}});
     std::vector<std::string> joiner_prompts;
     backends::ScriptedBackend backend([&](const backends::CompletionRequest& r, std::size_t) {
         if (is_planner(r))
-            return backends::ScriptedReply{"Thought: two independent calls, then one that uses both.\n"
-                                           "1. calculator(\"6 * 7\")\n"
-                                           "2. echo(\"hello\")\n"
-                                           "3. calculator(\"$1 + 0.5\")\n"
-                                           "4. join()<END_OF_PLAN>\nnever seen",
-                                           5ms, std::nullopt};
+            return backends::ScriptedReply{
+                "Thought: two independent calls, then one that uses both.\n"
+                "1. calculator(\"6 * 7\")\n"
+                "2. echo(\"hello\")\n"
+                "3. calculator(\"$1 + 0.5\")\n"
+                "4. join()<END_OF_PLAN>\nnever seen",
+                5ms, std::nullopt};
         joiner_prompts.push_back(r.prompt);
-        return backends::ScriptedReply{"Thought: step 3 is the answer.\nAction: Finish(42.5)", 0us, std::nullopt};
+        return backends::ScriptedReply{"Thought: step 3 is the answer.\nAction: Finish(42.5)", 0us,
+                                       std::nullopt};
     });
     planner::TaskOutcome outcome = h.solve(backend, options);
     INFO(outcome.error);
@@ -230,7 +248,8 @@ TEST_CASE("LLMCompiler runs a streamed plan's calls in parallel and finishes wit
     REQUIRE(joiner_prompts.size() == 1);
     const std::string& jp = joiner_prompts[0];
     REQUIRE_THAT(jp, Catch::Contains("Question: What is 6 * 7 + 0.5?"));
-    REQUIRE_THAT(jp, Catch::Contains("Thought: two independent calls, then one that uses both.\n1. calculator(\"6 * 7\")\nObservation: 42\n"));
+    REQUIRE_THAT(jp, Catch::Contains("Thought: two independent calls, then one that uses both.\n1. "
+                                     "calculator(\"6 * 7\")\nObservation: 42\n"));
     REQUIRE_THAT(jp, Catch::Contains("2. echo(\"hello\")\nObservation: hello\n"));
     REQUIRE_THAT(jp, Catch::Contains("3. calculator(\"$1 + 0.5\")\nObservation: 42.5\n"));
     REQUIRE_THAT(jp, Catch::Contains("Action: Replan("));  // one replan is allowed (the default)
@@ -246,7 +265,8 @@ TEST_CASE("LLMCompiler runs a streamed plan's calls in parallel and finishes wit
     REQUIRE(h.node("t/q-1/r0/t2").status == "finished");
 }
 
-TEST_CASE("LLMCompiler replans once with the previous plan's observations, then finishes", "[planner][llmcompiler]") {
+TEST_CASE("LLMCompiler replans once with the previous plan's observations, then finishes",
+          "[planner][llmcompiler]") {
     Harness h;
     h.task.input["answer"] = 4;
     planner::StrategyOptions options;
@@ -256,13 +276,16 @@ TEST_CASE("LLMCompiler replans once with the previous plan's observations, then 
         if (is_planner(r)) {
             planner_prompts.push_back(r.prompt);
             if (r.prompt.find(kCurrentPlan) == std::string::npos)
-                return backends::ScriptedReply{"1. calculator(\"1 + 1\")\n2. join()", 0us, std::nullopt};
-            return backends::ScriptedReply{"3. calculator(\"$1 * 2\")\n4. join()", 0us, std::nullopt};
+                return backends::ScriptedReply{"1. calculator(\"1 + 1\")\n2. join()", 0us,
+                                               std::nullopt};
+            return backends::ScriptedReply{"3. calculator(\"$1 * 2\")\n4. join()", 0us,
+                                           std::nullopt};
         }
         joiner_prompts.push_back(r.prompt);
         if (r.prompt.find("Observation: 4") == std::string::npos)
-            return backends::ScriptedReply{"Thought: I still need to double it.\nAction: Replan(double step 1)", 0us,
-                                           std::nullopt};
+            return backends::ScriptedReply{
+                "Thought: I still need to double it.\nAction: Replan(double step 1)", 0us,
+                std::nullopt};
         return backends::ScriptedReply{"Thought: done.\nAction: Finish(4)", 0us, std::nullopt};
     });
     planner::TaskOutcome outcome = h.solve(backend, options);
@@ -271,13 +294,17 @@ TEST_CASE("LLMCompiler replans once with the previous plan's observations, then 
     REQUIRE(outcome.metrics.threads == 2);
     REQUIRE(outcome.metrics.model_calls == 4);
     REQUIRE(planner_prompts.size() == 2);
-    REQUIRE_THAT(planner_prompts[1], Catch::Contains("Previous Plan:\n\n1. calculator(\"1 + 1\")\nObservation: 2\n"));
+    REQUIRE_THAT(planner_prompts[1],
+                 Catch::Contains("Previous Plan:\n\n1. calculator(\"1 + 1\")\nObservation: 2\n"));
     REQUIRE_THAT(planner_prompts[1], Catch::Contains("Thought: I still need to double it."));
     REQUIRE_THAT(planner_prompts[1], Catch::Contains("Number the new steps from 2."));
     REQUIRE(joiner_prompts.size() == 2);
     REQUIRE_THAT(joiner_prompts[0], Catch::Contains("Action: Replan("));
-    REQUIRE_THAT(joiner_prompts[1], !Catch::Contains("Action: Replan("));  // the last round must finish
-    REQUIRE_THAT(joiner_prompts[1], Catch::Contains("Observation: 2\n") && Catch::Contains("3. calculator(\"$1 * 2\")\nObservation: 4"));
+    REQUIRE_THAT(joiner_prompts[1],
+                 !Catch::Contains("Action: Replan("));  // the last round must finish
+    REQUIRE_THAT(joiner_prompts[1],
+                 Catch::Contains("Observation: 2\n") &&
+                     Catch::Contains("3. calculator(\"$1 * 2\")\nObservation: 4"));
     REQUIRE(h.node("t/q-1/r0").status == "finished");
     REQUIRE(h.node("t/q-1/r1/t3").kind == "tool");
     // Shared prefixes count once: the replanner repeats the planner's prompt, the second joiner
@@ -327,23 +354,29 @@ TEST_CASE("A malformed plan fails its thread with the reason; the task is unsolv
     }
 }
 
-TEST_CASE("A joiner that replans with no replans left, or answers no action, leaves the task unsolved", "[planner][llmcompiler]") {
+TEST_CASE(
+    "A joiner that replans with no replans left, or answers no action, leaves the task unsolved",
+    "[planner][llmcompiler]") {
     for (std::string reply : {"Action: Replan(more)", "I think it is 4."}) {
         INFO(reply);
         Harness h;
         planner::StrategyOptions options;
         options.max_replans = 0;
         backends::ScriptedBackend backend([&](const backends::CompletionRequest& r, std::size_t) {
-            if (is_planner(r)) return backends::ScriptedReply{"1. calculator(\"2 + 2\")\n2. join()", 0us, std::nullopt};
+            if (is_planner(r))
+                return backends::ScriptedReply{"1. calculator(\"2 + 2\")\n2. join()", 0us,
+                                               std::nullopt};
             return backends::ScriptedReply{reply, 0us, std::nullopt};
         });
         planner::TaskOutcome outcome = h.solve(backend, options);
         REQUIRE(outcome.status == planner::TaskStatus::unsolved);
-        REQUIRE_THAT(outcome.error, Catch::Contains(reply[0] == 'A' ? "no replans left" : "neither Action: Finish"));
+        REQUIRE_THAT(outcome.error, Catch::Contains(reply[0] == 'A' ? "no replans left"
+                                                                    : "neither Action: Finish"));
     }
 }
 
-TEST_CASE("make_strategy reports a bad --tools file or --workspace as invalid input", "[planner][llmcompiler]") {
+TEST_CASE("make_strategy reports a bad --tools file or --workspace as invalid input",
+          "[planner][llmcompiler]") {
     test::TempDir dir;
     planner::StrategyOptions options;
     options.tools_path = write_tools(dir, {{"tools", {{{"name", "x"}}}}});
@@ -352,6 +385,7 @@ TEST_CASE("make_strategy reports a bad --tools file or --workspace as invalid in
     REQUIRE_THAT(bad_tools.error().message, Catch::Contains("'command'"));
     planner::StrategyOptions no_ws;
     no_ws.workspace = dir / "missing";
-    REQUIRE_THAT(planner::make_strategy("llmcompiler", no_ws).error().message, Catch::Contains("--workspace"));
+    REQUIRE_THAT(planner::make_strategy("llmcompiler", no_ws).error().message,
+                 Catch::Contains("--workspace"));
     REQUIRE(planner::selection_rule_of("llmcompiler").has_value());
 }

@@ -18,27 +18,35 @@ tasks::Task row(nlohmann::json j) {
 TEST_CASE("The answer kind is registered and its prompt is the question", "[tasks][answer]") {
     const tasks::TaskKind* kind = tasks::find_task_kind("answer");
     REQUIRE(kind != nullptr);
-    auto t = row({{"id", "q1"}, {"kind", "answer"}, {"question", "What is 6 times 7?"}, {"answer", "42"}});
+    auto t = row(
+        {{"id", "q1"}, {"kind", "answer"}, {"question", "What is 6 times 7?"}, {"answer", "42"}});
     REQUIRE(kind->validate(t).has_value());
     REQUIRE(kind->prompt(t) == "What is 6 times 7?");
 }
 
-TEST_CASE("Answer rows with a missing or mistyped field are rejected naming the field", "[tasks][answer]") {
+TEST_CASE("Answer rows with a missing or mistyped field are rejected naming the field",
+          "[tasks][answer]") {
     const tasks::TaskKind& kind = *tasks::find_task_kind("answer");
     auto no_question = kind.validate(row({{"id", "a"}, {"kind", "answer"}, {"answer", "1"}}));
     REQUIRE_FALSE(no_question.has_value());
     REQUIRE(no_question.error().code == ErrorCode::invalid_input);
-    REQUIRE_THAT(no_question.error().message, Catch::Contains("'question'") && Catch::Contains("task 'a'"));
-    auto empty_question = kind.validate(row({{"id", "b"}, {"kind", "answer"}, {"question", ""}, {"answer", "1"}}));
+    REQUIRE_THAT(no_question.error().message,
+                 Catch::Contains("'question'") && Catch::Contains("task 'a'"));
+    auto empty_question =
+        kind.validate(row({{"id", "b"}, {"kind", "answer"}, {"question", ""}, {"answer", "1"}}));
     REQUIRE_THAT(empty_question.error().message, Catch::Contains("'question'"));
     auto no_answer = kind.validate(row({{"id", "c"}, {"kind", "answer"}, {"question", "q"}}));
     REQUIRE_THAT(no_answer.error().message, Catch::Contains("'answer'"));
-    auto list_answer = kind.validate(row({{"id", "d"}, {"kind", "answer"}, {"question", "q"}, {"answer", {1, 2}}}));
+    auto list_answer = kind.validate(
+        row({{"id", "d"}, {"kind", "answer"}, {"question", "q"}, {"answer", {1, 2}}}));
     REQUIRE_THAT(list_answer.error().message, Catch::Contains("'answer'"));
-    REQUIRE(kind.validate(row({{"id", "e"}, {"kind", "answer"}, {"question", "q"}, {"answer", 3.5}})).has_value());
+    REQUIRE(
+        kind.validate(row({{"id", "e"}, {"kind", "answer"}, {"question", "q"}, {"answer", 3.5}}))
+            .has_value());
 }
 
-TEST_CASE("The final answer comes from Finish(...), then \\boxed{...}, then a last Answer: line", "[tasks][answer]") {
+TEST_CASE("The final answer comes from Finish(...), then \\boxed{...}, then a last Answer: line",
+          "[tasks][answer]") {
     REQUIRE(extract_final_answer("Thought: done\nAction: Finish(f(2) = 4)") == "f(2) = 4");
     REQUIRE(extract_final_answer("so the total is \\boxed{\\frac{1}{2}}.") == "\\frac{1}{2}");
     REQUIRE(extract_final_answer("work...\nAnswer:  Paris \n") == "Paris");
@@ -48,7 +56,8 @@ TEST_CASE("The final answer comes from Finish(...), then \\boxed{...}, then a la
     REQUIRE_FALSE(extract_final_answer("\\boxed{unclosed").has_value());
 }
 
-TEST_CASE("Answers compare normalized: trimmed, case-folded, numbers numerically", "[tasks][answer]") {
+TEST_CASE("Answers compare normalized: trimmed, case-folded, numbers numerically",
+          "[tasks][answer]") {
     REQUIRE(normalize_answer("  The Eiffel   Tower. ") == "the eiffel tower");
     REQUIRE(normalize_answer("\"Paris\"") == "paris");
     REQUIRE(normalize_answer("3.50") == "3.5");

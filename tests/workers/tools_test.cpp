@@ -49,7 +49,8 @@ std::unique_ptr<ToolRegistry> registry_with(const test::TempDir& dir, const json
 
 }  // namespace
 
-TEST_CASE("The calculator evaluates arithmetic with precedence, parentheses and unary minus", "[workers][tools]") {
+TEST_CASE("The calculator evaluates arithmetic with precedence, parentheses and unary minus",
+          "[workers][tools]") {
     REQUIRE(*evaluate_arithmetic("1 + 2 * 3") == 7);
     REQUIRE(*evaluate_arithmetic("(1 + 2) * 3") == 9);
     REQUIRE(*evaluate_arithmetic("-(2.5 - 4) / 0.5") == Approx(3));
@@ -62,9 +63,10 @@ TEST_CASE("The calculator evaluates arithmetic with precedence, parentheses and 
     REQUIRE(format_number(1.0 / 3.0) == "0.333333333333");
 }
 
-TEST_CASE("The calculator refuses anything that is not arithmetic, saying what", "[workers][tools]") {
-    for (const char* bad : {"", "2 +", "(1 + 2", "1 + 2)", "abs(3)", "__import__('os')", "2 ** 3", "1 / 0",
-                            "3 % 2", "1..2", "x"}) {
+TEST_CASE("The calculator refuses anything that is not arithmetic, saying what",
+          "[workers][tools]") {
+    for (const char* bad : {"", "2 +", "(1 + 2", "1 + 2)", "abs(3)", "__import__('os')", "2 ** 3",
+                            "1 / 0", "3 % 2", "1..2", "x"}) {
         INFO(bad);
         auto r = evaluate_arithmetic(bad);
         REQUIRE_FALSE(r.has_value());
@@ -87,7 +89,8 @@ TEST_CASE("The calculator tool takes one expression argument", "[workers][tools]
     REQUIRE((*registry)->find("read_file") == nullptr);
 }
 
-TEST_CASE("read_file reads inside the workspace and refuses paths that escape it", "[workers][tools]") {
+TEST_CASE("read_file reads inside the workspace and refuses paths that escape it",
+          "[workers][tools]") {
     test::TempDir outside;
     write(outside / "secret.txt", "secret");
     test::TempDir dir;
@@ -100,14 +103,15 @@ TEST_CASE("read_file reads inside the workspace and refuses paths that escape it
 
     REQUIRE(*call(r, "read_file", json::array({"sub/a.txt"})) == "hello\nworld\n");
     REQUIRE(*call(r, "read_file", json::array({"sub/../sub/a.txt"})) == "hello\nworld\n");
-    for (std::string bad : {"../" + outside.path().filename().string() + "/secret.txt", outside / "secret.txt",
-                            std::string("link.txt")}) {
+    for (std::string bad : {"../" + outside.path().filename().string() + "/secret.txt",
+                            outside / "secret.txt", std::string("link.txt")}) {
         INFO(bad);
         auto escaped = call(r, "read_file", json::array({bad}));
         REQUIRE_FALSE(escaped.has_value());
         REQUIRE_THAT(escaped.error().message, Catch::Contains("outside the workspace"));
     }
-    REQUIRE(call(r, "read_file", json::array({"missing.txt"})).error().code == ErrorCode::not_found);
+    REQUIRE(call(r, "read_file", json::array({"missing.txt"})).error().code ==
+            ErrorCode::not_found);
     REQUIRE(call(r, "read_file", json::array({"sub"})).error().code == ErrorCode::not_found);
 
     write(dir / "big.txt", std::string(kMaxReadBytes + 10, 'x'));
@@ -138,18 +142,22 @@ TEST_CASE("A missing workspace folder is invalid input", "[workers][tools]") {
     REQUIRE_THAT(r.error().message, Catch::Contains("--workspace"));
 }
 
-TEST_CASE("Declared command tools run in the workspace with arguments substituted", "[workers][tools]") {
+TEST_CASE("Declared command tools run in the workspace with arguments substituted",
+          "[workers][tools]") {
     test::TempDir dir;
     write(dir / "in.txt", "one two three\n");
-    auto registry = registry_with(dir, {{"tools",
-                                         {{{"name", "echo2"}, {"description", "echo2(a, b)"},
-                                           {"command", {"echo", "{arg0}-{arg1}"}}},
-                                          {{"name", "count"}, {"command", {"wc", "-w", "{arg0}"}}},
-                                          {{"name", "fails"}, {"command", {"sh", "-c", "echo oops >&2; exit 3"}}},
-                                          {{"name", "nosuch"}, {"command", {"braid-no-such-program"}}}}}});
+    auto registry = registry_with(
+        dir, {{"tools",
+               {{{"name", "echo2"},
+                 {"description", "echo2(a, b)"},
+                 {"command", {"echo", "{arg0}-{arg1}"}}},
+                {{"name", "count"}, {"command", {"wc", "-w", "{arg0}"}}},
+                {{"name", "fails"}, {"command", {"sh", "-c", "echo oops >&2; exit 3"}}},
+                {{"name", "nosuch"}, {"command", {"braid-no-such-program"}}}}}});
     ToolRegistry& r = *registry;
     REQUIRE(r.find("echo2")->description() == "echo2(a, b)");
-    REQUIRE(*call(r, "echo2", json::array({"x; rm -rf /", 7})) == "x; rm -rf /-7\n");  // argv, no shell
+    REQUIRE(*call(r, "echo2", json::array({"x; rm -rf /", 7})) ==
+            "x; rm -rf /-7\n");  // argv, no shell
     REQUIRE_THAT(*call(r, "count", json::array({"in.txt"})), Catch::StartsWith("3 in.txt"));
     auto too_few = call(r, "echo2", json::array({"a"}));
     REQUIRE_THAT(too_few.error().message, Catch::Contains("takes 2 argument"));
@@ -189,7 +197,8 @@ TEST_CASE("A command past its timeout is killed with its whole process group", "
 
 TEST_CASE("Command output past the cap is dropped and marked", "[workers][tools]") {
     test::TempDir dir;
-    auto r = run_child_process({"head", "-c", "100000", "/dev/zero"}, dir.path(), std::chrono::milliseconds(5000), 1000);
+    auto r = run_child_process({"head", "-c", "100000", "/dev/zero"}, dir.path(),
+                               std::chrono::milliseconds(5000), 1000);
     REQUIRE(r.has_value());
     REQUIRE(r->exit_code == 0);
     REQUIRE(r->out.size() == 1000);
@@ -208,9 +217,11 @@ TEST_CASE("Bad tool declarations are invalid input naming the field", "[workers]
         {{{"tools", {{{"name", "a"}}}}}, "'command'"},
         {{{"tools", {{{"name", "a"}, {"command", json::array()}}}}}, "'command'"},
         {{{"tools", {{{"name", "a"}, {"command", {"ls", 3}}}}}}, "'command'"},
-        {{{"tools", {{{"name", "a"}, {"command", {"ls", "{path}"}}}}}}, "unknown placeholder '{path}'"},
+        {{{"tools", {{{"name", "a"}, {"command", {"ls", "{path}"}}}}}},
+         "unknown placeholder '{path}'"},
         {{{"tools", {{{"name", "a"}, {"command", {"ls", "{arg"}}}}}}, "unknown placeholder"},
-        {{{"tools", {{{"name", "a"}, {"command", {"ls"}}}, {{"name", "a"}, {"command", {"ls"}}}}}}, "tools[1] ('a'): field 'name'"},
+        {{{"tools", {{{"name", "a"}, {"command", {"ls"}}}, {{"name", "a"}, {"command", {"ls"}}}}}},
+         "tools[1] ('a'): field 'name'"},
         {{{"tools", {{{"name", "a"}, {"command", {"ls"}}, {"timeout_ms", 0}}}}}, "'timeout_ms'"},
         {{{"tools", {{{"name", "a"}, {"command", {"ls"}}, {"timeout_ms", "5"}}}}}, "'timeout_ms'"},
         {{{"tools", {{{"name", "a"}, {"command", {"ls"}}, {"description", 5}}}}}, "'description'"},
@@ -228,26 +239,33 @@ TEST_CASE("Bad tool declarations are invalid input naming the field", "[workers]
     auto shadow = make_tool_registry("", dir / "t.json");
     REQUIRE_THAT(shadow.error().message, Catch::Contains("declared twice"));
     write(dir / "broken.json", "{not json");
-    REQUIRE_THAT(make_tool_registry("", dir / "broken.json").error().message, Catch::Contains("not valid JSON"));
-    REQUIRE_THAT(make_tool_registry("", dir / "absent.json").error().message, Catch::Contains("cannot read"));
+    REQUIRE_THAT(make_tool_registry("", dir / "broken.json").error().message,
+                 Catch::Contains("not valid JSON"));
+    REQUIRE_THAT(make_tool_registry("", dir / "absent.json").error().message,
+                 Catch::Contains("cannot read"));
 }
 
 TEST_CASE("Cancelling a command tool's call kills its process group at once", "[workers][tools]") {
     test::TempDir dir;
-    auto registry = registry_with(dir, {{"tools", {{{"name", "long"}, {"command", {"sh", "-c", "sleep 30 & echo $! > long.pid; wait"}},
-                                                    {"timeout_ms", 60000}}}}});
+    auto registry =
+        registry_with(dir, {{"tools",
+                             {{{"name", "long"},
+                               {"command", {"sh", "-c", "sleep 30 & echo $! > long.pid; wait"}},
+                               {"timeout_ms", 60000}}}}});
     asio::io_context io;
     asio::cancellation_signal stop;
     std::optional<Result<std::string>> got;
-    asio::co_spawn(io, (*registry).find("long")->run(json::array(), (*registry).pool()),
-                   asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e, Result<std::string> r) {
-                       REQUIRE_FALSE(e);
-                       got.emplace(std::move(r));
-                   }));
+    asio::co_spawn(
+        io, (*registry).find("long")->run(json::array(), (*registry).pool()),
+        asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e, Result<std::string> r) {
+            REQUIRE_FALSE(e);
+            got.emplace(std::move(r));
+        }));
     // Cancel once the command has started (it wrote its pid file), not after a fixed delay.
     asio::steady_timer check(io);
     std::function<void(std::error_code)> poll_started = [&](std::error_code) {
-        if (std::filesystem::exists(dir / "long.pid") && std::filesystem::file_size(dir / "long.pid") > 0) {
+        if (std::filesystem::exists(dir / "long.pid") &&
+            std::filesystem::file_size(dir / "long.pid") > 0) {
             stop.emit(asio::cancellation_type::terminal);
             return;
         }
@@ -258,7 +276,8 @@ TEST_CASE("Cancelling a command tool's call kills its process group at once", "[
     check.async_wait(poll_started);
     const auto t0 = std::chrono::steady_clock::now();
     io.run();
-    REQUIRE(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));  // not the 30 s sleep
+    REQUIRE(std::chrono::steady_clock::now() - t0 <
+            std::chrono::seconds(10));  // not the 30 s sleep
     REQUIRE(got.has_value());
     REQUIRE_FALSE(got->has_value());
     REQUIRE(got->error().code == ErrorCode::cancelled);

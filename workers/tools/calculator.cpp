@@ -29,9 +29,9 @@ public:
 
 private:
     Error fail(std::string why) const {
-        return make_error(ErrorCode::invalid_input,
-                          "calculator: " + why + " at position " + std::to_string(pos_) + " in '" +
-                              std::string(text_) + "'");
+        return make_error(ErrorCode::invalid_input, "calculator: " + why + " at position " +
+                                                        std::to_string(pos_) + " in '" +
+                                                        std::string(text_) + "'");
     }
     void skip_space() {
         while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
@@ -93,14 +93,16 @@ private:
         }
         if (pos_ >= text_.size()) return fail("expected a number");
         std::size_t start = pos_;
-        while (pos_ < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.'))
+        while (pos_ < text_.size() &&
+               (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.'))
             ++pos_;
         if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E') && pos_ > start) {
             std::size_t exp = pos_ + 1;
             if (exp < text_.size() && (text_[exp] == '+' || text_[exp] == '-')) ++exp;
             if (exp < text_.size() && std::isdigit(static_cast<unsigned char>(text_[exp]))) {
                 pos_ = exp;
-                while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+                while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_])))
+                    ++pos_;
             }
         }
         if (pos_ == start) return fail("unexpected '" + std::string(1, text_[pos_]) + "'");
@@ -126,8 +128,11 @@ public:
                "numbers, + - * /, parentheses and unary minus, e.g. calculator(\"(3 + 4) * 2.5\"). "
                "Nothing else (no names, no functions).";
     }
-    asio::awaitable<Result<std::string>> run(nlohmann::json args, asio::thread_pool&) const override {
-        if (args.size() != 1) co_return make_error(ErrorCode::invalid_input, "calculator takes one argument (an expression)");
+    asio::awaitable<Result<std::string>> run(nlohmann::json args,
+                                             asio::thread_pool&) const override {
+        if (args.size() != 1)
+            co_return make_error(ErrorCode::invalid_input,
+                                 "calculator takes one argument (an expression)");
         auto expression = string_arg("calculator", args, 0);
         if (!expression) co_return std::move(expression).error();
         auto value = evaluate_arithmetic(*expression);
@@ -142,7 +147,9 @@ Result<double> evaluate_arithmetic(std::string_view expression) {
     Parser parser(expression);
     auto value = parser.parse_all();
     if (value && !std::isfinite(*value))
-        return make_error(ErrorCode::invalid_input, "calculator: the result of '" + std::string(expression) + "' is not finite");
+        return make_error(
+            ErrorCode::invalid_input,
+            "calculator: the result of '" + std::string(expression) + "' is not finite");
     return value;
 }
 
@@ -156,6 +163,8 @@ std::string format_number(double value) {
     return buf;
 }
 
-std::unique_ptr<Tool> make_calculator_tool() { return std::make_unique<CalculatorTool>(); }
+std::unique_ptr<Tool> make_calculator_tool() {
+    return std::make_unique<CalculatorTool>();
+}
 
 }  // namespace braid::workers::tools

@@ -54,10 +54,12 @@ int exit_status(int status) {
 
 }  // namespace
 
-Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                                        std::chrono::milliseconds timeout, std::size_t max_output_bytes,
-                                        int cancel_fd) {
-    if (argv.empty() || argv[0].empty()) return make_error(ErrorCode::invalid_input, "empty command");
+Result<ProcessResult> run_child_process(const std::vector<std::string>& argv,
+                                        const std::filesystem::path& cwd,
+                                        std::chrono::milliseconds timeout,
+                                        std::size_t max_output_bytes, int cancel_fd) {
+    if (argv.empty() || argv[0].empty())
+        return make_error(ErrorCode::invalid_input, "empty command");
     Pipe out, err;
     if (pipe2(out.fd, O_CLOEXEC) != 0 || pipe2(err.fd, O_CLOEXEC) != 0) return sys_error("pipe");
 
@@ -91,13 +93,15 @@ Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, co
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     bool out_open = true, err_open = true, timed_out = false, cancelled = false;
     while (out_open || err_open) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             timed_out = true;
             break;
         }
         std::array<pollfd, 3> fds{pollfd{out_open ? out.fd[0] : -1, POLLIN, 0},
-                                  pollfd{err_open ? err.fd[0] : -1, POLLIN, 0}, pollfd{cancel_fd, POLLIN, 0}};
+                                  pollfd{err_open ? err.fd[0] : -1, POLLIN, 0},
+                                  pollfd{cancel_fd, POLLIN, 0}};
         int ready = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
         if (ready < 0 && errno != EINTR) break;
         if (ready <= 0) continue;
@@ -116,17 +120,22 @@ Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, co
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (cancelled) return make_error(ErrorCode::cancelled, "'" + argv[0] + "' was cancelled; its process group was killed");
+    if (cancelled)
+        return make_error(ErrorCode::cancelled,
+                          "'" + argv[0] + "' was cancelled; its process group was killed");
     if (timed_out) {
-        return make_error(ErrorCode::timeout, "'" + argv[0] + "' timed out after " + std::to_string(timeout.count()) +
+        return make_error(ErrorCode::timeout, "'" + argv[0] + "' timed out after " +
+                                                  std::to_string(timeout.count()) +
                                                   " ms; its process group was killed");
     }
     // A grandchild may still run with the group id; it no longer holds our pipes. Kill it too, so
     // no tool call leaves processes behind.
     kill(-pid, SIGKILL);
     result.exit_code = exit_status(status);
-    if (result.exit_code == kExecFailed && result.out.empty() && result.err.find("exec failed") != std::string::npos)
-        return make_error(ErrorCode::io, "cannot run '" + argv[0] + "' (not found or not executable)");
+    if (result.exit_code == kExecFailed && result.out.empty() &&
+        result.err.find("exec failed") != std::string::npos)
+        return make_error(ErrorCode::io,
+                          "cannot run '" + argv[0] + "' (not found or not executable)");
     return result;
 }
 

@@ -30,8 +30,9 @@ struct ProcessResult {
 // result is ErrorCode::cancelled (how a cancelled coroutine stops a command it awaits).
 // Errors: invalid_input (empty argv), io (pipe/fork failed, or the program could not be exec'd:
 // exit 127 with a message), timeout (killed after `timeout`), cancelled.
-Result<ProcessResult> run_child_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                                        std::chrono::milliseconds timeout, std::size_t max_output_bytes,
-                                        int cancel_fd = -1);
+Result<ProcessResult> run_child_process(const std::vector<std::string>& argv,
+                                        const std::filesystem::path& cwd,
+                                        std::chrono::milliseconds timeout,
+                                        std::size_t max_output_bytes, int cancel_fd = -1);
 
 }  // namespace braid::workers::tools

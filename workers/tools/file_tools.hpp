@@ -23,7 +23,8 @@ inline constexpr std::uintmax_t kMaxSearchFileBytes = 1024 * 1024;
 inline constexpr std::size_t kMaxSearchFiles = 10'000;
 
 // `relative` resolved inside `workspace` (canonical), or invalid_input when it escapes it.
-Result<std::filesystem::path> resolve_in_workspace(const std::filesystem::path& workspace, const std::string& relative);
+Result<std::filesystem::path> resolve_in_workspace(const std::filesystem::path& workspace,
+                                                   const std::string& relative);
 
 // `workspace` must be a canonical existing folder.
 std::unique_ptr<Tool> make_read_file_tool(std::filesystem::path workspace);

@@ -29,7 +29,8 @@ public:
     // How the planner prompt lists it, e.g. "calculator(expression): evaluates ...".
     virtual std::string_view description() const = 0;
     // `pool` runs blocking work; it outlives the call.
-    virtual asio::awaitable<Result<std::string>> run(nlohmann::json args, asio::thread_pool& pool) const = 0;
+    virtual asio::awaitable<Result<std::string>> run(nlohmann::json args,
+                                                     asio::thread_pool& pool) const = 0;
 };
 
 // Owns the tools and the pool their blocking work runs on. Not copyable; tools live as long as it.
@@ -61,6 +62,7 @@ Result<std::unique_ptr<ToolRegistry>> make_tool_registry(const std::string& work
 
 // Arguments as a tool reads them: the `index`-th argument as a string (numbers are printed), or an
 // invalid_input error naming the tool and the argument.
-Result<std::string> string_arg(std::string_view tool, const nlohmann::json& args, std::size_t index);
+Result<std::string> string_arg(std::string_view tool, const nlohmann::json& args,
+                               std::size_t index);
 
 }  // namespace braid::workers::tools
