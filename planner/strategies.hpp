@@ -20,4 +20,8 @@ Result<std::unique_ptr<Strategy>> make_apr_strategy(std::string_view name, const
 // multiverse (multiverse/multiverse_strategy.cpp).
 Result<std::unique_ptr<Strategy>> make_multiverse_strategy(std::string_view name, const StrategyOptions& options);
 
+// llmcompiler (llmcompiler/llmcompiler_strategy.cpp): builds the tool registry from --workspace and
+// --tools; their errors are its errors.
+Result<std::unique_ptr<Strategy>> make_llmcompiler_strategy(std::string_view name, const StrategyOptions& options);
+
 }  // namespace braid::planner

@@ -22,6 +22,7 @@ constexpr Entry entries[] = {
     {"tree", "best-score:search", make_search_strategy},
     {"refine", "best-score:refine", make_search_strategy},
     {"multiverse", "majority", make_multiverse_strategy},
+    {"llmcompiler", "best-score:checker", make_llmcompiler_strategy},
 };
 
 const Entry* find(std::string_view name) {

@@ -1,5 +1,6 @@
 #include "tasks/task_kind.hpp"
 
+#include "tasks/answer/answer_kind.hpp"
 #include "tasks/countdown/countdown_kind.hpp"
 
 namespace braid::tasks {
@@ -7,7 +8,8 @@ namespace braid::tasks {
 namespace {
 
 const countdown::CountdownKind kCountdown{};
-const TaskKind* const kKinds[] = {&kCountdown};
+const answer::AnswerKind kAnswer{};
+const TaskKind* const kKinds[] = {&kCountdown, &kAnswer};
 
 }  // namespace
 

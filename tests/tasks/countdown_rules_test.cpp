@@ -157,7 +157,8 @@ TEST_CASE("The example task files match the generator and validate as countdown 
     const TaskKind* kind = find_task_kind("countdown");
     REQUIRE(kind != nullptr);
     CHECK(find_task_kind("nope") == nullptr);
-    CHECK(task_kind_names() == std::vector<std::string>{"countdown"});
+    const std::vector<std::string> names = task_kind_names();  // other kinds register beside it
+    CHECK(std::count(names.begin(), names.end(), "countdown") == 1);
     for (const char* file : {"sample.jsonl", "easy.jsonl"}) {
         auto tasks = read_tasks_jsonl(dir + file);
         REQUIRE(tasks.has_value());
