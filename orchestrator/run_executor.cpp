@@ -238,12 +238,16 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     pool.join();
 
     RunSummary summary = summarize_stored_run(store, run);
-    // Plan metrics are known for the tasks this execution solved (the store keeps them in each
-    // task node's status event only).
-    std::map<std::string, const planner::PlanMetrics*> live;
-    for (const TaskResult& r : results) live[r.id] = &r.metrics;
-    for (TaskResult& t : summary.tasks)
-        if (auto it = live.find(t.id); it != live.end()) t.metrics = *it->second;
+    // Plan metrics and error messages are known for the tasks this execution solved (the store
+    // keeps them only in each task node's status event).
+    std::map<std::string, const TaskResult*> live;
+    for (const TaskResult& r : results) live[r.id] = &r;
+    for (TaskResult& t : summary.tasks) {
+        auto it = live.find(t.id);
+        if (it == live.end()) continue;
+        t.metrics = it->second->metrics;
+        if (t.error.empty()) t.error = it->second->error;
+    }
     summary.model_calls = stored.misses();
     summary.stored_completions = stored.hits();
     summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

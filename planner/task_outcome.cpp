@@ -28,6 +28,11 @@ void Shortfall::note(const Error& error) {
     if (error.code != ErrorCode::cancelled) last_error = error.describe();
 }
 
+void Shortfall::note_thread(std::string_view status, const std::string& reason) {
+    if (status == "budget_exhausted") budget_refused = true;
+    if (status != "cancelled" && status != "budget_exhausted") last_error = reason;
+}
+
 void select_outcome(workers::RunServices& services, const TaskScope& scope, std::string_view rule,
                     std::string_view label, const std::vector<NodeId>& threads, const Shortfall& shortfall,
                     TaskOutcome& outcome) {

@@ -19,6 +19,8 @@ struct Shortfall {
     bool budget_refused = false;  // some thread was refused by the ledger
     std::string last_error;       // the last failure other than cancellation
     void note(const Error& error);
+    // A thread that ended without output (workers::ThreadResult::status and reason).
+    void note_thread(std::string_view status, const std::string& reason);
 };
 
 // Creates the "<path>/select" join node with a "join" edge from each of `threads`, applies `rule`

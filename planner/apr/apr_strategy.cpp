@@ -236,9 +236,7 @@ asio::awaitable<TaskOutcome> AprStrategy::solve(workers::RunServices& services, 
         outcome.metrics.critical_path_tokens = std::max(outcome.metrics.critical_path_tokens, r.critical_tokens);
         outcome.metrics.model_calls += r.calls;
         if (!r.thread.ok()) {
-            shortfall.note(make_error(r.thread.status == "budget_exhausted" ? ErrorCode::budget_exhausted
-                                                                            : ErrorCode::backend,
-                                      r.thread.reason));
+            shortfall.note_thread(r.thread.status, r.thread.reason);
             continue;
         }
         std::string output = r.thread.context.text.substr(r.thread.context.prompt.size());

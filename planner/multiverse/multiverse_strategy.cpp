@@ -4,14 +4,11 @@
 // failed (malformed output, backend failure) gives no candidate.
 #include <chrono>
 
-#include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
 #include "planner/multiverse/multiverse_thread.hpp"
 #include "planner/strategies.hpp"
-#include "store/store.hpp"
-#include "verifiers/selection.hpp"
-#include "verifiers/task_checker.hpp"
+#include "planner/task_outcome.hpp"
 
 namespace braid::planner {
 
@@ -35,7 +32,6 @@ private:
 asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& services,
                                                        TaskScope scope) {
     const auto started = std::chrono::steady_clock::now();
-    store::RunRecorder& rec = services.recorder;
     const tasks::Task& task = *scope.task;
 
     multiverse::TaskTree tree{services, {}, {}, scope.account, options_.samples};
@@ -64,60 +60,22 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
     }
     std::vector<multiverse::ThreadOutcome> results = co_await async::when_all(std::move(mains));
 
-    NodeId join = rec.create_node(scope.node, scope.path + "/select", "join", "multiverse");
-    rec.set_status(join, "running");
     TaskOutcome outcome;
-    bool budget_refused = false;
-    std::string last_error;
+    Shortfall shortfall;
+    std::vector<NodeId> threads;
     for (multiverse::ThreadOutcome& r : results) {
-        rec.add_edge(r.node, join, "join");
+        threads.push_back(r.node);
         outcome.metrics += r.metrics;
         if (!r.result.ok()) {
-            if (r.result.status == "budget_exhausted") budget_refused = true;
-            if (r.result.status != "cancelled") last_error = r.result.reason;
+            shortfall.note_thread(r.result.status, r.result.reason);
             continue;
         }
-        verifiers::Candidate c;
-        c.node = r.node;
-        c.output = r.own_text();
-        c.completion_tokens = r.result.completion_tokens();
-        verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, task, c);
-        rec.store().put_candidate(
-            store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
-        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier,
-                                                     verdict.score, 0.0, verdict.details_json});
-        outcome.candidates.push_back(std::move(c));
-    }
-
-    outcome.selection = verifiers::select_majority(outcome.candidates);
-    if (outcome.selection.index) {
-        const verifiers::Candidate& chosen = outcome.candidates[*outcome.selection.index];
-        outcome.status = chosen.score(std::string(verifiers::checker_verifier)).value_or(0) > 0
-                             ? TaskStatus::solved
-                             : TaskStatus::unsolved;
-    } else if (outcome.candidates.empty() && budget_refused) {
-        outcome.status = TaskStatus::budget_exhausted;
-        outcome.error = "budget exhausted before any main thread finished";
-    } else if (outcome.candidates.empty() && !last_error.empty()) {
-        outcome.status = TaskStatus::failed;
-        outcome.error = last_error;
+        outcome.candidates.push_back(
+            record_candidate(services, scope, r.node, r.own_text(), r.result.completion_tokens()));
     }
     outcome.metrics.wall_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
-
-    nlohmann::json payload{{"rule", outcome.selection.rule},
-                           {"reason", outcome.selection.reason},
-                           {"candidates", outcome.candidates.size()},
-                           {"status", std::string(to_string(outcome.status))},
-                           {"metrics", to_json(outcome.metrics)}};
-    if (outcome.selection.index) {
-        const verifiers::Candidate& chosen = outcome.candidates[*outcome.selection.index];
-        payload["node"] = chosen.node.value;
-        payload["answer"] = chosen.normalized;
-    }
-    rec.event(join, "selected", payload.dump());
-    rec.set_status(join, "finished");
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    select_outcome(services, scope, kRule, name(), threads, shortfall, outcome);
     co_return outcome;
 }
 

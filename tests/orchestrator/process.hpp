@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,63 @@ inline Outcome run_braid(const std::vector<std::string>& args, const TempDir& di
     o.out = slurp(dir / (tag + ".out"));
     o.err = slurp(dir / (tag + ".err"));
     return o;
+}
+
+// `braid serve` on an ephemeral port (the address is the first line it prints). stop() sends
+// SIGTERM and returns the exit code; a server still running when this goes out of scope (a failed
+// assertion) is killed, so no test leaves a server behind holding ctest's output pipe.
+struct ServeProcess {
+    pid_t pid = -1;
+    std::uint16_t port = 0;
+
+    explicit ServeProcess(std::vector<std::string> args) {
+        int fds[2];
+        if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+        pid = fork();
+        if (pid == 0) {
+            dup2(fds[1], STDOUT_FILENO);
+            close(fds[0]);
+            std::vector<char*> argv{const_cast<char*>(BRAID_BINARY)};
+            for (std::string& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(BRAID_BINARY, argv.data());
+            _exit(127);
+        }
+        close(fds[1]);
+        FILE* out = fdopen(fds[0], "r");
+        char line[512] = {};
+        const bool listening = std::fgets(line, sizeof line, out) != nullptr;  // blocks until it listens
+        std::fclose(out);
+        std::string text(line);
+        const auto v1 = text.find("/v1");
+        if (!listening || v1 == std::string::npos) {
+            stop();
+            throw std::runtime_error("braid serve did not start: '" + text + "'");
+        }
+        auto colon = text.rfind(':', v1);
+        port = static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1)));
+    }
+    ServeProcess(const ServeProcess&) = delete;
+    ServeProcess& operator=(const ServeProcess&) = delete;
+    ~ServeProcess() {
+        if (pid <= 0) return;
+        kill(pid, SIGKILL);
+        wait_exit(pid);
+    }
+    int stop() {
+        kill(pid, SIGTERM);
+        int code = wait_exit(pid);
+        pid = -1;
+        return code;
+    }
+};
+
+// A summary's task rows without their wall times, which differ from run to run.
+template <class Json>
+Json tasks_without_wall_time(Json tasks) {
+    for (auto& t : tasks)
+        if (t.contains("metrics")) t["metrics"].erase("wall_ms");
+    return tasks;
 }
 
 inline std::string example(const std::string& relative) { return std::string(BRAID_SOURCE_DIR) + "/" + relative; }

@@ -9,48 +9,12 @@
 using braid::test::TempDir;
 using nlohmann::json;
 
-namespace {
-
-// Starts `braid serve` on an ephemeral port; the address is the first line it prints.
-struct ServeProcess {
-    pid_t pid = -1;
-    std::uint16_t port = 0;
-
-    ServeProcess(const TempDir& dir, std::vector<std::string> args) {
-        int fds[2];
-        REQUIRE(pipe(fds) == 0);
-        pid = fork();
-        if (pid == 0) {
-            dup2(fds[1], STDOUT_FILENO);
-            close(fds[0]);
-            std::vector<char*> argv{const_cast<char*>(BRAID_BINARY)};
-            for (std::string& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(BRAID_BINARY, argv.data());
-            _exit(127);
-        }
-        close(fds[1]);
-        FILE* out = fdopen(fds[0], "r");
-        char line[512] = {};
-        REQUIRE(std::fgets(line, sizeof line, out) != nullptr);  // blocks until the server listens
-        std::fclose(out);
-        std::string text(line);
-        auto colon = text.rfind(':', text.find("/v1"));
-        port = static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1)));
-        (void)dir;
-    }
-    int stop() {
-        kill(pid, SIGTERM);
-        return braid::test::wait_exit(pid);
-    }
-};
-
-}  // namespace
+using braid::test::ServeProcess;
 
 TEST_CASE("braid serve answers OpenAI requests from the symbolic backend and stops on SIGTERM",
           "[orchestrator][serve]") {
     TempDir dir;
-    ServeProcess server(dir, {"serve", "--backend", "symbolic", "--port", "0", "--model-name", "countdown-sos"});
+    ServeProcess server({"serve", "--backend", "symbolic", "--port", "0", "--model-name", "countdown-sos"});
     REQUIRE(server.port > 0);
 
     auto models = braid::test::exchange(server.port, braid::test::get("/v1/models"));
@@ -85,7 +49,7 @@ TEST_CASE("braid serve refuses a backend it cannot serve", "[orchestrator][serve
 TEST_CASE("braid solve over the openai backend against braid serve gives the symbolic answers and never stores the key",
           "[orchestrator][serve][openai]") {
     TempDir dir;
-    ServeProcess server(dir, {"serve", "--backend", "symbolic", "--port", "0", "--model-name", "sos"});
+    ServeProcess server({"serve", "--backend", "symbolic", "--port", "0", "--model-name", "sos"});
     const std::string secret = "sk-test-DO-NOT-STORE-8c1f0e";
     REQUIRE(setenv("BRAID_TEST_API_KEY", secret.c_str(), 1) == 0);
     const std::string tasks = braid::test::example("examples/countdown/sample.jsonl");
@@ -103,7 +67,8 @@ TEST_CASE("braid solve over the openai backend against braid serve gives the sym
     // The same seeds straight on the symbolic backend select the same answers.
     auto local = braid::test::run_braid({"solve", tasks, "--backend", "symbolic", "--samples", "3", "--seed", "9",
                                          "--db", dir / "local.db", "--json"}, dir);
-    REQUIRE(json::parse(local.out)["tasks"] == remote_summary["tasks"]);
+    REQUIRE(braid::test::tasks_without_wall_time(json::parse(local.out)["tasks"]) ==
+            braid::test::tasks_without_wall_time(remote_summary["tasks"]));
 
     // The key is in no output and nowhere in the database files.
     auto show = braid::test::run_braid({"runs", "show", "1", "--db", dir / "braid.db", "--json"}, dir);
@@ -136,7 +101,7 @@ TEST_CASE("braid solve --backend openai without a base URL or with an unset key 
 TEST_CASE("braid serve --backend local answers a chat request from the tiny model", "[orchestrator][serve][local]") {
     TempDir dir;
     const std::string model = (braid::test::tiny_model_dir() / "qwen2.gguf").string();
-    ServeProcess server(dir, {"serve", "--backend", "local", "--model", model, "--threads", "1", "--port", "0"});
+    ServeProcess server({"serve", "--backend", "local", "--model", model, "--threads", "1", "--port", "0"});
     REQUIRE(server.port > 0);
 
     auto models = braid::test::exchange(server.port, braid::test::get("/v1/models"));
