@@ -61,6 +61,10 @@ struct CompletionRequest {
     std::string extra_json;
     // Set only for a Multiverse reduce; see ParallelLayout.
     std::optional<ParallelLayout> layout;
+    // The stable path of the node that makes the call ("t/calc-1/s2/c0"), when a thread loop
+    // makes it. Not part of the request's identity (not in canonical_json) and never sent to a
+    // server: it is for logs and for scripted test doubles that play several threads at once.
+    std::string origin;
 
     // Canonical JSON of every field that influences the answer; equal requests give equal text.
     std::string canonical_json() const;

@@ -1,5 +1,6 @@
 // `braid solve` and `braid resume`: validate everything first (bad input stores nothing), then
 // create or reopen the run and execute it.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -56,7 +57,8 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
     auto loaded = tasks::read_tasks_jsonl(cfg.tasks_path);
     if (!loaded) fail(std::move(loaded).error());
     if (loaded->empty()) fail(make_error(ErrorCode::invalid_input, cfg.tasks_path + ": no tasks"));
-    for (const tasks::Task& t : *loaded) {
+    const std::filesystem::path source_dir = std::filesystem::absolute(cfg.tasks_path).parent_path();
+    for (tasks::Task& t : *loaded) {
         const tasks::TaskKind* kind = tasks::find_task_kind(t.kind);
         if (kind == nullptr) {
             std::string known;
@@ -64,6 +66,7 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
             fail(make_error(ErrorCode::invalid_input,
                             cfg.tasks_path + ": task " + t.id + " has unknown kind '" + t.kind + "' (known: " + known + ")"));
         }
+        if (auto ok = kind->prepare(t, source_dir); !ok) fail(Error(ok.error()).with_context(cfg.tasks_path));
         if (auto ok = kind->validate(t); !ok) fail(Error(ok.error()).with_context(cfg.tasks_path));
     }
     return std::move(*loaded);

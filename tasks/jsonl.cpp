@@ -63,9 +63,16 @@ Result<std::vector<Task>> parse_tasks_jsonl(std::string_view text, std::string_v
         nlohmann::json row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
         if (row.is_discarded()) return row_error(source_name, line_no, "line is not valid JSON");
         if (!row.is_object()) return row_error(source_name, line_no, "row is not a JSON object");
+        // A SWE-bench instance loads unchanged: `instance_id` is its id and its kind is "swe".
+        auto instance = row.find("instance_id");
+        bool swe_row = instance != row.end() && instance->is_string() && !row.contains("id");
+        if (swe_row) {
+            row["id"] = *instance;
+            if (!row.contains("kind")) row["kind"] = "swe";
+        }
         auto id = row.find("id");
         if (id == row.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
-            return row_error(source_name, line_no, "row has no string field 'id'");
+            return row_error(source_name, line_no, "row has no string field 'id' (or 'instance_id')");
         auto kind = row.find("kind");
         if (kind == row.end() || !kind->is_string())
             return row_error(source_name, line_no,

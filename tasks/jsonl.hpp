@@ -1,6 +1,7 @@
 #pragma once
 // Task files: one JSON object per line with at least a string `id` (unique in the file) and a
-// string `kind`; blank lines are skipped. Errors name the file and the 1-based line number.
+// string `kind`; blank lines are skipped. A SWE-bench row (string `instance_id`, no `id`) gets
+// `id` = instance_id and, when it has none, `kind` = "swe" added to it. Errors name the file and the 1-based line number.
 
 #include <string>
 #include <string_view>

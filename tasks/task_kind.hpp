@@ -3,6 +3,7 @@
 // how to validate a row, the prompt a model sees, and how to grade an output (the task's own
 // checker, plus a normalized answer key that clusters equivalent answers for voting).
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,12 @@ public:
     virtual std::string_view name() const = 0;
     // Checks a row of this kind; the error names the task id and the field at fault.
     virtual Result<void> validate(const Task& task) const = 0;
+    // Called once when a row is read from a file in `source_dir`, before it is stored: rewrites
+    // what depends on where the file was (relative paths). Default: nothing.
+    virtual Result<void> prepare(Task& task, const std::filesystem::path& source_dir) const {
+        (void)task, (void)source_dir;
+        return {};
+    }
     // The text prompt a model continues for this task.
     virtual std::string prompt(const Task& task) const = 0;
     virtual std::vector<std::string> stop_strings() const { return {}; }

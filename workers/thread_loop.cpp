@@ -93,6 +93,7 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
         step.account = spec.account;
         step.request = spec.request;
         step.request.prompt = out.context.text;
+        step.request.origin = call_path;
         step.request.sampling.max_tokens = left;
         step.request.sampling.stop = stops;
         step.request.layout = std::move(out.context.layout);  // this call only

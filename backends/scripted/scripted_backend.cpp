@@ -1,5 +1,8 @@
 #include "backends/scripted/scripted_backend.hpp"
 
+#include <optional>
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 namespace braid::backends {
@@ -63,6 +66,7 @@ Result<std::unique_ptr<ScriptedBackend>> ScriptedBackend::from_json(const nlohma
     if (!script.is_object()) return make_error(ErrorCode::invalid_input, "scripted backend: script is not a JSON object");
     struct Rule {
         std::string match;
+        std::optional<std::regex> origin;
         ScriptedReply reply;
     };
     std::vector<Rule> rules;
@@ -74,9 +78,23 @@ Result<std::unique_ptr<ScriptedBackend>> ScriptedBackend::from_json(const nlohma
             std::string where = "replies[" + std::to_string(i) + "]";
             auto reply = reply_from_json(replies[i], where);
             if (!reply) return std::move(reply).error();
-            if (!replies[i].contains("match") || !replies[i]["match"].is_string())
+            const nlohmann::json& r = replies[i];
+            if (!r.contains("match") && !r.contains("origin"))
+                return make_error(ErrorCode::invalid_input, "scripted backend: " + where + " needs match or origin");
+            if (r.contains("match") && !r["match"].is_string())
                 return make_error(ErrorCode::invalid_input, "scripted backend: " + where + ".match must be a string");
-            rules.push_back(Rule{replies[i]["match"].get<std::string>(), std::move(*reply)});
+            Rule rule{r.value("match", std::string()), std::nullopt, std::move(*reply)};
+            if (r.contains("origin")) {
+                if (!r["origin"].is_string())
+                    return make_error(ErrorCode::invalid_input, "scripted backend: " + where + ".origin must be a string");
+                try {
+                    rule.origin.emplace(r["origin"].get<std::string>(), std::regex::ECMAScript);
+                } catch (const std::regex_error& e) {
+                    return make_error(ErrorCode::invalid_input,
+                                      "scripted backend: " + where + ".origin is not a regex: " + e.what());
+                }
+            }
+            rules.push_back(std::move(rule));
         }
     }
     ScriptedReply fallback;
@@ -90,8 +108,11 @@ Result<std::unique_ptr<ScriptedBackend>> ScriptedBackend::from_json(const nlohma
     return std::make_unique<ScriptedBackend>(
         [rules = std::move(rules), fallback = std::move(fallback)](const CompletionRequest& request, std::size_t) {
             const std::string& text = request_text(request);
-            for (const Rule& rule : rules)
-                if (text.find(rule.match) != std::string::npos) return rule.reply;
+            for (const Rule& rule : rules) {
+                if (text.find(rule.match) == std::string::npos) continue;
+                if (rule.origin && !std::regex_search(request.origin, *rule.origin)) continue;
+                return rule.reply;
+            }
             return fallback;
         });
 }

@@ -37,9 +37,11 @@ public:
     // Every request gets `text` at once: the "instant" backend of benchmarks.
     static std::unique_ptr<ScriptedBackend> instant(std::string text);
     // From a JSON script: {"replies": [{"match": "substring", "text": "...", "delay_ms": 5,
-    // "error": "backend", "retryable": true}], "default": {...}}. A request takes the first reply
-    // whose "match" occurs in its prompt (or last message); otherwise "default". Errors name the
-    // offending field.
+    // "error": "backend", "retryable": true, "origin": "/s1/c0$"}], "default": {...}}. A request
+    // takes the first reply whose "match" occurs in its prompt (or last message) and whose
+    // "origin" regex, if any, is found in CompletionRequest::origin (so one script can play each
+    // of several parallel threads, call by call); otherwise "default". A reply needs "match",
+    // "origin" or both. Errors name the offending field.
     static Result<std::unique_ptr<ScriptedBackend>> from_json(const nlohmann::json& script);
 
     std::string_view name() const override { return "scripted"; }

@@ -1,0 +1,35 @@
+#pragma once
+// The `swe` task kind. Rows are SWE-bench instances (tasks/swe/swe_task.hpp); a row with an
+// `instance_id` and no `kind` is of this kind. The prompt is the problem statement (with hints
+// when present) and never a hidden field. An output is a patch: grade() runs the hidden tests
+// (evaluate_patch, in a sandbox probed once per process) and is blocking, seconds per call — call
+// it on a pool thread. Grade::normalized is normalize_patch(output); correct = RESOLVED_FULL;
+// reason = the resolution or the grading error, with the report as JSON after a newline.
+
+#include "tasks/task_kind.hpp"
+
+namespace braid::tasks::swe {
+
+class SweKind final : public TaskKind {
+public:
+    std::string_view name() const override;
+    Result<void> validate(const Task& task) const override;
+    Result<void> prepare(Task& task, const std::filesystem::path& source_dir) const override;
+    std::string prompt(const Task& task) const override;
+    Grade grade(const Task& task, std::string_view output) const override;
+};
+
+// A canonical key for voting: per file, the diff's +/- lines with trailing whitespace stripped,
+// whitespace-only changes and blank added/removed lines dropped, context and hunk positions left
+// out; files in path order. "" for a patch with no substantive change.
+std::string normalize_patch(const std::string& diff);
+
+// Splits a diff into the part that touches test files (paths with a `test`/`tests` component or
+// a test_*.py / *_test.py name) and the rest.
+struct SplitPatch {
+    std::string fix;
+    std::string tests;
+};
+SplitPatch split_test_files(const std::string& diff);
+
+}  // namespace braid::tasks::swe

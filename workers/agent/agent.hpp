@@ -1,0 +1,108 @@
+#pragma once
+// An agent thread for SWE tasks (reference/swe_verify_budget.md §4.2): the generation loop with
+// tools acting on one workspace, until the model submits or a limit stops it.
+//
+// Protocol (the Hermes / Qwen2.5 tool-call format, so instruction-tuned models write it natively):
+// a turn holds any text and then one or more calls, each
+//     <tool_call>
+//     {"name": "edit", "arguments": {"path": "calc/ops.py", "old": "a - b", "new": "a + b"}}
+//     </tool_call>
+// The calls of one turn run concurrently (they must not depend on each other); their results are
+// appended in call order, each as
+//     <tool_response>
+//     {"name": "edit", "ok": true, "content": "..."}
+//     </tool_response>
+// and the model continues. "<tool_response>" is also a stop string, so a model that starts to
+// invent a result is cut there. Native OpenAI tool calls (Completion::tool_calls) are not used:
+// the loop is text-level so it runs over every backend, the local engine included.
+//
+// Tools (arguments by name):
+//   shell {command}             a shell command in the workspace, under the sandbox
+//                               (env.command_timeout_s); observation: exit code, stdout+stderr
+//   read_file {path, start?, end?}  lines start..end (1-based, inclusive) numbered
+//   search {pattern, path?}     regex search of files under path (default the whole workspace)
+//   edit {path, old, new}       replaces the one occurrence of `old` (an error when it occurs 0
+//                               or 2+ times); old "" creates the file (an error if it exists)
+//   apply_patch {patch}         a unified diff, with the workspace's apply chain
+//   run_tests {tests?}          the task's own test command (never the hidden tests), with the
+//                               given directives; observation: counts per status and the failures
+//   submit {}                   ends the thread; the candidate is the workspace's diff
+// Paths are relative to the workspace and may not leave it.
+//
+// Limits, all checked in one place (workers::run_thread plus the ledger): max_steps model calls,
+// max_tokens completion tokens, the account's budget (USD, tokens); and max_format_errors turns in
+// a row without a parsable call. Every tool call is a node "<call path>/tool<j>" (kind "tool") with
+// a "depends" edge from its call, its arguments in the "running" event and its observation in the
+// "finished" / "failed" event, so a run's trajectory is in the store.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tasks/env/sandbox.hpp"
+#include "tasks/swe/swe_task.hpp"
+#include "tasks/swe/workspace.hpp"
+#include "workers/thread_loop.hpp"
+
+namespace braid::workers::agent {
+
+struct AgentToolCall {
+    std::string name;
+    nlohmann::json arguments = nlohmann::json::object();
+};
+
+struct ParsedTurn {
+    std::vector<AgentToolCall> calls;
+    std::vector<std::string> errors;  // blocks that were not valid calls, with why
+};
+
+// Every <tool_call> block of `text`, in order. An unterminated block at the end counts as one
+// (a stop string may have cut the closing tag).
+ParsedTurn parse_tool_calls(std::string_view text);
+
+// What the tools act on. Borrowed; all outlive the agent.
+struct AgentWorld {
+    tasks::swe::Workspace* workspace = nullptr;
+    const tasks::swe::SweEnv* env = nullptr;
+    const tasks::env::Sandbox* sandbox = nullptr;
+    asio::thread_pool* pool = nullptr;  // blocking tool work runs here
+};
+
+struct AgentLimits {
+    int max_steps = 30;                     // model calls
+    std::int64_t max_tokens = 0;            // completion tokens over the thread (0: no cap)
+    int max_format_errors = 3;              // consecutive turns without a valid call
+    std::size_t max_observation_chars = 8192;  // head and tail of longer observations kept
+};
+
+struct AgentSpec {
+    NodeId node;  // the thread's node, created by the caller
+    std::string path;
+    Ledger::AccountId account = 0;
+    backends::CompletionRequest request;  // template: sampling, model; the prompt is built here
+    AgentLimits limits;
+    bool write_reproduction_test = false;  // the prompt also asks for a test that fails before the fix
+};
+
+struct AgentResult {
+    // "submitted" | "step_limit" | "length" | "format_errors" | "failed" | "budget_exhausted"
+    std::string status;
+    std::string reason;
+    std::string patch;  // the workspace's diff at submit; "" otherwise
+    int tool_calls = 0;
+    ThreadResult thread;
+};
+
+// The agent's prompt: instructions, the tool list, then the problem statement.
+std::string agent_prompt(std::string_view problem_statement, bool write_reproduction_test);
+
+// Runs the agent to its end. Errors only for cancellation (ErrorCode::cancelled).
+asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec, AgentWorld world,
+                                               std::string problem_statement);
+
+}  // namespace braid::workers::agent
