@@ -63,6 +63,9 @@ void add_strategy_options(CLI::App* cmd, planner::StrategyOptions& o) {
     opt("--max-replans", o.max_replans, "llmcompiler: replans at most");
     opt("--tools", o.tools_path, "llmcompiler: JSON file of tool declarations");
     opt("--workspace", o.workspace, "llmcompiler: folder the file tools may read");
+    opt("--agent-steps", o.agent_steps, "swe: model calls per agent thread at most");
+    cmd->add_flag("--repro-tests", o.repro_tests, "swe: each agent also writes a test that fails before its fix")
+        ->group(group);
 }
 
 }  // namespace
@@ -77,7 +80,7 @@ int run_cli(int argc, char** argv) {
     RunConfig& cfg = solve.config;
     CLI::App* solve_cmd = app.add_subcommand("solve", "Solve every task of a JSONL file");
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
-    solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish | apr | multiverse | llmcompiler | beam | tree | refine")->capture_default_str();
+    solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish | apr | multiverse | llmcompiler | beam | tree | refine | swe")->capture_default_str();
     solve_cmd->add_option("--samples", cfg.samples, "Threads per task")->capture_default_str();
     solve_cmd->add_option("--backend", cfg.backend, "symbolic | symbolic-apr | scripted | openai | local | replay")->capture_default_str();
     solve_cmd->add_option("--model", cfg.model, "openai: model name sent with each request; local: model file (GGUF)");
@@ -90,6 +93,8 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("--prices", solve.prices_path,
                           "JSON price table: {\"model\": {\"input\": 0.15, \"output\": 0.6, \"cached_input\": 0.075}}");
     solve_cmd->add_option("--script", solve.script_path, "JSON script for --backend scripted");
+    solve_cmd->add_option("--predictions", solve.predictions_path,
+                          "swe tasks: write the selected patches here (SWE-bench harness JSONL)");
     solve_cmd->add_option("--latency-ms", cfg.latency_ms, "Stand-in backends: delay per streamed line (ms)");
     solve_cmd->add_option("--seed", cfg.seed, "Run seed; every node's seed derives from it")->capture_default_str();
     solve_cmd->add_option("--budget", cfg.budget, "Limits, e.g. tokens=50000,samples=64,usd=2");

@@ -22,6 +22,7 @@ struct SolveArgs {
     RunConfig config;
     std::string script_path;  // scripted backend: JSON script file
     std::string prices_path;  // --prices: JSON price table
+    std::string predictions_path;  // --predictions: selected patches of swe tasks, harness JSONL
     std::string command_line;
 };
 

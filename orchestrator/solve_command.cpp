@@ -12,6 +12,7 @@
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
+#include "orchestrator/predictions.hpp"
 #include "orchestrator/summary_output.hpp"
 #include "planner/strategy.hpp"
 #include "tasks/jsonl.hpp"
@@ -105,6 +106,13 @@ int run_solve(const SolveArgs& input) {
 
     RunSummary summary = execute_run(*store, run, args.config, logger_for(args.common), execute_options(args.common));
     print_summary(summary, args.config, args.common.json);
+    if (!args.predictions_path.empty()) {
+        store->flush_sync();
+        std::string model = args.config.model.empty() ? "braid-" + args.config.backend : args.config.model;
+        auto written = write_predictions(*store, run, model, args.predictions_path);
+        if (!written) fail(std::move(written).error());
+        if (!args.common.json) std::printf("predictions: %zu rows in %s\n", *written, args.predictions_path.c_str());
+    }
     return summary.exit_code();
 }
 

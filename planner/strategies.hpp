@@ -24,4 +24,7 @@ Result<std::unique_ptr<Strategy>> make_multiverse_strategy(std::string_view name
 // --tools; their errors are its errors.
 Result<std::unique_ptr<Strategy>> make_llmcompiler_strategy(std::string_view name, const StrategyOptions& options);
 
+// swe (swe/swe_strategy.cpp): probes the sandbox and makes the workspace root once.
+Result<std::unique_ptr<Strategy>> make_swe_strategy(std::string_view name, const StrategyOptions& options);
+
 }  // namespace braid::planner

@@ -31,6 +31,7 @@ Result<void> StrategyOptions::validate() const {
         return bad("--scorer", "must be checker, judge or heuristic (got '" + scorer + "')");
     if (rounds < 0) return bad("--rounds", "must not be negative");
     if (max_replans < 0) return bad("--max-replans", "must not be negative");
+    if (agent_steps < 1) return bad("--agent-steps", "must be positive");
     return {};
 }
 
@@ -54,7 +55,9 @@ nlohmann::json to_json(const StrategyOptions& o) {
                           {"rounds", o.rounds},
                           {"max_replans", o.max_replans},
                           {"tools_path", o.tools_path},
-                          {"workspace", o.workspace}};
+                          {"workspace", o.workspace},
+                          {"agent_steps", o.agent_steps},
+                          {"repro_tests", o.repro_tests}};
 }
 
 Result<StrategyOptions> strategy_options_from_json(const nlohmann::json& j) {
@@ -81,6 +84,8 @@ Result<StrategyOptions> strategy_options_from_json(const nlohmann::json& j) {
         o.max_replans = j.value("max_replans", o.max_replans);
         o.tools_path = j.value("tools_path", o.tools_path);
         o.workspace = j.value("workspace", o.workspace);
+        o.agent_steps = j.value("agent_steps", o.agent_steps);
+        o.repro_tests = j.value("repro_tests", o.repro_tests);
     } catch (const nlohmann::json::exception& e) {
         return make_error(ErrorCode::invalid_input, std::string("stored strategy options are unreadable: ") + e.what());
     }

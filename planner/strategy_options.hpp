@@ -40,6 +40,10 @@ struct StrategyOptions {
     std::string tools_path;         // JSON tool declarations ("" = built-ins only)
     std::string workspace;          // folder the file tools may read ("" = none)
 
+    // SWE agents (strategy swe).
+    int agent_steps = 30;           // model calls per agent thread
+    bool repro_tests = false;       // each agent also writes a test that fails before its fix
+
     // Checks ranges; the error names the flag at fault.
     Result<void> validate() const;
 };

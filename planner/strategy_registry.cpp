@@ -23,6 +23,7 @@ constexpr Entry entries[] = {
     {"refine", "best-score:refine", make_search_strategy},
     {"multiverse", "majority", make_multiverse_strategy},
     {"llmcompiler", "best-score:checker", make_llmcompiler_strategy},
+    {"swe", "majority-of-best:regression", make_swe_strategy},
 };
 
 const Entry* find(std::string_view name) {

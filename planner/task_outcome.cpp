@@ -9,18 +9,35 @@
 
 namespace braid::planner {
 
-verifiers::Candidate record_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
-                                      std::string output, std::int64_t completion_tokens) {
+namespace {
+
+verifiers::Candidate store_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
+                                     std::string output, std::int64_t completion_tokens,
+                                     const tasks::Grade* grade) {
     store::RunRecorder& rec = services.recorder;
     verifiers::Candidate c;
     c.node = node;
     c.output = std::move(output);
     c.completion_tokens = completion_tokens;
-    verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, *scope.task, c);
+    verifiers::Verdict verdict = grade ? verifiers::apply_grade(*grade, c)
+                                       : verifiers::check_with_task(*scope.kind, *scope.task, c);
     rec.store().put_candidate(store::CandidateRecord{rec.run(), c.node, scope.task->id, c.output, c.normalized});
     rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, scope.task->id, verdict.verifier, verdict.score,
                                                  0.0, verdict.details_json});
     return c;
+}
+
+}  // namespace
+
+verifiers::Candidate record_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
+                                      std::string output, std::int64_t completion_tokens) {
+    return store_candidate(services, scope, node, std::move(output), completion_tokens, nullptr);
+}
+
+verifiers::Candidate record_graded_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
+                                             std::string output, std::int64_t completion_tokens,
+                                             const tasks::Grade& grade) {
+    return store_candidate(services, scope, node, std::move(output), completion_tokens, &grade);
 }
 
 void Shortfall::note(const Error& error) {

@@ -13,6 +13,10 @@ namespace braid::planner {
 // returns it (normalized key and "checker" score filled in).
 verifiers::Candidate record_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
                                       std::string output, std::int64_t completion_tokens);
+// The same with a grade computed beforehand (off the executor, for kinds whose grading is slow).
+verifiers::Candidate record_graded_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
+                                             std::string output, std::int64_t completion_tokens,
+                                             const tasks::Grade& grade);
 
 // Why threads produced no candidate, gathered while collecting them.
 struct Shortfall {

@@ -5,7 +5,10 @@
 namespace braid::verifiers {
 
 Verdict check_with_task(const tasks::TaskKind& kind, const tasks::Task& task, Candidate& candidate) {
-    tasks::Grade grade = kind.grade(task, candidate.output);
+    return apply_grade(kind.grade(task, candidate.output), candidate);
+}
+
+Verdict apply_grade(const tasks::Grade& grade, Candidate& candidate) {
     candidate.normalized = grade.normalized;
     double score = grade.correct ? 1.0 : 0.0;
     candidate.scores[std::string(checker_verifier)] = score;

@@ -18,4 +18,7 @@ struct Verdict {
 // Grades `candidate` with the task kind's checker, fills its normalized key and "checker" score.
 Verdict check_with_task(const tasks::TaskKind& kind, const tasks::Task& task, Candidate& candidate);
 
+// The same from a grade already computed (kinds whose grading is slow run it on a pool).
+Verdict apply_grade(const tasks::Grade& grade, Candidate& candidate);
+
 }  // namespace braid::verifiers

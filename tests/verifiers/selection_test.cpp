@@ -59,3 +59,25 @@ TEST_CASE("select_by_rule dispatches by name and rejects unknown rules", "[verif
     REQUIRE_FALSE(bad.has_value());
     REQUIRE(bad.error().code == braid::ErrorCode::invalid_input);
 }
+
+TEST_CASE("Majority-of-best keeps the best verifier score, then votes", "[verifiers][selection]") {
+    // Two fixes "f" (one regression-free, one not), a wrong fix "w" twice with a regression, and
+    // "g" once without: among the regression-free {f, g, f}, "f" is the majority.
+    std::vector<Candidate> cs{cand(1, "w", {{"regression", -1}}), cand(2, "f", {{"regression", 0}}),
+                              cand(3, "w", {{"regression", -1}}), cand(4, "w", {{"regression", -1}}),
+                              cand(5, "g", {{"regression", 0}}),  cand(6, "f", {{"regression", 0}})};
+    auto s = braid::verifiers::select_by_rule("majority-of-best:regression", cs);
+    REQUIRE(s.has_value());
+    REQUIRE(s->index == 1u);
+    REQUIRE(s->reason.find("3 of 6") != std::string::npos);
+    // Plain majority would pick the wrong fix.
+    REQUIRE(braid::verifiers::select_majority(cs).index == 0u);
+}
+
+TEST_CASE("Majority-of-best drops unscored candidates and ties to the earliest", "[verifiers][selection]") {
+    std::vector<Candidate> cs{cand(1, "a"), cand(2, "b", {{"regression", -2}}), cand(3, "c", {{"regression", -2}})};
+    REQUIRE(braid::verifiers::select_majority_of_best(cs, "regression").index == 1u);
+    REQUIRE_FALSE(braid::verifiers::select_majority_of_best({cand(1, "a"), cand(2, "b")}, "regression").index);
+    std::vector<Candidate> no_answer{cand(1, "", {{"regression", 0}})};
+    REQUIRE_FALSE(braid::verifiers::select_majority_of_best(no_answer, "regression").index);
+}

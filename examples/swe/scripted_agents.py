@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Writes scripted_agents.json: a scripted stand-in (not a model) that plays six SWE agents per
+example task, call by call, for `braid solve examples/swe/tasks.jsonl --strategy swe --samples 6
+--backend scripted --script examples/swe/scripted_agents.json`.
+
+Per task (t/<instance_id>/s<k>):
+  s0  applies the patch that breaks a PASS_TO_PASS test, submits
+  s1  reads and searches (two calls in one turn), applies the gold patch, runs the tests, submits
+  s2  applies the wrong patch (fixes only the issue's example), submits
+  s3  loops: lists files every turn and never submits (stopped by --agent-steps)
+  s4  makes the gold fix with exact-replacement edits, one hunk per turn, submits
+  s5  applies the breaking patch, submits
+Plain majority would pick the breaking patch (s0 and s5, first); the regression check removes it.
+Standard library only: python3 scripted_agents.py > scripted_agents.json
+"""
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def call(name, **arguments):
+    return "<tool_call>\n" + json.dumps({"name": name, "arguments": arguments}) + "\n</tool_call>\n"
+
+
+def hunk_edits(diff):
+    """(path, old, new) per hunk of a unified diff: context and removed lines vs context and added."""
+    edits, path, old, new = [], None, None, None
+    for line in diff.splitlines(keepends=True):
+        if line.startswith("+++ "):
+            path = line[4:].strip()[2:]
+        elif line.startswith("@@"):
+            if old is not None:
+                edits.append((path, "".join(old), "".join(new)))
+            old, new = [], []
+        elif old is not None and line[:1] in (" ", "-", "+") and not line.startswith(("--- ", "diff ")):
+            if line[0] in " -":
+                old.append(line[1:])
+            if line[0] in " +":
+                new.append(line[1:])
+        elif line.startswith("diff "):
+            if old is not None:
+                edits.append((path, "".join(old), "".join(new)))
+            old, new = None, None
+    if old is not None:
+        edits.append((path, "".join(old), "".join(new)))
+    return edits
+
+
+def escape(text):
+    """Escapes what ECMAScript regexes treat specially (std::regex rejects Python's escape of '-')."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
+
+
+def patch(name, kind):
+    with open(os.path.join(HERE, "patches", f"{name}.{kind}.diff")) as f:
+        return f.read()
+
+
+def agent_turns(name, first_file):
+    gold, wrong, breaks = patch(name, "gold"), patch(name, "wrong"), patch(name, "breaks")
+    submit = "The change is complete.\n" + call("submit")
+    turns = {
+        0: ["I will apply my fix.\n" + call("apply_patch", patch=breaks), submit],
+        1: ["Let me look at the code first.\n" + call("read_file", path=first_file)
+            + call("search", pattern="def ", path=os.path.dirname(first_file) or "."),
+            "I see the bug; here is the fix.\n" + call("apply_patch", patch=gold),
+            "Now the tests.\n" + call("run_tests"),
+            submit],
+        2: ["The example in the issue is easy to fix.\n" + call("apply_patch", patch=wrong), submit],
+        4: [f"Editing {p}.\n" + call("edit", path=p, old=o, new=n) for p, o, n in hunk_edits(gold)] + [submit],
+        5: ["Applying the fix.\n" + call("apply_patch", patch=breaks), submit],
+    }
+    return turns
+
+
+def main():
+    replies = []
+    with open(os.path.join(HERE, "tasks.jsonl")) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    for row in rows:
+        iid = row["instance_id"]
+        name = row["repo"].split("/")[-1]
+        first_file = re.search(r"^\+\+\+ b/(.*)$", row["patch"], re.M).group(1)
+        for k, turns in agent_turns(name, first_file).items():
+            for c, text in enumerate(turns):
+                replies.append({"origin": f"^t/{escape(iid)}/s{k}/c{c}$", "text": text})
+        replies.append({"origin": f"^t/{escape(iid)}/s3/c[0-9]+$",
+                        "text": "Let me look around once more.\n" + call("shell", command="ls")})
+    json.dump({"replies": replies, "default": {"text": "I am not sure what to do."}}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

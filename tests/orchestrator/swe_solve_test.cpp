@@ -1,0 +1,173 @@
+// End to end: `braid solve --strategy swe` on the three example repositories (examples/swe/) with
+// the scripted stand-in that plays six agents per task (examples/swe/scripted_agents.py): real git
+// workspaces, real sandboxed test runs, a real SQLite store.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+#include "tasks/swe/swe_kind.hpp"
+#include "tests/orchestrator/process.hpp"
+
+using braid::test::example;
+using braid::test::Outcome;
+using braid::test::run_braid;
+using braid::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+std::vector<json> read_jsonl(const std::string& path) {
+    std::vector<json> rows;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) rows.push_back(json::parse(line));
+    return rows;
+}
+
+void write_jsonl(const std::string& path, const std::vector<json>& rows) {
+    std::ofstream out(path);
+    for (const json& r : rows) out << r.dump() << "\n";
+}
+
+// The example tasks with their repositories built into `dir`/repos.
+std::vector<json> example_tasks(const TempDir& dir) {
+    const std::string build = "bash " + example("examples/swe/make_repos") + " " + (dir / "repos") + " > /dev/null";
+    REQUIRE(std::system(build.c_str()) == 0);
+    return read_jsonl(example("examples/swe/tasks.jsonl"));
+}
+
+Outcome solve(const TempDir& dir, const std::string& tasks, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"solve", tasks, "--strategy", "swe", "--backend", "scripted",
+                                  "--script", example("examples/swe/scripted_agents.json"),
+                                  "--db", dir / "braid.db", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_braid(args, dir);
+}
+
+struct StoredRun {
+    std::map<std::string, braid::store::NodeRecord> nodes;            // by path
+    std::map<std::string, std::map<std::string, braid::store::VerdictRecord>> verdicts;  // path → verifier → verdict
+    std::map<std::string, std::string> outputs;                        // candidate path → output
+    std::map<std::string, std::vector<json>> events;                   // path → payloads of status events
+};
+
+StoredRun load(const std::string& db) {
+    auto store = braid::store::Store::open(db);
+    braid::RunId run{1};
+    StoredRun out;
+    std::map<std::int64_t, std::string> path_of;
+    for (auto& n : store->nodes(run)) {
+        path_of[n.id.value] = n.path;
+        out.nodes[n.path] = n;
+    }
+    for (auto& v : store->verdicts(run)) out.verdicts[path_of[v.node.value]][v.verifier] = v;
+    for (auto& c : store->candidates(run)) out.outputs[path_of[c.node.value]] = c.output;
+    for (auto& e : store->events(run)) out.events[path_of[e.node.value]].push_back(json::parse(e.payload_json));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("swe: six agents per example task; regression check then majority picks the gold fix", "[orchestrator][swe]") {
+    TempDir dir;
+    std::vector<json> rows = example_tasks(dir);
+    REQUIRE(rows.size() == 3);
+    write_jsonl(dir / "tasks.jsonl", rows);  // repo_path "repos/<name>" resolves against dir
+
+    Outcome o = solve(dir, dir / "tasks.jsonl",
+                      {"--samples", "6", "--agent-steps", "5", "--predictions", dir / "preds.jsonl"});
+    INFO(o.err);
+    REQUIRE(o.exit_code == 0);
+    json summary = json::parse(o.out);
+    for (const json& t : summary["tasks"]) CHECK(t["status"] == "solved");
+
+    // Predictions: the harness format, one row per task, each the gold fix (up to noise).
+    std::vector<json> preds = read_jsonl(dir / "preds.jsonl");
+    REQUIRE(preds.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(preds[i]["instance_id"] == rows[i]["instance_id"]);
+        CHECK(preds[i]["model_name_or_path"] == "braid-scripted");
+        CHECK(braid::tasks::swe::normalize_patch(preds[i]["model_patch"].get<std::string>()) ==
+              braid::tasks::swe::normalize_patch(rows[i]["patch"].get<std::string>()));
+    }
+
+    StoredRun run = load(dir / "braid.db");
+    for (const json& row : rows) {
+        const std::string t = "t/" + row["instance_id"].get<std::string>();
+        INFO(t);
+        // The hidden grade: gold fixes resolved, the wrong and the breaking ones not.
+        CHECK(run.verdicts[t + "/s1"]["checker"].score == 1);
+        CHECK(run.verdicts[t + "/s4"]["checker"].score == 1);
+        for (const char* bad : {"/s0", "/s2", "/s5"}) {
+            CHECK(run.verdicts[t + bad]["checker"].score == 0);
+            CHECK(json::parse(run.verdicts[t + bad]["checker"].details_json)["reason"].get<std::string>().find(
+                      "RESOLVED_NO") != std::string::npos);
+        }
+        // The visible regression check: the breaking patch loses a test that passed at base.
+        CHECK(run.verdicts[t + "/s0"]["regression"].score < 0);
+        CHECK(run.verdicts[t + "/s5"]["regression"].score < 0);
+        CHECK(run.verdicts[t + "/s1"]["regression"].score == 0);
+        CHECK(run.verdicts[t + "/s2"]["regression"].score == 0);
+        // The looping agent stops at its step limit and leaves no candidate.
+        CHECK(run.outputs.count(t + "/s3") == 0);
+        CHECK(run.nodes[t + "/s3"].status == "failed");
+        CHECK(run.nodes.count(t + "/s3/c4") == 1);
+        CHECK(run.nodes.count(t + "/s3/c5") == 0);
+        CHECK(run.events[t + "/s3"].back().dump().find("step limit") != std::string::npos);
+        // Every step is in the store: s1's first turn made two tool calls.
+        CHECK(run.nodes.count(t + "/s1/c0/tool0") == 1);
+        CHECK(run.nodes.count(t + "/s1/c0/tool1") == 1);
+        CHECK(run.nodes[t + "/select"].status == "finished");
+    }
+
+    // Re-selection from the store needs no tests and no model.
+    Outcome replay = run_braid({"replay", "1", "--db", dir / "braid.db", "--json"}, dir);
+    INFO(replay.err);
+    CHECK(replay.exit_code == 0);
+    CHECK(json::parse(replay.out)["mismatches"] == 0);
+}
+
+TEST_CASE("swe: a bad task fails alone, with its reason; the others go on", "[orchestrator][swe]") {
+    TempDir dir;
+    std::vector<json> rows = example_tasks(dir);
+    json missing_repo = rows[0];
+    missing_repo["instance_id"] = "bad__no-repo";
+    missing_repo["env"]["repo_path"] = "repos/does-not-exist";
+    json bad_commit = rows[0];
+    bad_commit["instance_id"] = "bad__commit";
+    bad_commit["base_commit"] = "0123456789abcdef0123456789abcdef01234567";
+    json garbage_log = rows[0];
+    garbage_log["instance_id"] = "bad__log";
+    garbage_log["env"]["test_cmd"] = "echo these are not test results";
+    write_jsonl(dir / "tasks.jsonl", {missing_repo, rows[0], bad_commit, garbage_log});
+
+    // The scripted agents are keyed by instance id: only the good task has agents that submit.
+    Outcome o = solve(dir, dir / "tasks.jsonl", {"--samples", "2", "--agent-steps", "5"});
+    INFO(o.err);
+    CHECK(o.exit_code == 3);  // some task failed
+    json summary = json::parse(o.out);
+    std::map<std::string, json> by_id;
+    for (const json& t : summary["tasks"]) by_id[t["id"]] = t;
+    CHECK(by_id["bad__no-repo"]["status"] == "failed");
+    CHECK(by_id["bad__no-repo"]["error"].get<std::string>().find("does-not-exist") != std::string::npos);
+    CHECK(by_id["bad__commit"]["status"] == "failed");
+    CHECK(by_id["bad__commit"]["error"].get<std::string>().find("0123456789abcdef") != std::string::npos);
+    CHECK(by_id["bad__log"]["status"] == "failed");
+    CHECK(by_id["bad__log"]["error"].get<std::string>().find("no test results") != std::string::npos);
+    // The good task ran: s1 is the gold fix and s0 the breaking one, which the regression check drops.
+    CHECK(by_id[rows[0]["instance_id"].get<std::string>()]["status"] == "solved");
+}
+
+TEST_CASE("swe: rows that are not SWE-bench instances are refused with the field named", "[orchestrator][swe]") {
+    TempDir dir;
+    std::ofstream(dir / "tasks.jsonl") << R"({"instance_id": "x__y-1", "repo": "x/y", "problem_statement": "p", "env": {"repo_path": "r"}})"
+                                       << "\n";
+    Outcome o = solve(dir, dir / "tasks.jsonl");
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("base_commit") != std::string::npos);
+}
