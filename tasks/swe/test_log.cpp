@@ -70,12 +70,21 @@ TestStatusMap parse_pytest(std::string_view log) {
             if (!rest.empty()) statuses[std::string(rest)] = *status;
             continue;
         }
-        // Verbose form: the id holds "::" and the status word follows it.
-        std::string_view id = line.substr(0, space);
-        if (id.find("::") == std::string_view::npos) continue;
-        std::string_view rest = trim(line.substr(space + 1));
-        std::size_t end = rest.find(' ');
-        if (auto status = pytest_word(rest.substr(0, end))) statuses[std::string(id)] = *status;
+        // Verbose form: "<id> STATUS [ 50%]" or "<id> SKIPPED (why) [ 50%]"; the id holds "::"
+        // and may hold spaces inside its [params], so the status is the first status word after
+        // a prefix with "::" and balanced brackets.
+        if (line.find("::") == std::string_view::npos) continue;
+        for (std::size_t at = line.find(' '); at != std::string_view::npos; at = line.find(' ', at + 1)) {
+            std::string_view id = line.substr(0, at);
+            if (id.find("::") == std::string_view::npos ||
+                std::count(id.begin(), id.end(), '[') != std::count(id.begin(), id.end(), ']'))
+                continue;
+            std::string_view word = line.substr(at + 1);
+            if (auto status = pytest_word(word.substr(0, word.find(' ')))) {
+                statuses[std::string(id)] = *status;
+                break;
+            }
+        }
     }
     return statuses;
 }
@@ -126,7 +135,13 @@ TestStatusMap parse_unittest(std::string_view log) {
         if (!id.empty()) {
             pending = id;
             if (dots == std::string_view::npos) continue;
-            if (auto status = unittest_outcome(line.substr(dots + 5))) {
+            std::string_view tail = line.substr(dots + 5);
+            auto status = unittest_outcome(tail);
+            // A test that printed without a newline: "... noiseok".
+            if (!status && tail.ends_with("ok")) status = TestStatus::passed;
+            if (!status && tail.ends_with("FAIL")) status = TestStatus::failed;
+            if (!status && tail.ends_with("ERROR")) status = TestStatus::error;
+            if (status) {
                 statuses[id] = *status;
                 pending.clear();
             }
