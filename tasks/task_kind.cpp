@@ -2,6 +2,7 @@
 
 #include "tasks/answer/answer_kind.hpp"
 #include "tasks/countdown/countdown_kind.hpp"
+#include "tasks/swe/swe_kind.hpp"
 
 namespace braid::tasks {
 
@@ -9,7 +10,8 @@ namespace {
 
 const countdown::CountdownKind kCountdown{};
 const answer::AnswerKind kAnswer{};
-const TaskKind* const kKinds[] = {&kCountdown, &kAnswer};
+const swe::SweKind kSwe{};
+const TaskKind* const kKinds[] = {&kCountdown, &kAnswer, &kSwe};
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 //
 // git and patch run as trusted child processes (env::run_process), never through a shell.
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,11 +22,12 @@ public:
     static Result<std::shared_ptr<WorkspaceRoot>> create(std::filesystem::path parent = {});
     ~WorkspaceRoot();
     const std::filesystem::path& dir() const { return dir_; }
-    std::filesystem::path next_dir(const std::string& label);  // unique, not yet created
+    // Unique, not yet created; safe to call from many threads.
+    std::filesystem::path next_dir(const std::string& label);
 private:
     explicit WorkspaceRoot(std::filesystem::path dir) : dir_(std::move(dir)) {}
     std::filesystem::path dir_;
-    std::size_t counter_ = 0;
+    std::atomic<std::size_t> counter_{0};
 };
 
 class Workspace {

@@ -1,0 +1,80 @@
+#include "tasks/swe/tools.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace braid::tasks::swe {
+
+namespace {
+
+constexpr std::chrono::milliseconds kToolTimeout{120'000};
+
+std::string parent_path_variable() {
+    const char* path = std::getenv("PATH");
+    return path != nullptr && *path != '\0' ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// argv[0] as an absolute path when PATH has it, so the result does not depend on how the child
+// is exec'd.
+std::string resolve_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    std::string path = parent_path_variable();
+    std::size_t pos = 0;
+    while (pos <= path.size()) {
+        std::size_t end = path.find(':', pos);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(pos, end - pos);
+        pos = end + 1;
+        if (dir.empty()) continue;
+        std::string candidate = dir + "/" + name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return name;
+}
+
+std::string describe_command(const std::vector<std::string>& argv) {
+    std::string text;
+    for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
+    return text;
+}
+
+}  // namespace
+
+Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                                    const std::filesystem::path& home) {
+    BRAID_ASSERT(!argv.empty(), "run_tool needs a program");
+    std::vector<std::string> resolved = argv;
+    resolved[0] = resolve_program(argv[0]);
+    env::ProcessOptions options;
+    options.timeout = kToolTimeout;
+    options.environment = std::vector<std::string>{
+        "PATH=" + parent_path_variable(),
+        "LC_ALL=C",
+        "HOME=" + home.string(),
+        "GIT_CONFIG_NOSYSTEM=1",
+        "GIT_CONFIG_GLOBAL=/dev/null",
+        "GIT_TERMINAL_PROMPT=0",
+        "GIT_AUTHOR_NAME=braid",
+        "GIT_AUTHOR_EMAIL=braid@localhost",
+        "GIT_COMMITTER_NAME=braid",
+        "GIT_COMMITTER_EMAIL=braid@localhost",
+    };
+    auto result = env::run_process(resolved, cwd, options);
+    if (!result) return std::move(result).error().with_context("running " + describe_command(argv));
+    if (result->timed_out)
+        return make_error(ErrorCode::io, describe_command(argv) + ": timed out", true);
+    return result;
+}
+
+Result<std::string> run_tool_checked(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                                     const std::filesystem::path& home) {
+    auto result = run_tool(argv, cwd, home);
+    if (!result) return std::move(result).error();
+    if (result->exit_code != 0)
+        return make_error(ErrorCode::io, describe_command(argv) + " exited " + std::to_string(result->exit_code) +
+                                             ": " + result->err + result->out);
+    return std::move(result->out);
+}
+
+}  // namespace braid::tasks::swe

@@ -1,0 +1,24 @@
+#pragma once
+// braid's own tools (git, patch) for workspaces: run directly (never through a shell) by
+// env::run_process with a fixed environment: PATH, LC_ALL=C, HOME=`home`, no system or global git
+// config, a fixed author and committer, no terminal prompts. Internal to tasks/swe.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "tasks/env/process.hpp"
+
+namespace braid::tasks::swe {
+
+// Runs `argv` (argv[0] looked up on PATH) in `cwd`. Errors: as env::run_process; a timeout (120 s)
+// is an io error. A non-zero exit is a result.
+Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                                    const std::filesystem::path& home);
+
+// As run_tool, and a non-zero exit is an io error carrying the command and its stderr; returns stdout.
+Result<std::string> run_tool_checked(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                                     const std::filesystem::path& home);
+
+}  // namespace braid::tasks::swe

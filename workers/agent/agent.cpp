@@ -1,0 +1,176 @@
+// run_agent (agent.hpp): workers::run_thread with a handler that runs each turn's tool calls.
+// The limits are run_thread's (model calls, completion tokens) and the ledger's; the handler adds
+// only the count of turns in a row without a valid call.
+#include "workers/agent/agent.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/async.hpp"
+#include "workers/agent/agent_protocol.hpp"
+#include "workers/agent/agent_tools.hpp"
+
+namespace braid::workers::agent {
+
+namespace {
+
+constexpr std::string_view kFormatHelp =
+    "Write each tool call as\n<tool_call>\n{\"name\": \"<tool>\", \"arguments\": {...}}\n</tool_call>\n"
+    "Every turn needs at least one call; call submit when you are done.";
+
+// What the handler learns over the turns; read after the thread to name the agent's status.
+struct AgentState {
+    int turn = 0;           // the call the handler sees next
+    int format_errors = 0;  // consecutive turns without a valid call
+    int tool_calls = 0;
+    bool proceeded = false;  // the last turn asked for another call
+    bool format_stop = false;
+    bool submitted = false;
+    std::string patch;
+};
+
+ToolOutcome run_guarded(const AgentWorld& world, const AgentToolCall& call) {
+    try {
+        return run_tool(world, call);
+    } catch (const std::exception& e) {  // a tool's bug; the model sees it and the run goes on
+        return ToolOutcome{false, "internal error in " + call.name + ": " + e.what(), false, {}};
+    }
+}
+
+// One tool call with its node's life: "running" with the arguments, the work on the pool, then
+// "finished" / "failed" with the observation. Starts and ends on the orchestration executor.
+asio::awaitable<ToolOutcome> run_recorded(store::RunRecorder* rec, AgentWorld world, AgentToolCall call,
+                                          NodeId node, std::size_t max_chars) {
+    nlohmann::json running{{"name", call.name}, {"arguments", call.arguments}};
+    rec->set_status(node, "running", running.dump());
+    auto started = std::chrono::steady_clock::now();
+    auto work = [world, call] { return run_guarded(world, call); };
+    auto op = async::run_blocking(*world.pool, std::move(work));  // named: the GCC 12 coroutine trap
+    ToolOutcome outcome = co_await std::move(op);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    nlohmann::json ended{{"ok", outcome.ok}, {"observation", clip_middle(outcome.content, max_chars)}, {"ms", ms}};
+    rec->set_status(node, outcome.ok ? "finished" : "failed",
+                    ended.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    co_return outcome;
+}
+
+struct Turn {
+    RunServices& services;
+    const AgentSpec& spec;
+    const AgentWorld& world;
+    AgentState& state;
+};
+
+// Runs the turn's calls: those before the first submit at once, then submit (so it sees their
+// edits); calls after submit are not run. Appends the responses in call order.
+asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std::string call_path,
+                                std::string& text) {
+    store::RunRecorder& rec = turn.services.recorder;
+    auto submit = std::find_if(calls.begin(), calls.end(), [](const AgentToolCall& c) { return c.name == "submit"; });
+    const bool submits = submit != calls.end();
+    if (submits) calls.erase(submit + 1, calls.end());
+    NodeId call_node = *rec.find(call_path);
+    std::vector<NodeId> nodes;
+    for (std::size_t j = 0; j < calls.size(); ++j) {
+        nodes.push_back(rec.create_node(call_node, call_path + "/tool" + std::to_string(j), "tool", call_label(calls[j])));
+        rec.add_edge(call_node, nodes.back(), "depends");
+    }
+    const std::size_t max_chars = turn.spec.limits.max_observation_chars;
+    std::size_t together = calls.size() - (submits ? 1 : 0);
+    std::vector<asio::awaitable<ToolOutcome>> batch;
+    for (std::size_t j = 0; j < together; ++j)
+        batch.push_back(run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars));
+    auto all = async::when_all(std::move(batch));
+    std::vector<ToolOutcome> outcomes = co_await std::move(all);
+    if (together < calls.size()) {
+        auto last = run_recorded(&rec, turn.world, calls.back(), nodes.back(), max_chars);
+        outcomes.push_back(co_await std::move(last));
+    }
+    for (std::size_t j = 0; j < outcomes.size(); ++j) {
+        text += response_block(calls[j].name, outcomes[j].ok, outcomes[j].content, max_chars);
+        if (outcomes[j].submitted) {
+            turn.state.submitted = true;
+            turn.state.patch = std::move(outcomes[j].patch);
+        }
+    }
+    turn.state.tool_calls += static_cast<int>(outcomes.size());
+}
+
+asio::awaitable<LoopDecision> handle_turn(Turn turn, ThreadText& t, const CallEnd& end) {
+    AgentState& state = turn.state;
+    std::string call_path = turn.spec.path + "/c" + std::to_string(state.turn++);
+    state.proceeded = false;
+    if (end.finish_reason == "length") co_return LoopDecision::finish();  // the thread ends "length"
+
+    ParsedTurn parsed = parse_tool_calls(end.completion);
+    if (!t.text.empty() && t.text.back() != '\n') t.text += '\n';
+    const std::size_t max_chars = turn.spec.limits.max_observation_chars;
+    if (parsed.calls.empty()) {
+        std::string why = parsed.errors.empty() ? "no <tool_call> block" : parsed.errors.front();
+        for (std::size_t i = 1; i < parsed.errors.size(); ++i) why += "; " + parsed.errors[i];
+        t.text += response_block("error", false, "No valid tool call in your turn (" + why + "). " + std::string(kFormatHelp), max_chars);
+        if (++state.format_errors >= turn.spec.limits.max_format_errors) {
+            state.format_stop = true;
+            co_return LoopDecision::fail(std::to_string(state.format_errors) + " turns in a row without a valid tool call");
+        }
+        state.proceeded = true;
+        co_return LoopDecision::proceed();
+    }
+    state.format_errors = 0;
+    auto calls = run_calls(turn, std::move(parsed.calls), call_path, t.text);
+    co_await std::move(calls);
+    for (const std::string& error : parsed.errors) t.text += response_block("error", false, error + ". " + std::string(kFormatHelp), max_chars);
+    if (state.submitted) co_return LoopDecision::finish();
+    state.proceeded = true;
+    co_return LoopDecision::proceed();
+}
+
+// The agent's status from how the thread ended and what the handler saw.
+void name_status(AgentResult& out, const AgentState& state, const AgentSpec& spec) {
+    const ThreadResult& thread = out.thread;
+    out.status = "failed";
+    out.reason = thread.reason;
+    if (state.submitted) {
+        out.status = "submitted";
+        out.patch = state.patch;
+    } else if (state.format_stop) {
+        out.status = "format_errors";
+    } else if (thread.status == "length" || thread.status == "budget_exhausted") {
+        out.status = thread.status;
+    } else if (thread.status == "failed" && state.proceeded &&
+               static_cast<int>(thread.calls.size()) >= spec.limits.max_steps) {
+        out.status = "step_limit";
+        out.reason = "step limit " + std::to_string(spec.limits.max_steps) + " reached";
+    }
+}
+
+}  // namespace
+
+asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec, AgentWorld world,
+                                               std::string problem_statement) {
+    BRAID_ASSERT(world.workspace && world.env && world.sandbox && world.pool, "run_agent: the world is incomplete");
+    ThreadSpec thread;
+    thread.node = spec.node;
+    thread.path = spec.path;
+    thread.account = spec.account;
+    thread.request = spec.request;
+    thread.request.prompt = agent_prompt(problem_statement, spec.write_reproduction_test);
+    thread.triggers = {std::string(kResponseOpen)};
+    thread.max_thread_tokens = spec.limits.max_tokens;
+    thread.max_calls = spec.limits.max_steps;
+
+    AgentState state;
+    Turn turn{services, spec, world, state};
+    TriggerHandler handler = [turn](ThreadText& t, const CallEnd& end) { return handle_turn(turn, t, end); };
+    auto op = run_thread(services, std::move(thread), std::move(handler));  // named: the GCC 12 trap
+    Result<ThreadResult> ran = co_await std::move(op);
+    if (!ran) co_return std::move(ran).error();
+
+    AgentResult out;
+    out.thread = std::move(*ran);
+    out.tool_calls = state.tool_calls;
+    name_status(out, state, spec);
+    co_return out;
+}
+
+}  // namespace braid::workers::agent
