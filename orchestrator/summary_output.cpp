@@ -32,6 +32,20 @@ nlohmann::json summary_json(const RunSummary& s, const RunConfig& config) {
                           {"exit_code", s.exit_code()}};
 }
 
+namespace {
+
+// A multi-line answer (a patch's key) as its first line and how many more there are.
+std::string one_line(const std::string& answer) {
+    const std::size_t newline = answer.find('\n');
+    if (newline == std::string::npos || newline + 1 == answer.size()) return answer.substr(0, newline);
+    std::size_t more = 0;
+    for (std::size_t i = newline + 1; i < answer.size(); ++i) more += answer[i] == '\n';
+    if (answer.back() != '\n') ++more;
+    return answer.substr(0, newline) + " (+" + std::to_string(more) + " lines)";
+}
+
+}  // namespace
+
 void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
     if (json) {
         std::cout << summary_json(s, config).dump() << "\n";
@@ -41,7 +55,7 @@ void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
                 config.strategy.c_str(), config.samples, config.backend.c_str(), s.tasks.size());
     for (const TaskResult& t : s.tasks) {
         std::printf("  %-16s %-16s %zu candidates", t.id.c_str(), t.status.c_str(), t.candidates);
-        if (!t.answer.empty()) std::printf("  answer: %s", t.answer.c_str());
+        if (!t.answer.empty()) std::printf("  answer: %s", one_line(t.answer).c_str());
         if (!t.error.empty()) std::printf("  (%s)", t.error.c_str());
         std::printf("\n");
     }

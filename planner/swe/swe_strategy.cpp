@@ -81,8 +81,11 @@ asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, con
     const std::string path = scope.path + "/s" + std::to_string(index);
     AgentRun run;
     run.node = rec.create_node(scope.node, path, "thread", "agent " + std::to_string(index));
-    auto make = [this, &task, index]() {
-        return swe::Workspace::create(root_, task.env.repo_path, task.base_commit, "s" + std::to_string(index));
+    // A unique_ptr: co_spawn needs a default-constructible result.
+    auto make = [this, &task, index]() -> Result<std::unique_ptr<swe::Workspace>> {
+        auto made = swe::Workspace::create(root_, task.env.repo_path, task.base_commit, "s" + std::to_string(index));
+        if (!made) return std::move(made).error();
+        return std::make_unique<swe::Workspace>(std::move(*made));
     };
     auto op = async::run_blocking(*pool_, std::move(make));
     auto workspace = co_await std::move(op);
@@ -104,7 +107,7 @@ asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, con
     spec.limits.max_tokens = options_.thread_tokens;
     spec.write_reproduction_test = options_.repro_tests;
     workers::agent::AgentWorld world;
-    world.workspace = &*workspace;
+    world.workspace = workspace->get();
     world.env = &task.env;
     world.sandbox = &sandbox_;
     world.pool = pool_.get();
@@ -180,6 +183,10 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
             continue;
         }
         workers::agent::AgentResult& r = *run.result;
+        rec.event(run.node, "agent_end",
+                  nlohmann::json{{"status", r.status}, {"reason", r.reason}, {"tool_calls", r.tool_calls},
+                                 {"steps", r.thread.calls.size()}}
+                      .dump());
         ++m.threads;
         m.model_calls += static_cast<int>(r.thread.calls.size());
         m.total_tokens += r.thread.unique_tokens();

@@ -103,10 +103,10 @@ TEST_CASE("swe: six agents per example task; regression check then majority pick
         // The hidden grade: gold fixes resolved, the wrong and the breaking ones not.
         CHECK(run.verdicts[t + "/s1"]["checker"].score == 1);
         CHECK(run.verdicts[t + "/s4"]["checker"].score == 1);
-        for (const char* bad : {"/s0", "/s2", "/s5"}) {
+        for (const char* bad : {"/s0", "/s2", "/s5"}) {  // the wrong fix may pass some F2P tests: PARTIAL
             CHECK(run.verdicts[t + bad]["checker"].score == 0);
             CHECK(json::parse(run.verdicts[t + bad]["checker"].details_json)["reason"].get<std::string>().find(
-                      "RESOLVED_NO") != std::string::npos);
+                      "RESOLVED_FULL") == std::string::npos);
         }
         // The visible regression check: the breaking patch loses a test that passed at base.
         CHECK(run.verdicts[t + "/s0"]["regression"].score < 0);
@@ -118,7 +118,8 @@ TEST_CASE("swe: six agents per example task; regression check then majority pick
         CHECK(run.nodes[t + "/s3"].status == "failed");
         CHECK(run.nodes.count(t + "/s3/c4") == 1);
         CHECK(run.nodes.count(t + "/s3/c5") == 0);
-        CHECK(run.events[t + "/s3"].back().dump().find("step limit") != std::string::npos);
+        CHECK(run.events[t + "/s3"].back()["status"] == "step_limit");
+        CHECK(run.events[t + "/s3"].back()["reason"] == "step limit 5 reached");
         // Every step is in the store: s1's first turn made two tool calls.
         CHECK(run.nodes.count(t + "/s1/c0/tool0") == 1);
         CHECK(run.nodes.count(t + "/s1/c0/tool1") == 1);
