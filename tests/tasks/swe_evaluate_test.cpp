@@ -146,8 +146,7 @@ TEST_CASE("A model patch that edits the hidden test files cannot change the verd
 TEST_CASE("The swe kind grades through evaluate_patch: correct iff RESOLVED_FULL", "[tasks][swe]") {
     test::ExampleRepos repos;
     const tasks::TaskKind& kind = *tasks::find_task_kind("swe");
-    nlohmann::json row = test::ExampleRepos().row("rowsplit");  // repo_path in another temp dir...
-    row = repos.row("rowsplit");                                 // ...replaced by this one's
+    nlohmann::json row = repos.row("rowsplit");
     tasks::Task task{row["instance_id"].get<std::string>(), "swe", row};
     REQUIRE(kind.validate(task).has_value());
     tasks::Grade gold = kind.grade(task, row["patch"].get<std::string>());

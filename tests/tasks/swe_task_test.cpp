@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tasks/jsonl.hpp"
 #include "tasks/swe/swe_kind.hpp"
 #include "tasks/swe/swe_task.hpp"
 
@@ -188,4 +189,23 @@ TEST_CASE("split_test_files separates test files from the fix", "[tasks][swe]") 
     SplitPatch split = split_test_files(t1 + fix + t2 + not_test + t3);
     REQUIRE(split.fix == fix + not_test);
     REQUIRE(split.tests == t1 + t2 + t3);
+}
+
+TEST_CASE("The example task file loads as three valid swe rows", "[tasks][swe]") {
+    auto rows = tasks::read_tasks_jsonl(std::string(BRAID_SOURCE_DIR) + "/examples/swe/tasks.jsonl");
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == 3);
+    const tasks::TaskKind& kind = *tasks::find_task_kind("swe");
+    std::vector<std::string> parsers;
+    for (tasks::Task& task : *rows) {
+        REQUIRE(task.kind == "swe");
+        REQUIRE(kind.validate(task).has_value());
+        REQUIRE(kind.prepare(task, std::string(BRAID_SOURCE_DIR) + "/examples/swe").has_value());
+        auto parsed = parse_swe_task(task.input);
+        REQUIRE(parsed->env.repo_path.is_absolute());
+        REQUIRE_FALSE(parsed->fail_to_pass.empty());
+        parsers.push_back(parsed->env.log_parser);
+    }
+    REQUIRE(parsers == std::vector<std::string>{"pytest", "unittest", "regex"});
+    REQUIRE((*rows)[1].input["FAIL_TO_PASS"].is_string());  // as Hugging Face stores it
 }
