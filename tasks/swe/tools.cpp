@@ -42,12 +42,13 @@ std::string describe_command(const std::vector<std::string>& argv) {
 }  // namespace
 
 Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                                    const std::filesystem::path& home) {
+                                    const std::filesystem::path& home, std::size_t max_output_bytes) {
     BRAID_ASSERT(!argv.empty(), "run_tool needs a program");
     std::vector<std::string> resolved = argv;
     resolved[0] = resolve_program(argv[0]);
     env::ProcessOptions options;
     options.timeout = kToolTimeout;
+    options.max_output_bytes = max_output_bytes;
     options.environment = std::vector<std::string>{
         "PATH=" + parent_path_variable(),
         "LC_ALL=C",

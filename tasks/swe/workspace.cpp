@@ -213,7 +213,16 @@ Result<std::string> Workspace::apply_patch(const std::string& diff) {
 Result<std::string> Workspace::diff() const {
     const fs::path home = root_->dir();
     if (auto added = run_tool_checked({"git", "add", "-A"}, dir_, home); !added) return std::move(added).error();
-    return run_tool_checked({"git", "diff", "--cached", "--binary", base_commit_}, dir_, home);
+    // A cut diff would be a corrupt patch: allow a large one, and fail rather than truncate.
+    constexpr std::size_t kMaxDiffBytes = std::size_t{64} << 20;
+    const std::vector<std::string> argv = {"git", "diff", "--cached", "--binary", base_commit_};
+    auto result = run_tool(argv, dir_, home, kMaxDiffBytes);
+    if (!result) return std::move(result).error();
+    if (result->exit_code != 0)
+        return make_error(ErrorCode::io, "git diff exited " + std::to_string(result->exit_code) + ": " + result->err);
+    if (result->truncated)
+        return make_error(ErrorCode::io, "the workspace diff is larger than " + std::to_string(kMaxDiffBytes) + " bytes");
+    return std::move(result->out);
 }
 
 Result<void> Workspace::reset() {
