@@ -161,3 +161,17 @@ TEST_CASE("The swe kind grades through evaluate_patch: correct iff RESOLVED_FULL
     REQUIRE_FALSE(nothing.correct);
     REQUIRE(nothing.normalized.empty());
 }
+
+TEST_CASE("Grading works with only the always-on sandbox layers", "[tasks][swe]") {
+    test::ExampleRepos repos;
+    const tasks::env::Sandbox bare(tasks::env::minimal_capabilities());
+    SweTask task = repos.task("shorten");
+    auto root = WorkspaceRoot::create(repos.dir() / "ws");
+    REQUIRE(root.has_value());
+    auto gold = evaluate_patch(task, task.patch, bare, *root);
+    REQUIRE(gold.has_value());
+    REQUIRE(gold->resolution == Resolution::full);
+    auto breaks = evaluate_patch(task, test::example_patch("shorten", "breaks"), bare, *root);
+    REQUIRE(breaks.has_value());
+    REQUIRE(breaks->pass_to_pass.failure == std::vector<std::string>{"tests/test_core.py::test_exact_fit_is_not_cut"});
+}
