@@ -15,8 +15,10 @@ constexpr std::size_t kLogTailBytes = 2000;
 std::string shell_quote(const std::string& word) {
     std::string out = "'";
     for (char c : word) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
     }
     return out + "'";
 }
@@ -51,7 +53,8 @@ bool blank(const std::string& text) {
 
 }  // namespace
 
-env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspace, std::int64_t timeout_s) {
+env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspace,
+                                    std::int64_t timeout_s) {
     env::SandboxPolicy policy;
     policy.timeout = std::chrono::seconds(timeout_s);
     policy.network = env.network;
@@ -61,8 +64,8 @@ env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspac
     return policy;
 }
 
-Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env, const std::vector<std::string>& directives,
-                          const env::Sandbox& sandbox) {
+Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env,
+                          const std::vector<std::string>& directives, const env::Sandbox& sandbox) {
     // One script, stderr folded into stdout so unittest's report lands between the markers.
     std::string script = "exec 2>&1\n";
     for (const auto& line : env.setup) script += line + "\n";
@@ -73,7 +76,8 @@ Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env, const s
     script += "echo '" + std::string(kEndMarker) + "'\n";
     script += "exit $braid_status\n";
 
-    auto result = sandbox.run(env::shell_argv(script), workspace.dir(), workspace_policy(env, workspace, env.timeout_s));
+    auto result = sandbox.run(env::shell_argv(script), workspace.dir(),
+                              workspace_policy(env, workspace, env.timeout_s));
     if (!result) return std::move(result).error().with_context("running the tests");
     TestRun run;
     run.exit_code = result->exit_code;
@@ -81,23 +85,29 @@ Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env, const s
     run.wall_ms = result->wall_ms;
     run.log = between_markers(result->out + result->err);
     if (run.timed_out)
-        return make_error(ErrorCode::timeout, "the tests ran past " + std::to_string(env.timeout_s) + " s");
+        return make_error(ErrorCode::timeout,
+                          "the tests ran past " + std::to_string(env.timeout_s) + " s");
     auto statuses = parse_test_log(env.log_parser, run.log, env.log_regex);
     if (!statuses) return std::move(statuses).error();
     if (statuses->empty())
-        return make_error(ErrorCode::invalid_input, "no test results in the log:\n" + tail(run.log));
+        return make_error(ErrorCode::invalid_input,
+                          "no test results in the log:\n" + tail(run.log));
     if (run.exit_code != 0 && !any_failure(*statuses))
-        return make_error(ErrorCode::invalid_input, "test command exited " + std::to_string(run.exit_code) +
-                                                        " with no failing test: log distrusted:\n" + tail(run.log));
+        return make_error(ErrorCode::invalid_input,
+                          "test command exited " + std::to_string(run.exit_code) +
+                              " with no failing test: log distrusted:\n" + tail(run.log));
     run.statuses = std::move(*statuses);
     return run;
 }
 
 std::string_view to_string(Resolution r) {
     switch (r) {
-        case Resolution::full: return "RESOLVED_FULL";
-        case Resolution::partial: return "RESOLVED_PARTIAL";
-        case Resolution::no: return "RESOLVED_NO";
+        case Resolution::full:
+            return "RESOLVED_FULL";
+        case Resolution::partial:
+            return "RESOLVED_PARTIAL";
+        case Resolution::no:
+            return "RESOLVED_NO";
     }
     return "RESOLVED_NO";
 }
@@ -108,7 +118,9 @@ GradeReport grade_statuses(const SweTask& task, const TestStatusMap& statuses) {
     // is kept by PASSED/XFAIL/SKIPPED (a skip is not a regression).
     auto passes = [&](const std::string& name, bool skip_ok) {
         const TestStatus* status = find_status(statuses, name);
-        if (fail_only) return status == nullptr || (*status != TestStatus::failed && *status != TestStatus::error);
+        if (fail_only)
+            return status == nullptr ||
+                   (*status != TestStatus::failed && *status != TestStatus::error);
         if (status == nullptr) return false;
         return *status == TestStatus::passed || *status == TestStatus::xfail ||
                (skip_ok && *status == TestStatus::skipped);
@@ -116,20 +128,28 @@ GradeReport grade_statuses(const SweTask& task, const TestStatusMap& statuses) {
     GradeReport report;
     report.instance_id = task.instance_id;
     for (const auto& name : task.fail_to_pass)
-        (passes(name, false) ? report.fail_to_pass.success : report.fail_to_pass.failure).push_back(name);
+        (passes(name, false) ? report.fail_to_pass.success : report.fail_to_pass.failure)
+            .push_back(name);
     for (const auto& name : task.pass_to_pass)
-        (passes(name, true) ? report.pass_to_pass.success : report.pass_to_pass.failure).push_back(name);
+        (passes(name, true) ? report.pass_to_pass.success : report.pass_to_pass.failure)
+            .push_back(name);
     const bool p2p_kept = report.pass_to_pass.failure.empty();
-    if (p2p_kept && report.fail_to_pass.failure.empty()) report.resolution = Resolution::full;
-    else if (p2p_kept && !report.fail_to_pass.success.empty()) report.resolution = Resolution::partial;
-    else report.resolution = Resolution::no;
+    if (p2p_kept && report.fail_to_pass.failure.empty())
+        report.resolution = Resolution::full;
+    else if (p2p_kept && !report.fail_to_pass.success.empty())
+        report.resolution = Resolution::partial;
+    else
+        report.resolution = Resolution::no;
     report.resolved = report.resolution == Resolution::full;
     return report;
 }
 
 nlohmann::json GradeReport::to_json() const {
-    auto group = [](const TestGroups& g) { return nlohmann::json{{"success", g.success}, {"failure", g.failure}}; };
-    nlohmann::json empty_group = {{"success", nlohmann::json::array()}, {"failure", nlohmann::json::array()}};
+    auto group = [](const TestGroups& g) {
+        return nlohmann::json{{"success", g.success}, {"failure", g.failure}};
+    };
+    nlohmann::json empty_group = {{"success", nlohmann::json::array()},
+                                  {"failure", nlohmann::json::array()}};
     nlohmann::json body = {
         {"patch_is_None", patch_is_none},
         {"patch_exists", patch_exists},
@@ -147,7 +167,8 @@ nlohmann::json GradeReport::to_json() const {
     return nlohmann::json{{instance_id, body}};
 }
 
-Result<GradeReport> evaluate_patch(const SweTask& task, const std::string& model_patch, const env::Sandbox& sandbox,
+Result<GradeReport> evaluate_patch(const SweTask& task, const std::string& model_patch,
+                                   const env::Sandbox& sandbox,
                                    std::shared_ptr<WorkspaceRoot> root) {
     GradeReport report;
     report.instance_id = task.instance_id;
@@ -157,7 +178,8 @@ Result<GradeReport> evaluate_patch(const SweTask& task, const std::string& model
         return report;
     }
     const std::filesystem::path home = root->dir();
-    auto workspace = Workspace::create(std::move(root), task.env.repo_path, task.base_commit, task.instance_id);
+    auto workspace =
+        Workspace::create(std::move(root), task.env.repo_path, task.base_commit, task.instance_id);
     if (!workspace) return std::move(workspace).error();
     auto method = workspace->apply_patch(model_patch);
     if (!method) {
@@ -171,10 +193,12 @@ Result<GradeReport> evaluate_patch(const SweTask& task, const std::string& model
     const std::vector<std::string> test_files = files_in_diff(task.test_patch);
     const auto& dir = workspace->dir();
     for (const auto& file : test_files) {
-        auto tracked = run_tool({"git", "cat-file", "-e", task.base_commit + ":" + file}, dir, home);
+        auto tracked =
+            run_tool({"git", "cat-file", "-e", task.base_commit + ":" + file}, dir, home);
         if (!tracked) return std::move(tracked).error();
         if (tracked->exit_code == 0) {
-            auto restored = run_tool_checked({"git", "checkout", task.base_commit, "--", file}, dir, home);
+            auto restored =
+                run_tool_checked({"git", "checkout", task.base_commit, "--", file}, dir, home);
             if (!restored) return std::move(restored).error();
         } else {
             std::error_code ignored;  // absent already is fine
@@ -209,8 +233,9 @@ std::vector<std::string> regressions(const TestStatusMap& base, const TestStatus
     for (const auto& [name, status] : base) {
         if (status != TestStatus::passed) continue;
         auto it = with_patch.find(name);
-        bool kept = it != with_patch.end() && (it->second == TestStatus::passed || it->second == TestStatus::xfail ||
-                                               it->second == TestStatus::skipped);
+        bool kept = it != with_patch.end() &&
+                    (it->second == TestStatus::passed || it->second == TestStatus::xfail ||
+                     it->second == TestStatus::skipped);
         if (!kept) out.push_back(name);
     }
     return out;

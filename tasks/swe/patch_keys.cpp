@@ -22,7 +22,8 @@ std::string strip_path(std::string_view path) {
     std::size_t tab = path.find('\t');
     if (tab != std::string_view::npos) path = path.substr(0, tab);
     while (!path.empty() && (path.back() == '\r' || path.back() == ' ')) path.remove_suffix(1);
-    if (path.size() > 2 && (path.starts_with("a/") || path.starts_with("b/"))) path.remove_prefix(2);
+    if (path.size() > 2 && (path.starts_with("a/") || path.starts_with("b/")))
+        path.remove_prefix(2);
     return std::string(path);
 }
 
@@ -52,18 +53,21 @@ std::vector<FileSection> read_sections(const std::string& diff, std::string& pre
     while (pos < diff.size()) {
         std::size_t end = diff.find('\n', pos);
         std::size_t next = end == std::string::npos ? diff.size() : end + 1;
-        std::string_view line(diff.data() + pos, (end == std::string::npos ? diff.size() : end) - pos);
+        std::string_view line(diff.data() + pos,
+                              (end == std::string::npos ? diff.size() : end) - pos);
         std::string_view raw(diff.data() + pos, next - pos);
         pos = next;
         bool in_hunk = old_left > 0 || new_left > 0;
         if (!in_hunk) {
             bool git_header = line.starts_with("diff --git ");
-            bool plain_header = line.starts_with("--- ") && (sections.empty() || sections.back().has_hunk);
+            bool plain_header =
+                line.starts_with("--- ") && (sections.empty() || sections.back().has_hunk);
             if (git_header || plain_header) {
                 sections.push_back({});
                 if (git_header) {
                     std::size_t b = line.rfind(" b/");
-                    if (b != std::string_view::npos) sections.back().path = strip_path(line.substr(b + 1));
+                    if (b != std::string_view::npos)
+                        sections.back().path = strip_path(line.substr(b + 1));
                 }
             }
         }
@@ -117,9 +121,11 @@ bool is_test_path(const std::string& path) {
     std::size_t start = 0;
     while (start <= path.size()) {
         std::size_t slash = path.find('/', start);
-        std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+        std::string part =
+            path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
         if (slash == std::string::npos) {
-            return part == "test" || part == "tests" || (part.starts_with("test_") && part.ends_with(".py")) ||
+            return part == "test" || part == "tests" ||
+                   (part.starts_with("test_") && part.ends_with(".py")) ||
                    part.ends_with("_test.py");
         }
         if (part == "test" || part == "tests") return true;
@@ -136,7 +142,8 @@ std::string normalize_patch(const std::string& diff) {
     for (FileSection& section : read_sections(diff, preamble)) {
         std::vector<std::string> removed, added;
         for (auto& l : section.removed)
-            if (std::string s = rstrip(l); !without_space(s).empty()) removed.push_back(std::move(s));
+            if (std::string s = rstrip(l); !without_space(s).empty())
+                removed.push_back(std::move(s));
         for (auto& l : section.added)
             if (std::string s = rstrip(l); !without_space(s).empty()) added.push_back(std::move(s));
         // A removed line and an added line equal but for whitespace: a whitespace-only change.

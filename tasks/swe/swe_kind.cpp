@@ -19,7 +19,9 @@ const env::Sandbox& process_sandbox() {
 
 }  // namespace
 
-std::string_view SweKind::name() const { return kKind; }
+std::string_view SweKind::name() const {
+    return kKind;
+}
 
 Result<void> SweKind::validate(const Task& task) const {
     auto parsed = parse_swe_task(task.input);
@@ -28,7 +30,8 @@ Result<void> SweKind::validate(const Task& task) const {
 }
 
 Result<void> SweKind::prepare(Task& task, const std::filesystem::path& source_dir) const {
-    if (!task.input.is_object()) return make_error(ErrorCode::invalid_input, describe(task) + ": row is not a JSON object");
+    if (!task.input.is_object())
+        return make_error(ErrorCode::invalid_input, describe(task) + ": row is not a JSON object");
     resolve_repo_path(task.input, source_dir);
     return {};
 }
@@ -41,7 +44,8 @@ std::string SweKind::prompt(const Task& task) const {
     };
     std::string prompt = text("problem_statement");
     std::string hints = text("hints_text");
-    if (!hints.empty()) prompt += "\n\nHints (comments on the issue before it was fixed):\n" + hints;
+    if (!hints.empty())
+        prompt += "\n\nHints (comments on the issue before it was fixed):\n" + hints;
     return prompt;
 }
 
@@ -64,7 +68,8 @@ Grade SweKind::grade(const Task& task, std::string_view output) const {
         return grade;
     }
     grade.correct = report->resolved;
-    std::string head = report->error.empty() ? std::string(to_string(report->resolution)) : report->error;
+    std::string head =
+        report->error.empty() ? std::string(to_string(report->resolution)) : report->error;
     if (auto newline = head.find('\n'); newline != std::string::npos && !report->error.empty())
         head = head.substr(0, newline);
     grade.reason = head + "\n" + report->to_json().dump();

@@ -16,8 +16,10 @@ class RowReader {
 public:
     explicit RowReader(const json& row) : row_(row) {
         auto it = row.find("instance_id");
-        if (it != row.end() && it->is_string()) name_ = "instance '" + it->get<std::string>() + "'";
-        else name_ = "SWE row";
+        if (it != row.end() && it->is_string())
+            name_ = "instance '" + it->get<std::string>() + "'";
+        else
+            name_ = "SWE row";
     }
 
     Error bad(std::string_view field, std::string_view why) const {
@@ -44,8 +46,9 @@ public:
     }
 
     // A list of strings, or (as Hugging Face stores FAIL_TO_PASS) a JSON string holding one.
-    Result<void> string_list(const json& object, std::string_view key, std::vector<std::string>& out,
-                             std::string_view shown, bool required) const {
+    Result<void> string_list(const json& object, std::string_view key,
+                             std::vector<std::string>& out, std::string_view shown,
+                             bool required) const {
         auto it = object.find(key);
         if (it == object.end() || it->is_null()) {
             if (required) return bad(shown, "is missing");
@@ -56,7 +59,8 @@ public:
             list = json::parse(it->get<std::string>(), nullptr, /*allow_exceptions=*/false);
             if (list.is_discarded()) return bad(shown, "is a string that is not a JSON list");
         }
-        if (!list.is_array()) return bad(shown, "must be a list of strings or a JSON string holding one");
+        if (!list.is_array())
+            return bad(shown, "must be a list of strings or a JSON string holding one");
         out.clear();
         for (const json& item : list) {
             if (!item.is_string()) return bad(shown, "must hold only strings");
@@ -84,31 +88,42 @@ public:
         const json& e = *it;
         if (!e.is_object()) return bad("env", "must be an object");
         std::string repo_path;
-        if (auto r = required_string(e, "repo_path", repo_path, "env.repo_path"); !r) return std::move(r).error();
+        if (auto r = required_string(e, "repo_path", repo_path, "env.repo_path"); !r)
+            return std::move(r).error();
         if (repo_path.empty()) return bad("env.repo_path", "must not be empty");
         env.repo_path = repo_path;
-        if (auto r = string_list(e, "setup", env.setup, "env.setup", false); !r) return std::move(r).error();
-        if (auto r = optional_string(e, "test_cmd", env.test_cmd, "env.test_cmd"); !r) return std::move(r).error();
+        if (auto r = string_list(e, "setup", env.setup, "env.setup", false); !r)
+            return std::move(r).error();
+        if (auto r = optional_string(e, "test_cmd", env.test_cmd, "env.test_cmd"); !r)
+            return std::move(r).error();
         if (env.test_cmd.empty()) return bad("env.test_cmd", "must not be empty");
-        if (auto r = string_list(e, "test_directives", env.test_directives, "env.test_directives", false); !r)
+        if (auto r = string_list(e, "test_directives", env.test_directives, "env.test_directives",
+                                 false);
+            !r)
             return std::move(r).error();
         if (auto r = optional_string(e, "log_parser", env.log_parser, "env.log_parser"); !r)
             return std::move(r).error();
         if (env.log_parser != "pytest" && env.log_parser != "unittest" && env.log_parser != "regex")
-            return bad("env.log_parser", "must be pytest, unittest or regex, not '" + env.log_parser + "'");
+            return bad("env.log_parser",
+                       "must be pytest, unittest or regex, not '" + env.log_parser + "'");
         if (auto r = optional_string(e, "log_regex", env.log_regex, "env.log_regex"); !r)
             return std::move(r).error();
         if (env.log_parser == "regex") {
-            if (env.log_regex.empty()) return bad("env.log_regex", "is required by the regex log parser");
+            if (env.log_regex.empty())
+                return bad("env.log_regex", "is required by the regex log parser");
             if (auto parsed = parse_test_log("regex", "", env.log_regex); !parsed)
                 return bad("env.log_regex", parsed.error().message);
         }
         if (auto r = optional_string(e, "eval_type", env.eval_type, "env.eval_type"); !r)
             return std::move(r).error();
         if (env.eval_type != "pass_and_fail" && env.eval_type != "fail_only")
-            return bad("env.eval_type", "must be pass_and_fail or fail_only, not '" + env.eval_type + "'");
-        if (auto r = positive_int(e, "timeout_s", env.timeout_s, "env.timeout_s"); !r) return std::move(r).error();
-        if (auto r = positive_int(e, "command_timeout_s", env.command_timeout_s, "env.command_timeout_s"); !r)
+            return bad("env.eval_type",
+                       "must be pass_and_fail or fail_only, not '" + env.eval_type + "'");
+        if (auto r = positive_int(e, "timeout_s", env.timeout_s, "env.timeout_s"); !r)
+            return std::move(r).error();
+        if (auto r = positive_int(e, "command_timeout_s", env.command_timeout_s,
+                                  "env.command_timeout_s");
+            !r)
             return std::move(r).error();
         if (auto n = e.find("network"); n != e.end()) {
             if (!n->is_boolean()) return bad("env.network", "must be true or false");
@@ -130,19 +145,26 @@ Result<SweTask> parse_swe_task(const nlohmann::json& row) {
     SweTask task;
     if (auto r = reader.required_string(row, "instance_id", task.instance_id, "instance_id"); !r)
         return std::move(r).error();
-    if (auto r = reader.required_string(row, "repo", task.repo, "repo"); !r) return std::move(r).error();
+    if (auto r = reader.required_string(row, "repo", task.repo, "repo"); !r)
+        return std::move(r).error();
     if (auto r = reader.required_string(row, "base_commit", task.base_commit, "base_commit"); !r)
         return std::move(r).error();
-    if (auto r = reader.required_string(row, "problem_statement", task.problem_statement, "problem_statement"); !r)
+    if (auto r = reader.required_string(row, "problem_statement", task.problem_statement,
+                                        "problem_statement");
+        !r)
         return std::move(r).error();
     if (auto r = reader.optional_string(row, "hints_text", task.hints_text, "hints_text"); !r)
         return std::move(r).error();
-    if (auto r = reader.optional_string(row, "version", task.version, "version"); !r) return std::move(r).error();
-    if (auto r = reader.string_list(row, "FAIL_TO_PASS", task.fail_to_pass, "FAIL_TO_PASS", true); !r)
+    if (auto r = reader.optional_string(row, "version", task.version, "version"); !r)
         return std::move(r).error();
-    if (auto r = reader.string_list(row, "PASS_TO_PASS", task.pass_to_pass, "PASS_TO_PASS", true); !r)
+    if (auto r = reader.string_list(row, "FAIL_TO_PASS", task.fail_to_pass, "FAIL_TO_PASS", true);
+        !r)
         return std::move(r).error();
-    if (auto r = reader.optional_string(row, "patch", task.patch, "patch"); !r) return std::move(r).error();
+    if (auto r = reader.string_list(row, "PASS_TO_PASS", task.pass_to_pass, "PASS_TO_PASS", true);
+        !r)
+        return std::move(r).error();
+    if (auto r = reader.optional_string(row, "patch", task.patch, "patch"); !r)
+        return std::move(r).error();
     if (auto r = reader.optional_string(row, "test_patch", task.test_patch, "test_patch"); !r)
         return std::move(r).error();
     auto env = reader.env();
@@ -173,7 +195,8 @@ std::vector<std::string> files_in_diff(const std::string& diff) {
         std::size_t tab = path.find('\t');  // `diff -u` appends a timestamp after a tab
         if (tab != std::string_view::npos) path = path.substr(0, tab);
         while (!path.empty() && (path.back() == '\r' || path.back() == ' ')) path.remove_suffix(1);
-        if (path.size() > 2 && (path.substr(0, 2) == "a/" || path.substr(0, 2) == "b/")) path.remove_prefix(2);
+        if (path.size() > 2 && (path.substr(0, 2) == "a/" || path.substr(0, 2) == "b/"))
+            path.remove_prefix(2);
         return std::string(path);
     };
     std::string minus;
@@ -187,8 +210,10 @@ std::vector<std::string> files_in_diff(const std::string& diff) {
             minus = strip(line.substr(4));
         } else if (line.starts_with("+++ ")) {
             std::string plus = strip(line.substr(4));
-            if (plus != "/dev/null") add(plus);
-            else if (!minus.empty() && minus != "/dev/null") add(minus);
+            if (plus != "/dev/null")
+                add(plus);
+            else if (!minus.empty() && minus != "/dev/null")
+                add(minus);
             minus.clear();
         }
     }
@@ -200,7 +225,8 @@ std::string to_prediction_line(const Prediction& prediction) {
     line["instance_id"] = prediction.instance_id;
     line["model_name_or_path"] = prediction.model_name_or_path;
     line["model_patch"] = prediction.model_patch;
-    // to_jsonl_line takes nlohmann::json, whose keys sort; these three already sort in harness order.
+    // to_jsonl_line takes nlohmann::json, whose keys sort; these three already sort in harness
+    // order.
     return to_jsonl_line(nlohmann::json(line));
 }
 

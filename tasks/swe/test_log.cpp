@@ -64,7 +64,8 @@ TestStatusMap parse_pytest(std::string_view log) {
         if (space == std::string_view::npos) continue;
         if (auto status = pytest_word(line.substr(0, space))) {
             std::string_view rest = trim(line.substr(space + 1));
-            if (*status == TestStatus::skipped && rest.starts_with("[")) continue;  // "[1] file:3: why": no id
+            if (*status == TestStatus::skipped && rest.starts_with("["))
+                continue;  // "[1] file:3: why": no id
             std::size_t dash = rest.find(" - ");
             if (dash != std::string_view::npos) rest = trim(rest.substr(0, dash));
             if (!rest.empty()) statuses[std::string(rest)] = *status;
@@ -74,7 +75,8 @@ TestStatusMap parse_pytest(std::string_view log) {
         // and may hold spaces inside its [params], so the status is the first status word after
         // a prefix with "::" and balanced brackets.
         if (line.find("::") == std::string_view::npos) continue;
-        for (std::size_t at = line.find(' '); at != std::string_view::npos; at = line.find(' ', at + 1)) {
+        for (std::size_t at = line.find(' '); at != std::string_view::npos;
+             at = line.find(' ', at + 1)) {
             std::string_view id = line.substr(0, at);
             if (id.find("::") == std::string_view::npos ||
                 std::count(id.begin(), id.end(), '[') != std::count(id.begin(), id.end(), ']'))
@@ -196,7 +198,8 @@ Result<NamedRegex> compile_named(const std::string& pattern) {
                 (i + 3 >= pattern.size() || (pattern[i + 3] != '=' && pattern[i + 3] != '!'))) {
                 std::size_t close = pattern.find('>', i + 3);
                 if (close == std::string::npos)
-                    return make_error(ErrorCode::invalid_input, "log_regex: unterminated group name");
+                    return make_error(ErrorCode::invalid_input,
+                                      "log_regex: unterminated group name");
                 std::string name = pattern.substr(i + 3, close - i - 3);
                 ++group;
                 if (name == "test") out.test_group = group;
@@ -210,8 +213,9 @@ Result<NamedRegex> compile_named(const std::string& pattern) {
         plain += c;
     }
     if (out.test_group == 0 || out.status_group == 0)
-        return make_error(ErrorCode::invalid_input,
-                          "log_regex '" + pattern + "' lacks the named groups (?<test>...) and (?<status>...)");
+        return make_error(
+            ErrorCode::invalid_input,
+            "log_regex '" + pattern + "' lacks the named groups (?<test>...) and (?<status>...)");
     try {
         out.regex = std::regex(plain, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
@@ -238,16 +242,22 @@ TestStatusMap parse_regex(std::string_view log, const NamedRegex& named) {
 
 std::string_view to_string(TestStatus status) {
     switch (status) {
-        case TestStatus::passed: return "PASSED";
-        case TestStatus::failed: return "FAILED";
-        case TestStatus::skipped: return "SKIPPED";
-        case TestStatus::error: return "ERROR";
-        case TestStatus::xfail: return "XFAIL";
+        case TestStatus::passed:
+            return "PASSED";
+        case TestStatus::failed:
+            return "FAILED";
+        case TestStatus::skipped:
+            return "SKIPPED";
+        case TestStatus::error:
+            return "ERROR";
+        case TestStatus::xfail:
+            return "XFAIL";
     }
     return "UNKNOWN";
 }
 
-Result<TestStatusMap> parse_test_log(std::string_view parser, std::string_view log, const std::string& regex) {
+Result<TestStatusMap> parse_test_log(std::string_view parser, std::string_view log,
+                                     const std::string& regex) {
     if (parser == "pytest") return parse_pytest(log);
     if (parser == "unittest") return parse_unittest(log);
     if (parser == "regex") {
@@ -255,8 +265,8 @@ Result<TestStatusMap> parse_test_log(std::string_view parser, std::string_view l
         if (!named) return std::move(named).error();
         return parse_regex(log, *named);
     }
-    return make_error(ErrorCode::invalid_input,
-                      "unknown log parser '" + std::string(parser) + "' (pytest, unittest or regex)");
+    return make_error(ErrorCode::invalid_input, "unknown log parser '" + std::string(parser) +
+                                                    "' (pytest, unittest or regex)");
 }
 
 const TestStatus* find_status(const TestStatusMap& statuses, const std::string& name) {

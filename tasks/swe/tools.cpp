@@ -41,24 +41,22 @@ std::string describe_command(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                                    const std::filesystem::path& home) {
+Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv,
+                                    const std::filesystem::path& cwd,
+                                    const std::filesystem::path& home,
+                                    std::size_t max_output_bytes) {
     BRAID_ASSERT(!argv.empty(), "run_tool needs a program");
     std::vector<std::string> resolved = argv;
     resolved[0] = resolve_program(argv[0]);
     env::ProcessOptions options;
     options.timeout = kToolTimeout;
+    options.max_output_bytes = max_output_bytes;
     options.environment = std::vector<std::string>{
-        "PATH=" + parent_path_variable(),
-        "LC_ALL=C",
-        "HOME=" + home.string(),
-        "GIT_CONFIG_NOSYSTEM=1",
-        "GIT_CONFIG_GLOBAL=/dev/null",
-        "GIT_TERMINAL_PROMPT=0",
-        "GIT_AUTHOR_NAME=braid",
-        "GIT_AUTHOR_EMAIL=braid@localhost",
-        "GIT_COMMITTER_NAME=braid",
-        "GIT_COMMITTER_EMAIL=braid@localhost",
+        "PATH=" + parent_path_variable(), "LC_ALL=C",
+        "HOME=" + home.string(),          "GIT_CONFIG_NOSYSTEM=1",
+        "GIT_CONFIG_GLOBAL=/dev/null",    "GIT_TERMINAL_PROMPT=0",
+        "GIT_AUTHOR_NAME=braid",          "GIT_AUTHOR_EMAIL=braid@localhost",
+        "GIT_COMMITTER_NAME=braid",       "GIT_COMMITTER_EMAIL=braid@localhost",
     };
     auto result = env::run_process(resolved, cwd, options);
     if (!result) return std::move(result).error().with_context("running " + describe_command(argv));
@@ -67,13 +65,15 @@ Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv, const 
     return result;
 }
 
-Result<std::string> run_tool_checked(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+Result<std::string> run_tool_checked(const std::vector<std::string>& argv,
+                                     const std::filesystem::path& cwd,
                                      const std::filesystem::path& home) {
     auto result = run_tool(argv, cwd, home);
     if (!result) return std::move(result).error();
     if (result->exit_code != 0)
-        return make_error(ErrorCode::io, describe_command(argv) + " exited " + std::to_string(result->exit_code) +
-                                             ": " + result->err + result->out);
+        return make_error(ErrorCode::io, describe_command(argv) + " exited " +
+                                             std::to_string(result->exit_code) + ": " +
+                                             result->err + result->out);
     return std::move(result->out);
 }
 

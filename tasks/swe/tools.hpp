@@ -12,13 +12,19 @@
 
 namespace braid::tasks::swe {
 
-// Runs `argv` (argv[0] looked up on PATH) in `cwd`. Errors: as env::run_process; a timeout (120 s)
-// is an io error. A non-zero exit is a result.
-Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                                    const std::filesystem::path& home);
+inline constexpr std::size_t kToolOutputBytes = 1 << 20;
 
-// As run_tool, and a non-zero exit is an io error carrying the command and its stderr; returns stdout.
-Result<std::string> run_tool_checked(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+// Runs `argv` (argv[0] looked up on PATH) in `cwd`. Errors: as env::run_process; a timeout (120 s)
+// is an io error. A non-zero exit is a result; so is output past `max_output_bytes` (truncated).
+Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv,
+                                    const std::filesystem::path& cwd,
+                                    const std::filesystem::path& home,
+                                    std::size_t max_output_bytes = kToolOutputBytes);
+
+// As run_tool, and a non-zero exit is an io error carrying the command and its stderr; returns
+// stdout.
+Result<std::string> run_tool_checked(const std::vector<std::string>& argv,
+                                     const std::filesystem::path& cwd,
                                      const std::filesystem::path& home);
 
 }  // namespace braid::tasks::swe

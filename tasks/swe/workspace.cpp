@@ -31,7 +31,9 @@ pid_t owner_pid(const std::string& name) {
     return pid;
 }
 
-bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool process_alive(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
 
 void sweep_stale(const fs::path& parent) {
     std::error_code ec;
@@ -46,7 +48,9 @@ void sweep_stale(const fs::path& parent) {
 std::string safe_label(const std::string& label) {
     std::string out;
     for (char c : label)
-        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
+                   ? c
+                   : '_';
     if (out.empty() || out.front() == '.') out.insert(out.begin(), 'w');
     constexpr std::size_t kMaxLabel = 80;
     return out.substr(0, kMaxLabel);
@@ -61,13 +65,16 @@ Result<std::shared_ptr<WorkspaceRoot>> WorkspaceRoot::create(fs::path parent) {
     }
     std::error_code ec;
     fs::create_directories(parent, ec);
-    if (ec) return make_error(ErrorCode::io, "cannot create " + parent.string() + ": " + ec.message());
+    if (ec)
+        return make_error(ErrorCode::io, "cannot create " + parent.string() + ": " + ec.message());
     sweep_stale(parent);
     std::string stem = std::string(kPrefix) + std::to_string(::getpid()) + "-";
     for (std::size_t n = 0;; ++n) {
         fs::path dir = parent / (stem + std::to_string(n));
-        if (fs::create_directory(dir, ec)) return std::shared_ptr<WorkspaceRoot>(new WorkspaceRoot(dir));
-        if (ec) return make_error(ErrorCode::io, "cannot create " + dir.string() + ": " + ec.message());
+        if (fs::create_directory(dir, ec))
+            return std::shared_ptr<WorkspaceRoot>(new WorkspaceRoot(dir));
+        if (ec)
+            return make_error(ErrorCode::io, "cannot create " + dir.string() + ": " + ec.message());
     }
 }
 
@@ -87,33 +94,40 @@ Result<Workspace> Workspace::create(std::shared_ptr<WorkspaceRoot> root, const f
     const fs::path home = root->dir();
     std::error_code ec;
     if (!fs::is_directory(repo_path, ec))
-        return make_error(ErrorCode::not_found, "repository " + repo_path.string() + " does not exist");
-    auto is_repo = run_tool({"git", "-C", repo_path.string(), "rev-parse", "--git-dir"}, home, home);
+        return make_error(ErrorCode::not_found,
+                          "repository " + repo_path.string() + " does not exist");
+    auto is_repo =
+        run_tool({"git", "-C", repo_path.string(), "rev-parse", "--git-dir"}, home, home);
     if (!is_repo) return std::move(is_repo).error();
     if (is_repo->exit_code != 0)
         return make_error(ErrorCode::not_found, repo_path.string() + " is not a git repository");
-    auto commit = run_tool({"git", "-C", repo_path.string(), "cat-file", "-e", base_commit + "^{commit}"}, home, home);
+    auto commit = run_tool(
+        {"git", "-C", repo_path.string(), "cat-file", "-e", base_commit + "^{commit}"}, home, home);
     if (!commit) return std::move(commit).error();
     if (base_commit.empty() || base_commit.front() == '-' || commit->exit_code != 0)
-        return make_error(ErrorCode::invalid_input,
-                          "base_commit '" + base_commit + "' is not a commit of " + repo_path.string());
+        return make_error(
+            ErrorCode::invalid_input,
+            "base_commit '" + base_commit + "' is not a commit of " + repo_path.string());
 
     Workspace workspace;
     workspace.root_ = std::move(root);
     workspace.base_commit_ = base_commit;
     fs::path dir = workspace.root_->next_dir(label);
-    auto cloned = run_tool_checked({"git", "clone", "--shared", "--no-checkout", "-q", repo_path.string(), dir.string()},
-                                   home, home);
+    auto cloned = run_tool_checked(
+        {"git", "clone", "--shared", "--no-checkout", "-q", repo_path.string(), dir.string()}, home,
+        home);
     if (!cloned) return std::move(cloned).error();
     workspace.dir_ = dir;  // from here the destructor removes it
-    auto checked_out = run_tool_checked({"git", "-c", "advice.detachedHead=false", "checkout", "-q", base_commit},
-                                        dir, home);
+    auto checked_out = run_tool_checked(
+        {"git", "-c", "advice.detachedHead=false", "checkout", "-q", base_commit}, dir, home);
     if (!checked_out) return std::move(checked_out).error();
     return workspace;
 }
 
 Workspace::Workspace(Workspace&& other) noexcept
-    : root_(std::move(other.root_)), dir_(std::move(other.dir_)), base_commit_(std::move(other.base_commit_)) {
+    : root_(std::move(other.root_)),
+      dir_(std::move(other.dir_)),
+      base_commit_(std::move(other.base_commit_)) {
     other.dir_.clear();
 }
 
@@ -139,7 +153,8 @@ namespace {
 // The working tree (tracked and untracked, not ignored) as a tree object, so that a failed
 // attempt can be undone without losing changes made before apply_patch was called.
 Result<std::string> snapshot(const fs::path& dir, const fs::path& home) {
-    if (auto added = run_tool_checked({"git", "add", "-A"}, dir, home); !added) return std::move(added).error();
+    if (auto added = run_tool_checked({"git", "add", "-A"}, dir, home); !added)
+        return std::move(added).error();
     auto tree = run_tool_checked({"git", "write-tree"}, dir, home);
     if (!tree) return std::move(tree).error();
     while (!tree->empty() && (tree->back() == '\n' || tree->back() == '\r')) tree->pop_back();
@@ -149,7 +164,8 @@ Result<std::string> snapshot(const fs::path& dir, const fs::path& home) {
 Result<void> restore(const fs::path& dir, const fs::path& home, const std::string& tree) {
     if (auto read = run_tool_checked({"git", "read-tree", "--reset", "-u", tree}, dir, home); !read)
         return std::move(read).error();
-    if (auto clean = run_tool_checked({"git", "clean", "-fdq"}, dir, home); !clean) return std::move(clean).error();
+    if (auto clean = run_tool_checked({"git", "clean", "-fdq"}, dir, home); !clean)
+        return std::move(clean).error();
     return {};
 }
 
@@ -192,7 +208,9 @@ Result<std::string> Workspace::apply_patch(const std::string& diff) {
         {"git apply", {"git", "apply", "--verbose", path}},
         {"git apply --3way", {"git", "apply", "--verbose", "--3way", path}},
         {"git apply --reject", {"git", "apply", "--verbose", "--reject", path}},
-        {"patch --fuzz=5", {"patch", "--batch", "--forward", "--fuzz=5", "--no-backup-if-mismatch", "-p1", "-i", path}},
+        {"patch --fuzz=5",
+         {"patch", "--batch", "--forward", "--fuzz=5", "--no-backup-if-mismatch", "-p1", "-i",
+          path}},
     };
     std::string last_output;
     for (const Attempt& attempt : attempts) {
@@ -200,7 +218,8 @@ Result<std::string> Workspace::apply_patch(const std::string& diff) {
         if (!result) return std::move(result).error();
         if (result->exit_code == 0) return attempt.method;
         last_output = attempt.method + ": " + result->err + result->out;
-        if (auto restored = restore(dir_, home, *tree); !restored) return std::move(restored).error();
+        if (auto restored = restore(dir_, home, *tree); !restored)
+            return std::move(restored).error();
     }
     auto reverse = run_tool({"git", "apply", "--check", "--reverse", path}, dir_, home);
     if (!reverse) return std::move(reverse).error();
@@ -212,15 +231,28 @@ Result<std::string> Workspace::apply_patch(const std::string& diff) {
 
 Result<std::string> Workspace::diff() const {
     const fs::path home = root_->dir();
-    if (auto added = run_tool_checked({"git", "add", "-A"}, dir_, home); !added) return std::move(added).error();
-    return run_tool_checked({"git", "diff", "--cached", "--binary", base_commit_}, dir_, home);
+    if (auto added = run_tool_checked({"git", "add", "-A"}, dir_, home); !added)
+        return std::move(added).error();
+    // A cut diff would be a corrupt patch: allow a large one, and fail rather than truncate.
+    constexpr std::size_t kMaxDiffBytes = std::size_t{64} << 20;
+    const std::vector<std::string> argv = {"git", "diff", "--cached", "--binary", base_commit_};
+    auto result = run_tool(argv, dir_, home, kMaxDiffBytes);
+    if (!result) return std::move(result).error();
+    if (result->exit_code != 0)
+        return make_error(ErrorCode::io, "git diff exited " + std::to_string(result->exit_code) +
+                                             ": " + result->err);
+    if (result->truncated)
+        return make_error(ErrorCode::io, "the workspace diff is larger than " +
+                                             std::to_string(kMaxDiffBytes) + " bytes");
+    return std::move(result->out);
 }
 
 Result<void> Workspace::reset() {
     const fs::path home = root_->dir();
     if (auto r = run_tool_checked({"git", "reset", "-q", "--hard", base_commit_}, dir_, home); !r)
         return std::move(r).error();
-    if (auto r = run_tool_checked({"git", "clean", "-fdq"}, dir_, home); !r) return std::move(r).error();
+    if (auto r = run_tool_checked({"git", "clean", "-fdq"}, dir_, home); !r)
+        return std::move(r).error();
     return {};
 }
 

@@ -192,3 +192,34 @@ TEST_CASE("A cancelled sandboxed command stops at once", "[tasks][env]") {
     CHECK(r.error().code == ErrorCode::cancelled);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
+
+TEST_CASE("Without bwrap, the unshare layer kills setsid grandchildren and cuts the network",
+          "[tasks][env]") {
+    SandboxCapabilities caps = test::probed_capabilities();
+    caps.bubblewrap.clear();
+    caps.cgroup.clear();
+    test::TempDir workspace;
+    const std::string marker = test::unique_marker("unshare");
+    // Whether unshare works is probed here, the way probe_sandbox() does it.
+    SandboxPolicy policy = policy_for(workspace);
+    auto probe = Sandbox(caps).run({"true"}, workspace.path(), policy);
+    if (!test::have_layer(caps.pid_namespace && probe && probe->exit_code == 0, "unshare"))
+        return;
+    policy.timeout = std::chrono::milliseconds(300);
+    auto r = Sandbox(caps).run(
+        shell_argv("setsid sh -c 'sleep 60; :' " + marker + " & echo $! > pid.txt; sleep 30"),
+        workspace.path(), policy);
+    REQUIRE(r);
+    CHECK(r->timed_out);
+    CHECK_FALSE(test::read_file_bytes(workspace.file("pid.txt")).empty());
+    CHECK(test::live_after_settling(marker) == 0);
+
+    test::LoopbackListener listener;
+    policy.timeout = std::chrono::seconds(20);
+    auto net = Sandbox(caps).run({"/usr/bin/python3", "-c",
+                                  "import socket; socket.create_connection(('127.0.0.1', " +
+                                      std::to_string(listener.port()) + "), timeout=3)"},
+                                 workspace.path(), policy);
+    REQUIRE(net);
+    CHECK(net->exit_code != 0);
+}

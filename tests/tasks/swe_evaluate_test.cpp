@@ -19,7 +19,8 @@ const tasks::env::Sandbox& sandbox() {
     return probed;
 }
 
-GradeReport evaluate(const test::ExampleRepos& repos, const SweTask& task, const std::string& patch) {
+GradeReport evaluate(const test::ExampleRepos& repos, const SweTask& task,
+                     const std::string& patch) {
     auto root = WorkspaceRoot::create(repos.dir() / "ws");
     REQUIRE(root.has_value());
     auto report = evaluate_patch(task, patch, sandbox(), *root);
@@ -39,7 +40,8 @@ struct Example {
 };
 
 const Example kExamples[] = {
-    {"shorten", "tests/test_core.py::test_result_fits_width[custom]", "tests/test_core.py::test_exact_fit_is_not_cut"},
+    {"shorten", "tests/test_core.py::test_result_fits_width[custom]",
+     "tests/test_core.py::test_exact_fit_is_not_cut"},
     {"romans", "tests.test_convert.ToRomanTest.test_all_subtractive_pairs",
      "tests.test_convert.ToRomanTest.test_rejects_zero"},
     {"rowsplit", "test_split.test_doubled_quote_inside_quotes", "test_split.test_preserves_spaces"},
@@ -64,8 +66,9 @@ TEST_CASE("The gold patch of every example resolves it fully", "[tasks][swe][slo
     }
 }
 
-TEST_CASE("A wrong fix leaves a FAIL_TO_PASS test failing; a breaking fix fails a PASS_TO_PASS test",
-          "[tasks][swe]") {
+TEST_CASE(
+    "A wrong fix leaves a FAIL_TO_PASS test failing; a breaking fix fails a PASS_TO_PASS test",
+    "[tasks][swe]") {
     test::ExampleRepos repos;
     for (const Example& ex : kExamples) {
         INFO(ex.name);
@@ -95,7 +98,8 @@ TEST_CASE("An empty or unappliable patch is not resolved and runs no tests", "[t
     REQUIRE_FALSE(empty.resolved);
 
     const std::string garbage =
-        "diff --git a/shorten/core.py b/shorten/core.py\n--- a/shorten/core.py\n+++ b/shorten/core.py\n"
+        "diff --git a/shorten/core.py b/shorten/core.py\n--- a/shorten/core.py\n+++ "
+        "b/shorten/core.py\n"
         "@@ -40,3 +40,3 @@\n no such\n-line here\n+at all\n context\n";
     GradeReport bad = evaluate(repos, task, garbage);
     REQUIRE(bad.patch_exists);
@@ -105,7 +109,8 @@ TEST_CASE("An empty or unappliable patch is not resolved and runs no tests", "[t
     REQUIRE(bad.to_json().at(task.instance_id).at("patch_successfully_applied") == false);
 }
 
-TEST_CASE("Unrunnable or distrusted test output is an error of the run, not a verdict", "[tasks][swe]") {
+TEST_CASE("Unrunnable or distrusted test output is an error of the run, not a verdict",
+          "[tasks][swe]") {
     test::ExampleRepos repos;
     SweTask task = repos.task("rowsplit");
     task.env.test_cmd = "echo 'nothing to see here'; true";
@@ -119,35 +124,37 @@ TEST_CASE("Unrunnable or distrusted test output is an error of the run, not a ve
     REQUIRE_FALSE(forged.resolved);
     REQUIRE_THAT(forged.error, Catch::Contains("exited 3") && Catch::Contains("distrusted"));
 
-    task.env.test_cmd = "sleep 30";
+    task.env.test_cmd = "sleep 30 #";  // the directives become a comment
     task.env.timeout_s = 1;
     GradeReport slow = evaluate(repos, task, task.patch);
     REQUIRE_FALSE(slow.resolved);
     REQUIRE_THAT(slow.error, Catch::Contains("ran past 1 s"));
 }
 
-TEST_CASE("A model patch that edits the hidden test files cannot change the verdict", "[tasks][swe]") {
+TEST_CASE("A model patch that edits the hidden test files cannot change the verdict",
+          "[tasks][swe]") {
     test::ExampleRepos repos;
     SweTask task = repos.task("romans");
     // The wrong fix, plus an edit of the test file where test_patch goes (without the reset of
     // the test files, test_patch would no longer apply), plus a new test file.
-    std::string cheat = test::example_patch("romans", "wrong") +
-                        "diff --git a/tests/test_convert.py b/tests/test_convert.py\n"
-                        "--- a/tests/test_convert.py\n+++ b/tests/test_convert.py\n@@ -11,3 +11,3 @@\n"
-                        " \n-    def test_rejects_zero(self):\n+    def test_rejects_zero(self):  # edited\n"
-                        "         with self.assertRaises(ValueError):\n";
+    std::string cheat =
+        test::example_patch("romans", "wrong") +
+        "diff --git a/tests/test_convert.py b/tests/test_convert.py\n"
+        "--- a/tests/test_convert.py\n+++ b/tests/test_convert.py\n@@ -11,3 +11,3 @@\n"
+        " \n-    def test_rejects_zero(self):\n+    def test_rejects_zero(self):  # edited\n"
+        "         with self.assertRaises(ValueError):\n";
     GradeReport report = evaluate(repos, task, cheat);
     REQUIRE(report.error.empty());
     REQUIRE(report.patch_successfully_applied);
     REQUIRE_FALSE(report.resolved);
-    REQUIRE(has(report.fail_to_pass.failure, "tests.test_convert.ToRomanTest.test_all_subtractive_pairs"));
+    REQUIRE(has(report.fail_to_pass.failure,
+                "tests.test_convert.ToRomanTest.test_all_subtractive_pairs"));
 }
 
 TEST_CASE("The swe kind grades through evaluate_patch: correct iff RESOLVED_FULL", "[tasks][swe]") {
     test::ExampleRepos repos;
     const tasks::TaskKind& kind = *tasks::find_task_kind("swe");
-    nlohmann::json row = test::ExampleRepos().row("rowsplit");  // repo_path in another temp dir...
-    row = repos.row("rowsplit");                                 // ...replaced by this one's
+    nlohmann::json row = repos.row("rowsplit");
     tasks::Task task{row["instance_id"].get<std::string>(), "swe", row};
     REQUIRE(kind.validate(task).has_value());
     tasks::Grade gold = kind.grade(task, row["patch"].get<std::string>());
@@ -161,4 +168,19 @@ TEST_CASE("The swe kind grades through evaluate_patch: correct iff RESOLVED_FULL
     tasks::Grade nothing = kind.grade(task, "");
     REQUIRE_FALSE(nothing.correct);
     REQUIRE(nothing.normalized.empty());
+}
+
+TEST_CASE("Grading works with only the always-on sandbox layers", "[tasks][swe]") {
+    test::ExampleRepos repos;
+    const tasks::env::Sandbox bare(tasks::env::minimal_capabilities());
+    SweTask task = repos.task("shorten");
+    auto root = WorkspaceRoot::create(repos.dir() / "ws");
+    REQUIRE(root.has_value());
+    auto gold = evaluate_patch(task, task.patch, bare, *root);
+    REQUIRE(gold.has_value());
+    REQUIRE(gold->resolution == Resolution::full);
+    auto breaks = evaluate_patch(task, test::example_patch("shorten", "breaks"), bare, *root);
+    REQUIRE(breaks.has_value());
+    REQUIRE(breaks->pass_to_pass.failure ==
+            std::vector<std::string>{"tests/test_core.py::test_exact_fit_is_not_cut"});
 }

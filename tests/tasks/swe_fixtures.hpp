@@ -17,7 +17,9 @@
 
 namespace braid::test {
 
-inline std::string swe_example_dir() { return std::string(BRAID_SOURCE_DIR) + "/examples/swe"; }
+inline std::string swe_example_dir() {
+    return std::string(BRAID_SOURCE_DIR) + "/examples/swe";
+}
 
 inline std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -45,8 +47,12 @@ inline std::string run_ok(const std::vector<std::string>& argv, const std::files
 // resolved against <temp>.
 class ExampleRepos {
 public:
-    ExampleRepos() { run_ok({"bash", swe_example_dir() + "/make_repos", dir_.file("repos")}, dir_.path()); }
-    std::filesystem::path repo(const std::string& name) const { return dir_.path() / "repos" / name; }
+    ExampleRepos() {
+        run_ok({"bash", swe_example_dir() + "/make_repos", dir_.file("repos")}, dir_.path());
+    }
+    std::filesystem::path repo(const std::string& name) const {
+        return dir_.path() / "repos" / name;
+    }
     const std::filesystem::path& dir() const { return dir_.path(); }
 
     // The row whose instance_id contains `name`.

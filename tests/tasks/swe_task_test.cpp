@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tasks/jsonl.hpp"
 #include "tasks/swe/swe_kind.hpp"
 #include "tasks/swe/swe_task.hpp"
 
@@ -32,8 +33,7 @@ std::string error_of(const json& row) {
 
 }  // namespace
 
-TEST_CASE("A SWE row parses with env defaults and FAIL_TO_PASS given as a list",
-          "[tasks][swe]") {
+TEST_CASE("A SWE row parses with env defaults and FAIL_TO_PASS given as a list", "[tasks][swe]") {
     auto parsed = parse_swe_task(minimal_row());
     REQUIRE(parsed.has_value());
     REQUIRE(parsed->instance_id == "calc__calc-1");
@@ -62,11 +62,13 @@ TEST_CASE("FAIL_TO_PASS and PASS_TO_PASS may be JSON strings, as Hugging Face st
 
 TEST_CASE("SWE rows missing a required field are rejected naming the instance and the field",
           "[tasks][swe]") {
-    for (const char* key : {"repo", "base_commit", "problem_statement", "FAIL_TO_PASS", "PASS_TO_PASS"}) {
+    for (const char* key :
+         {"repo", "base_commit", "problem_statement", "FAIL_TO_PASS", "PASS_TO_PASS"}) {
         json row = minimal_row();
         row.erase(key);
         INFO(key);
-        REQUIRE_THAT(error_of(row), Catch::Contains(key) && Catch::Contains("instance 'calc__calc-1'"));
+        REQUIRE_THAT(error_of(row),
+                     Catch::Contains(key) && Catch::Contains("instance 'calc__calc-1'"));
     }
     json row = minimal_row();
     row.erase("instance_id");
@@ -89,16 +91,24 @@ TEST_CASE("A bad env block is rejected naming the env field", "[tasks][swe]") {
     REQUIRE_THAT(error_of(with_env({{"repo_path", 3}})), Catch::Contains("env.repo_path"));
     REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"log_parser", "jest"}})),
                  Catch::Contains("env.log_parser") && Catch::Contains("jest"));
-    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"eval_type", "all"}})), Catch::Contains("env.eval_type"));
-    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"timeout_s", 0}})), Catch::Contains("env.timeout_s"));
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"eval_type", "all"}})),
+                 Catch::Contains("env.eval_type"));
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"timeout_s", 0}})),
+                 Catch::Contains("env.timeout_s"));
     REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"command_timeout_s", "5"}})),
                  Catch::Contains("env.command_timeout_s"));
-    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"network", "yes"}})), Catch::Contains("env.network"));
-    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"setup", "pip install"}})), Catch::Contains("env.setup"));
-    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"log_parser", "regex"}})), Catch::Contains("env.log_regex"));
-    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"log_parser", "regex"}, {"log_regex", "^(\\S+) (\\w+)$"}})),
-                 Catch::Contains("env.log_regex") && Catch::Contains("named groups"));
-    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"log_parser", "regex"}, {"log_regex", "(?<test>[a-"}})),
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"network", "yes"}})),
+                 Catch::Contains("env.network"));
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"setup", "pip install"}})),
+                 Catch::Contains("env.setup"));
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"log_parser", "regex"}})),
+                 Catch::Contains("env.log_regex"));
+    REQUIRE_THAT(
+        error_of(with_env(
+            {{"repo_path", "r"}, {"log_parser", "regex"}, {"log_regex", "^(\\S+) (\\w+)$"}})),
+        Catch::Contains("env.log_regex") && Catch::Contains("named groups"));
+    REQUIRE_THAT(error_of(with_env(
+                     {{"repo_path", "r"}, {"log_parser", "regex"}, {"log_regex", "(?<test>[a-"}})),
                  Catch::Contains("env.log_regex"));
     auto ok = parse_swe_task(with_env({{"repo_path", "r"},
                                        {"log_parser", "regex"},
@@ -111,7 +121,8 @@ TEST_CASE("A bad env block is rejected naming the env field", "[tasks][swe]") {
     REQUIRE(ok->env.setup == std::vector<std::string>{"echo hi"});
 }
 
-TEST_CASE("resolve_repo_path makes a relative repo_path absolute and leaves an absolute one", "[tasks][swe]") {
+TEST_CASE("resolve_repo_path makes a relative repo_path absolute and leaves an absolute one",
+          "[tasks][swe]") {
     json row = minimal_row();
     resolve_repo_path(row, "/data/tasks");
     REQUIRE(row["env"]["repo_path"] == "/data/tasks/repos/calc");
@@ -120,16 +131,20 @@ TEST_CASE("resolve_repo_path makes a relative repo_path absolute and leaves an a
     REQUIRE(row["env"]["repo_path"] == "/abs/repo");
 }
 
-TEST_CASE("files_in_diff lists the b/ side, and the a/ side for a deletion, in order", "[tasks][swe]") {
+TEST_CASE("files_in_diff lists the b/ side, and the a/ side for a deletion, in order",
+          "[tasks][swe]") {
     std::string diff =
         "diff --git a/src/x.py b/src/x.py\n--- a/src/x.py\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\n"
-        "diff --git a/new.py b/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/new.py\n@@ -0,0 +1 @@\n+x\n"
-        "diff --git a/old.py b/old.py\ndeleted file mode 100644\n--- a/old.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n";
+        "diff --git a/new.py b/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/new.py\n@@ -0,0 "
+        "+1 @@\n+x\n"
+        "diff --git a/old.py b/old.py\ndeleted file mode 100644\n--- a/old.py\n+++ /dev/null\n@@ "
+        "-1 +0,0 @@\n-x\n";
     REQUIRE(files_in_diff(diff) == std::vector<std::string>{"src/x.py", "new.py", "old.py"});
     REQUIRE(files_in_diff("").empty());
 }
 
-TEST_CASE("A prediction line has the harness's three fields in json.dumps spacing", "[tasks][swe]") {
+TEST_CASE("A prediction line has the harness's three fields in json.dumps spacing",
+          "[tasks][swe]") {
     Prediction p;
     p.instance_id = "a__b-1";
     p.model_name_or_path = "braid";
@@ -149,7 +164,8 @@ TEST_CASE("The swe kind is registered; its prompt holds the issue and hints but 
     tasks::Task task{"calc__calc-1", "swe", row};
     REQUIRE(kind->validate(task).has_value());
     std::string prompt = kind->prompt(task);
-    REQUIRE_THAT(prompt, Catch::Contains("Division by zero crashes.") && Catch::Contains("Look at ops.py."));
+    REQUIRE_THAT(
+        prompt, Catch::Contains("Division by zero crashes.") && Catch::Contains("Look at ops.py."));
     REQUIRE_THAT(prompt, !Catch::Contains("SECRET") && !Catch::Contains("test_div"));
     REQUIRE(kind->prepare(task, "/data").has_value());
     REQUIRE(task.input["env"]["repo_path"] == "/data/repos/calc");
@@ -160,15 +176,21 @@ TEST_CASE("The swe kind is registered; its prompt holds the issue and hints but 
 TEST_CASE("normalize_patch keeps substantive +/- lines per file and drops whitespace-only changes",
           "[tasks][swe]") {
     std::string a =
-        "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -1,3 +1,3 @@\n ctx\n-x = 1\n+x = 2   \n"
-        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -10,2 +10,3 @@\n-def f( a ):\n+def f(a):\n+\n keep\n";
+        "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -1,3 +1,3 @@\n ctx\n-x = 1\n+x = 2   "
+        "\n"
+        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -10,2 +10,3 @@\n-def f( a ):\n+def "
+        "f(a):\n+\n keep\n";
     // Same change, other context, other hunk positions, files in the other order.
     std::string b =
-        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -12,1 +12,1 @@\n-def f(a):\n+def f( a ):\n"
-        "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -5,2 +5,2 @@\n other\n-x = 1\n+x = 2\n";
+        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -12,1 +12,1 @@\n-def f(a):\n+def f( "
+        "a ):\n"
+        "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -5,2 +5,2 @@\n other\n-x = 1\n+x = "
+        "2\n";
     REQUIRE(normalize_patch(a) == normalize_patch(b));
     REQUIRE(normalize_patch(a) == "--- b.py\n-x = 1\n+x = 2\n");
-    REQUIRE(normalize_patch("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-y\n+  y\n").empty());
+    REQUIRE(
+        normalize_patch("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-y\n+  y\n")
+            .empty());
     REQUIRE(normalize_patch("").empty());
     // A removed line that itself starts with "--" stays a hunk line.
     REQUIRE(normalize_patch("--- a/c.sql\n+++ b/c.sql\n@@ -1,1 +1,1 @@\n--- note\n+-- Note\n") ==
@@ -176,16 +198,44 @@ TEST_CASE("normalize_patch keeps substantive +/- lines per file and drops whites
 }
 
 TEST_CASE("split_test_files separates test files from the fix", "[tasks][swe]") {
-    std::string fix = "diff --git a/pkg/ops.py b/pkg/ops.py\n--- a/pkg/ops.py\n+++ b/pkg/ops.py\n@@ -1 +1 @@\n-a\n+b\n";
-    std::string t1 = "diff --git a/tests/helpers.py b/tests/helpers.py\n--- a/tests/helpers.py\n+++ b/tests/helpers.py\n"
-                     "@@ -1 +1 @@\n-a\n+b\n";
-    std::string t2 = "diff --git a/pkg/test_ops.py b/pkg/test_ops.py\nnew file mode 100644\n--- /dev/null\n"
-                     "+++ b/pkg/test_ops.py\n@@ -0,0 +1 @@\n+x\n";
-    std::string t3 = "diff --git a/pkg/ops_test.py b/pkg/ops_test.py\n--- a/pkg/ops_test.py\n+++ b/pkg/ops_test.py\n"
-                     "@@ -1 +1 @@\n-a\n+b\n";
-    std::string not_test = "diff --git a/pkg/testing.py b/pkg/testing.py\n--- a/pkg/testing.py\n"
-                           "+++ b/pkg/testing.py\n@@ -1 +1 @@\n-a\n+b\n";
+    std::string fix =
+        "diff --git a/pkg/ops.py b/pkg/ops.py\n--- a/pkg/ops.py\n+++ b/pkg/ops.py\n@@ -1 +1 "
+        "@@\n-a\n+b\n";
+    std::string t1 =
+        "diff --git a/tests/helpers.py b/tests/helpers.py\n--- a/tests/helpers.py\n+++ "
+        "b/tests/helpers.py\n"
+        "@@ -1 +1 @@\n-a\n+b\n";
+    std::string t2 =
+        "diff --git a/pkg/test_ops.py b/pkg/test_ops.py\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/pkg/test_ops.py\n@@ -0,0 +1 @@\n+x\n";
+    std::string t3 =
+        "diff --git a/pkg/ops_test.py b/pkg/ops_test.py\n--- a/pkg/ops_test.py\n+++ "
+        "b/pkg/ops_test.py\n"
+        "@@ -1 +1 @@\n-a\n+b\n";
+    std::string not_test =
+        "diff --git a/pkg/testing.py b/pkg/testing.py\n--- a/pkg/testing.py\n"
+        "+++ b/pkg/testing.py\n@@ -1 +1 @@\n-a\n+b\n";
     SplitPatch split = split_test_files(t1 + fix + t2 + not_test + t3);
     REQUIRE(split.fix == fix + not_test);
     REQUIRE(split.tests == t1 + t2 + t3);
+}
+
+TEST_CASE("The example task file loads as three valid swe rows", "[tasks][swe]") {
+    auto rows =
+        tasks::read_tasks_jsonl(std::string(BRAID_SOURCE_DIR) + "/examples/swe/tasks.jsonl");
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == 3);
+    const tasks::TaskKind& kind = *tasks::find_task_kind("swe");
+    std::vector<std::string> parsers;
+    for (tasks::Task& task : *rows) {
+        REQUIRE(task.kind == "swe");
+        REQUIRE(kind.validate(task).has_value());
+        REQUIRE(kind.prepare(task, std::string(BRAID_SOURCE_DIR) + "/examples/swe").has_value());
+        auto parsed = parse_swe_task(task.input);
+        REQUIRE(parsed->env.repo_path.is_absolute());
+        REQUIRE_FALSE(parsed->fail_to_pass.empty());
+        parsers.push_back(parsed->env.log_parser);
+    }
+    REQUIRE(parsers == std::vector<std::string>{"pytest", "unittest", "regex"});
+    REQUIRE((*rows)[1].input["FAIL_TO_PASS"].is_string());  // as Hugging Face stores it
 }

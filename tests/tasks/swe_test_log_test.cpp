@@ -31,7 +31,8 @@ FAILED tests/test_mix.py::test_param[x-1] - AssertionError: assert 'x-1' != '...
 )";
 
 // The same file under `pytest -v`.
-constexpr std::string_view kPytestVerbose = R"(tests/test_mix.py::test_ok PASSED                                        [ 11%]
+constexpr std::string_view kPytestVerbose =
+    R"(tests/test_mix.py::test_ok PASSED                                        [ 11%]
 tests/test_mix.py::test_bad FAILED                                       [ 22%]
 tests/test_mix.py::test_skip SKIPPED (later)                             [ 33%]
 tests/test_mix.py::test_xf XFAIL                                         [ 44%]
@@ -79,7 +80,8 @@ TEST_CASE("The pytest parser reads the verbose '<id> STATUS [ n%]' form", "[task
     REQUIRE(s.at("tests/test_mix.py::test_param[a b]") == TestStatus::passed);
     REQUIRE(s.at("tests/test_mix.py::test_param[x-1]") == TestStatus::failed);
     REQUIRE(s.at("tests/test_mix.py::test_xf") == TestStatus::xfail);
-    REQUIRE(parse("pytest", "\x1b[32mPASSED\x1b[0m t.py::test_a\n").at("t.py::test_a") == TestStatus::passed);
+    REQUIRE(parse("pytest", "\x1b[32mPASSED\x1b[0m t.py::test_a\n").at("t.py::test_a") ==
+            TestStatus::passed);
     REQUIRE(parse("pytest", "collected 0 items\n\nno tests ran in 0.01s\n").empty());
 }
 
@@ -99,36 +101,42 @@ TEST_CASE("The unittest parser reads -v lines, late outcomes and both id forms",
 
 TEST_CASE("The regex parser applies named groups test and status per line", "[tasks][swe]") {
     const std::string regex = R"(^TEST (?<test>\S+) \.\.\. (?<status>[A-Za-z]+)$)";
-    TestStatusMap s = parse("regex",
-                            "TEST m.test_a ... PASS\nTraceback (most recent call last):\nTEST m.test_b ... FAIL\n"
-                            "TEST m.test_c ... ERROR\nTEST m.test_d ... skipped\nTEST m.test_e ... weird\n",
-                            regex);
+    TestStatusMap s =
+        parse("regex",
+              "TEST m.test_a ... PASS\nTraceback (most recent call last):\nTEST m.test_b ... FAIL\n"
+              "TEST m.test_c ... ERROR\nTEST m.test_d ... skipped\nTEST m.test_e ... weird\n",
+              regex);
     REQUIRE(s.size() == 4);
     REQUIRE(s.at("m.test_a") == TestStatus::passed);
     REQUIRE(s.at("m.test_b") == TestStatus::failed);
     REQUIRE(s.at("m.test_c") == TestStatus::error);
     REQUIRE(s.at("m.test_d") == TestStatus::skipped);
     // Groups may come in any order, after unnamed and non-capturing groups.
-    TestStatusMap swapped = parse("regex", "ok 3 - (x) name_1\n", R"(^(?:ok|not ok) (\d+) - \((?<status>\w+)\) (?<test>\w+))");
+    TestStatusMap swapped = parse("regex", "ok 3 - (x) name_1\n",
+                                  R"(^(?:ok|not ok) (\d+) - \((?<status>\w+)\) (?<test>\w+))");
     REQUIRE(swapped.empty());  // "x" is no status word
-    swapped = parse("regex", "ok 3 - (pass) name_1\n", R"(^(?:ok|not ok) (\d+) - \((?<status>\w+)\) (?<test>\w+))");
+    swapped = parse("regex", "ok 3 - (pass) name_1\n",
+                    R"(^(?:ok|not ok) (\d+) - \((?<status>\w+)\) (?<test>\w+))");
     REQUIRE(swapped.at("name_1") == TestStatus::passed);
 }
 
 TEST_CASE("parse_test_log rejects an unknown parser and a bad regex", "[tasks][swe]") {
     REQUIRE(parse_test_log("jest", "").error().code == ErrorCode::invalid_input);
-    REQUIRE_THAT(parse_test_log("regex", "", "(?<test>a)(b").error().message, Catch::Contains("compile"));
-    REQUIRE_THAT(parse_test_log("regex", "", "(?<test>a) (b)").error().message, Catch::Contains("named groups"));
+    REQUIRE_THAT(parse_test_log("regex", "", "(?<test>a)(?<status>b").error().message,
+                 Catch::Contains("compile"));
+    REQUIRE_THAT(parse_test_log("regex", "", "(?<test>a) (b)").error().message,
+                 Catch::Contains("named groups"));
 }
 
-TEST_CASE("find_status matches exactly, else a unique key the name is a prefix of", "[tasks][swe]") {
+TEST_CASE("find_status matches exactly, else a unique key the name is a prefix of",
+          "[tasks][swe]") {
     TestStatusMap s = {{"t.py::test_a[very long param", TestStatus::passed},
                        {"t.py::test_b[x-1]", TestStatus::failed},
                        {"t.py::test_b[x-2]", TestStatus::passed},
                        {"t.py::test_c", TestStatus::skipped}};
     REQUIRE(*find_status(s, "t.py::test_c") == TestStatus::skipped);
     REQUIRE(*find_status(s, "t.py::test_a[very") == TestStatus::passed);  // truncated id
-    REQUIRE(find_status(s, "t.py::test_b[x") == nullptr);                  // ambiguous
+    REQUIRE(find_status(s, "t.py::test_b[x") == nullptr);                 // ambiguous
     REQUIRE(find_status(s, "t.py::test_d") == nullptr);
 }
 
@@ -141,12 +149,14 @@ TEST_CASE("grade_statuses follows the harness: SKIPPED fails F2P but keeps P2P, 
     auto grade = [&task](TestStatusMap s) { return grade_statuses(task, s); };
     using S = TestStatus;
 
-    GradeReport full = grade({{"f1", S::passed}, {"f2", S::xfail}, {"p1", S::passed}, {"p2", S::skipped}});
+    GradeReport full =
+        grade({{"f1", S::passed}, {"f2", S::xfail}, {"p1", S::passed}, {"p2", S::skipped}});
     REQUIRE(full.resolution == Resolution::full);
     REQUIRE(full.resolved);
     REQUIRE(full.pass_to_pass.success == std::vector<std::string>{"p1", "p2"});
 
-    GradeReport skipped_f2p = grade({{"f1", S::passed}, {"f2", S::skipped}, {"p1", S::passed}, {"p2", S::passed}});
+    GradeReport skipped_f2p =
+        grade({{"f1", S::passed}, {"f2", S::skipped}, {"p1", S::passed}, {"p2", S::passed}});
     REQUIRE(skipped_f2p.resolution == Resolution::partial);
     REQUIRE_FALSE(skipped_f2p.resolved);
     REQUIRE(skipped_f2p.fail_to_pass.failure == std::vector<std::string>{"f2"});
@@ -155,11 +165,13 @@ TEST_CASE("grade_statuses follows the harness: SKIPPED fails F2P but keeps P2P, 
     REQUIRE(missing.resolution == Resolution::partial);
     REQUIRE(missing.fail_to_pass.failure == std::vector<std::string>{"f2"});
 
-    GradeReport regressed = grade({{"f1", S::passed}, {"f2", S::passed}, {"p1", S::error}, {"p2", S::passed}});
+    GradeReport regressed =
+        grade({{"f1", S::passed}, {"f2", S::passed}, {"p1", S::error}, {"p2", S::passed}});
     REQUIRE(regressed.resolution == Resolution::no);
     REQUIRE(regressed.pass_to_pass.failure == std::vector<std::string>{"p1"});
 
-    GradeReport none = grade({{"f1", S::failed}, {"f2", S::error}, {"p1", S::passed}, {"p2", S::passed}});
+    GradeReport none =
+        grade({{"f1", S::failed}, {"f2", S::error}, {"p1", S::passed}, {"p2", S::passed}});
     REQUIRE(none.resolution == Resolution::no);
     REQUIRE(none.fail_to_pass.failure.size() == 2);
 
@@ -183,16 +195,19 @@ TEST_CASE("A grade report serializes with the harness's report.json field names"
     REQUIRE(body.at("patch_exists") == true);
     REQUIRE(body.at("patch_successfully_applied") == true);
     REQUIRE(body.at("resolved") == false);
-    REQUIRE(body.at("tests_status").at("FAIL_TO_PASS").at("failure") == nlohmann::json::array({"f1"}));
+    REQUIRE(body.at("tests_status").at("FAIL_TO_PASS").at("failure") ==
+            nlohmann::json::array({"f1"}));
     REQUIRE(body.at("tests_status").at("PASS_TO_PASS").at("success").empty());
     REQUIRE(body.contains("/tests_status/FAIL_TO_FAIL"_json_pointer));
     REQUIRE(body.contains("/tests_status/PASS_TO_FAIL"_json_pointer));
     REQUIRE(to_string(report.resolution) == "RESOLVED_NO");
 }
 
-TEST_CASE("regressions lists tests that passed at base and no longer pass, sorted", "[tasks][swe]") {
+TEST_CASE("regressions lists tests that passed at base and no longer pass, sorted",
+          "[tasks][swe]") {
     using S = TestStatus;
-    TestStatusMap base = {{"a", S::passed}, {"b", S::passed}, {"c", S::failed}, {"d", S::passed}, {"e", S::passed}};
+    TestStatusMap base = {
+        {"a", S::passed}, {"b", S::passed}, {"c", S::failed}, {"d", S::passed}, {"e", S::passed}};
     TestStatusMap after = {{"a", S::failed}, {"c", S::failed}, {"d", S::skipped}, {"e", S::passed}};
     REQUIRE(regressions(base, after) == std::vector<std::string>{"a", "b"});
 }
