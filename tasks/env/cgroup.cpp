@@ -57,6 +57,12 @@ std::optional<std::string> own_cgroup(const std::string& controller) {
     return std::nullopt;
 }
 
+// `root`/`own` without a trailing separator when `own` is "/".
+fs::path under(const fs::path& root, const std::string& own) {
+    const fs::path relative = fs::path(own).relative_path();
+    return relative.empty() ? root : root / relative;
+}
+
 std::string unique_name(const char* prefix) {
     const auto ns = std::chrono::steady_clock::now().time_since_epoch().count();
     return std::string(prefix) + std::to_string(getpid()) + "-" +
@@ -80,7 +86,7 @@ void probe_cgroup(SandboxCapabilities& caps) {
     const fs::path root(kCgroupRoot);
     std::error_code ec;
     if (auto v2 = own_cgroup(""); v2 && fs::exists(root / "cgroup.controllers", ec)) {
-        const fs::path parent = root / fs::path(*v2).relative_path();
+        const fs::path parent = under(root, *v2);
         if (probe_limit(parent, "pids.max", kProbePidsMax)) {
             caps.cgroup = "v2";
             caps.cgroup_parent = parent.string();
@@ -89,12 +95,12 @@ void probe_cgroup(SandboxCapabilities& caps) {
     }
     auto pids = own_cgroup("pids");
     if (!pids) return;
-    const fs::path pids_parent = root / "pids" / fs::path(*pids).relative_path();
+    const fs::path pids_parent = under(root / "pids", *pids);
     if (!probe_limit(pids_parent, "pids.max", kProbePidsMax)) return;
     caps.cgroup = "v1";
     caps.cgroup_parent = pids_parent.string();
     if (auto memory = own_cgroup("memory")) {
-        const fs::path memory_parent = root / "memory" / fs::path(*memory).relative_path();
+        const fs::path memory_parent = under(root / "memory", *memory);
         if (probe_limit(memory_parent, "memory.limit_in_bytes", kProbeMemoryBytes))
             caps.memory_cgroup_parent = memory_parent.string();
     }
