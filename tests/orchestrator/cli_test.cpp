@@ -142,6 +142,9 @@ TEST_CASE("braid doctor reports the machine's capabilities", "[orchestrator][cli
     REQUIRE(j.contains("cuda"));
     REQUIRE(j["sqlite"].get<std::string>().substr(0, 2) == "3.");
     REQUIRE(j["cores"].get<int>() >= 1);
+    const auto layers = j["sandbox"]["layers"].get<std::vector<std::string>>();
+    REQUIRE(layers.size() >= 2);
+    REQUIRE(layers[0] == "rlimits");
 }
 
 TEST_CASE("A wall-clock budget stops the run: threads in flight are cancelled and later tasks never start",

@@ -119,7 +119,7 @@ TEST_CASE("Unrunnable or distrusted test output is an error of the run, not a ve
     REQUIRE_FALSE(forged.resolved);
     REQUIRE_THAT(forged.error, Catch::Contains("exited 3") && Catch::Contains("distrusted"));
 
-    task.env.test_cmd = "sleep 30";
+    task.env.test_cmd = "sleep 30 #";  // the directives become a comment
     task.env.timeout_s = 1;
     GradeReport slow = evaluate(repos, task, task.patch);
     REQUIRE_FALSE(slow.resolved);

@@ -117,7 +117,7 @@ TEST_CASE("The regex parser applies named groups test and status per line", "[ta
 
 TEST_CASE("parse_test_log rejects an unknown parser and a bad regex", "[tasks][swe]") {
     REQUIRE(parse_test_log("jest", "").error().code == ErrorCode::invalid_input);
-    REQUIRE_THAT(parse_test_log("regex", "", "(?<test>a)(b").error().message, Catch::Contains("compile"));
+    REQUIRE_THAT(parse_test_log("regex", "", "(?<test>a)(?<status>b").error().message, Catch::Contains("compile"));
     REQUIRE_THAT(parse_test_log("regex", "", "(?<test>a) (b)").error().message, Catch::Contains("named groups"));
 }
 

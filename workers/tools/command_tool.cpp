@@ -12,11 +12,15 @@
 #include <asio/use_awaitable.hpp>
 
 #include "core/async.hpp"
-#include "workers/tools/child_process.hpp"
+#include "tasks/env/sandbox.hpp"
 
 namespace braid::workers::tools {
 
 namespace {
+
+using tasks::env::ProcessResult;
+using tasks::env::Sandbox;
+using tasks::env::SandboxPolicy;
 
 constexpr std::size_t kMaxStderrInError = 2000;
 
@@ -88,11 +92,12 @@ struct CommandRun {
 };
 
 asio::awaitable<bool> wait_command(std::shared_ptr<CommandRun> run, std::vector<std::string> argv,
-                                   std::filesystem::path cwd, std::chrono::milliseconds timeout,
-                                   asio::thread_pool& pool) {
+                                   std::filesystem::path cwd, SandboxPolicy policy,
+                                   std::shared_ptr<const Sandbox> sandbox, asio::thread_pool& pool) {
     int cancel_fd = run->cancel.fd[0];
-    auto work = [argv = std::move(argv), cwd = std::move(cwd), timeout, cancel_fd] {
-        return run_child_process(argv, cwd, timeout, kMaxCommandOutputBytes, cancel_fd);
+    auto work = [argv = std::move(argv), cwd = std::move(cwd), policy = std::move(policy),
+                 sandbox = std::move(sandbox), cancel_fd] {
+        return sandbox->run(argv, cwd, policy, cancel_fd);
     };
     auto op = async::run_blocking(pool, std::move(work));  // named: the GCC 12 coroutine trap
     run->result.emplace(co_await std::move(op));
@@ -115,11 +120,13 @@ asio::awaitable<bool> watch_cancellation(std::shared_ptr<CommandRun> run) {
 // (the blocking wait polls the cancel pipe) instead of waiting for its timeout.
 asio::awaitable<Result<ProcessResult>> run_cancellable(std::vector<std::string> argv,
                                                        std::filesystem::path cwd,
-                                                       std::chrono::milliseconds timeout,
+                                                       SandboxPolicy policy,
+                                                       std::shared_ptr<const Sandbox> sandbox,
                                                        asio::thread_pool& pool) {
     auto run = std::make_shared<CommandRun>(co_await asio::this_coro::executor);
     std::vector<asio::awaitable<bool>> both;
-    both.push_back(wait_command(run, std::move(argv), std::move(cwd), timeout, pool));
+    both.push_back(wait_command(run, std::move(argv), std::move(cwd), std::move(policy),
+                                std::move(sandbox), pool));
     both.push_back(watch_cancellation(run));
     auto all = async::when_all(std::move(both));
     co_await std::move(all);
@@ -134,8 +141,8 @@ std::string arg_text(const nlohmann::json& v) {
 
 class CommandTool final : public Tool {
 public:
-    CommandTool(CommandSpec spec, std::filesystem::path cwd)
-        : spec_(std::move(spec)), cwd_(std::move(cwd)) {}
+    CommandTool(CommandSpec spec, std::filesystem::path cwd, std::shared_ptr<const Sandbox> sandbox)
+        : spec_(std::move(spec)), cwd_(std::move(cwd)), sandbox_(std::move(sandbox)) {}
     std::string_view name() const override { return spec_.name; }
     std::string_view description() const override { return spec_.description; }
 
@@ -154,10 +161,18 @@ public:
             if (!expanded) co_return std::move(expanded).error();
             argv.push_back(std::move(*expanded));
         }
-        auto op = run_cancellable(std::move(argv), cwd_,
-                                  std::chrono::milliseconds(spec_.timeout_ms), pool);
+        SandboxPolicy policy;
+        policy.timeout = std::chrono::milliseconds(spec_.timeout_ms);
+        policy.max_output_bytes = kMaxCommandOutputBytes;
+        policy.network = spec_.network;
+        policy.writable = {cwd_};
+        auto op = run_cancellable(std::move(argv), cwd_, std::move(policy), sandbox_, pool);
         Result<ProcessResult> done = co_await std::move(op);  // named: the GCC 12 coroutine trap
         if (!done) co_return std::move(done).error().with_context(spec_.name);
+        if (done->timed_out)
+            co_return make_error(ErrorCode::timeout,
+                                 spec_.name + " timed out after " + std::to_string(spec_.timeout_ms) +
+                                     " ms; its processes were killed");
         if (done->exit_code != 0) {
             std::string err = done->err.substr(0, kMaxStderrInError);
             co_return make_error(ErrorCode::io, spec_.name + " exited with status " +
@@ -174,6 +189,7 @@ public:
 private:
     CommandSpec spec_;
     std::filesystem::path cwd_;
+    std::shared_ptr<const Sandbox> sandbox_;
 };
 
 Error bad(std::size_t index, const std::string& name, std::string_view field,
@@ -226,6 +242,10 @@ Result<std::vector<CommandSpec>> parse_tool_declarations(const nlohmann::json& d
                            "must be an integer from 1 to " + std::to_string(kMaxCommandTimeoutMs));
             spec.timeout_ms = ms.get<std::int64_t>();
         }
+        if (t.contains("network")) {
+            if (!t["network"].is_boolean()) return bad(i, spec.name, "network", "must be a boolean");
+            spec.network = t["network"].get<bool>();
+        }
         if (spec.description.empty())
             spec.description = spec.name + "(...): runs " + spec.command[0];
         specs.push_back(std::move(spec));
@@ -233,8 +253,9 @@ Result<std::vector<CommandSpec>> parse_tool_declarations(const nlohmann::json& d
     return specs;
 }
 
-std::unique_ptr<Tool> make_command_tool(CommandSpec spec, std::filesystem::path cwd) {
-    return std::make_unique<CommandTool>(std::move(spec), std::move(cwd));
+std::unique_ptr<Tool> make_command_tool(CommandSpec spec, std::filesystem::path cwd,
+                                        std::shared_ptr<const tasks::env::Sandbox> sandbox) {
+    return std::make_unique<CommandTool>(std::move(spec), std::move(cwd), std::move(sandbox));
 }
 
 }  // namespace braid::workers::tools

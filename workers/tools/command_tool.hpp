@@ -6,9 +6,10 @@
 //
 // `{argN}` in a command element is replaced by the call's N-th argument (as text; numbers are
 // printed, lists as JSON); a call with fewer arguments than the command uses is an error. The
-// command runs via run_child_process (subprocess, not yet sandboxed — see child_process.hpp) in
-// the workspace; its stdout (capped at kMaxCommandOutputBytes) is the observation; a non-zero exit
-// or a timeout is an error observation carrying the exit code and stderr.
+// command runs in the sandbox of tasks/env (every probed layer; the workspace is its only writable
+// folder; no network unless the declaration says `"network": true`); its stdout (head and tail
+// kept past kMaxCommandOutputBytes) is the observation; a non-zero exit or a timeout is an error
+// observation carrying the exit code and stderr.
 
 #include <filesystem>
 #include <memory>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "tasks/env/sandbox.hpp"
 #include "workers/tools/tool.hpp"
 
 namespace braid::workers::tools {
@@ -30,15 +32,20 @@ struct CommandSpec {
     std::string description;
     std::vector<std::string> command;
     std::int64_t timeout_ms = kDefaultCommandTimeoutMs;
-    int arity = 0;  // 1 + the highest {argN} used
+    int arity = 0;         // 1 + the highest {argN} used
+    bool network = false;  // the command may use the host network
 };
 
 // Parses a declarations document. Errors (invalid_input) name the tool (by index and name) and the
 // field: `tools` missing or not an array; `name` missing, not an identifier, or a duplicate;
 // `command` missing, empty or not an array of strings; a placeholder other than {argN};
-// `timeout_ms` not a positive integer up to kMaxCommandTimeoutMs; `description` not a string.
+// `timeout_ms` not a positive integer up to kMaxCommandTimeoutMs; `description` not a string;
+// `network` not a boolean.
 Result<std::vector<CommandSpec>> parse_tool_declarations(const nlohmann::json& doc);
 
-std::unique_ptr<Tool> make_command_tool(CommandSpec spec, std::filesystem::path cwd);
+// `sandbox` is probed once per registry and shared by its command tools (shared_ptr: every tool
+// and every in-flight call on the pool holds it).
+std::unique_ptr<Tool> make_command_tool(CommandSpec spec, std::filesystem::path cwd,
+                                        std::shared_ptr<const tasks::env::Sandbox> sandbox);
 
 }  // namespace braid::workers::tools

@@ -75,8 +75,10 @@ Result<std::unique_ptr<ToolRegistry>> make_tool_registry(const std::string& work
                               "--tools: '" + tools_path + "' is not valid JSON");
         auto specs = parse_tool_declarations(doc);
         if (!specs) return std::move(specs).error().with_context("--tools " + tools_path);
+        // Probed once here, not per call: tens of milliseconds.
+        auto sandbox = std::make_shared<const tasks::env::Sandbox>(tasks::env::probe_sandbox());
         for (CommandSpec& spec : *specs) {
-            auto added = registry->add(make_command_tool(std::move(spec), cwd));
+            auto added = registry->add(make_command_tool(std::move(spec), cwd, sandbox));
             if (!added) return std::move(added).error().with_context("--tools " + tools_path);
         }
     }
