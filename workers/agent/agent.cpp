@@ -61,14 +61,18 @@ struct Turn {
     AgentState& state;
 };
 
-// Runs the turn's calls: those before the first submit at once, then submit (so it sees their
-// edits); calls after submit are not run. Appends the responses in call order.
+// Tools that run git in the workspace (its index, its patch file) cannot run beside another such
+// call: they run one at a time, in call order, after the concurrent ones. submit is one of them,
+// so it sees every edit of its turn.
+bool exclusive(const AgentToolCall& call) { return call.name == "apply_patch" || call.name == "submit"; }
+
+// Runs the turn's calls (calls after a submit are not run) and appends the responses in call
+// order.
 asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std::string call_path,
                                 std::string& text) {
     store::RunRecorder& rec = turn.services.recorder;
     auto submit = std::find_if(calls.begin(), calls.end(), [](const AgentToolCall& c) { return c.name == "submit"; });
-    const bool submits = submit != calls.end();
-    if (submits) calls.erase(submit + 1, calls.end());
+    if (submit != calls.end()) calls.erase(submit + 1, calls.end());
     NodeId call_node = *rec.find(call_path);
     std::vector<NodeId> nodes;
     for (std::size_t j = 0; j < calls.size(); ++j) {
@@ -76,15 +80,17 @@ asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std
         rec.add_edge(call_node, nodes.back(), "depends");
     }
     const std::size_t max_chars = turn.spec.limits.max_observation_chars;
-    std::size_t together = calls.size() - (submits ? 1 : 0);
+    std::vector<std::size_t> together, alone;
+    for (std::size_t j = 0; j < calls.size(); ++j) (exclusive(calls[j]) ? alone : together).push_back(j);
     std::vector<asio::awaitable<ToolOutcome>> batch;
-    for (std::size_t j = 0; j < together; ++j)
-        batch.push_back(run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars));
+    for (std::size_t j : together) batch.push_back(run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars));
     auto all = async::when_all(std::move(batch));
-    std::vector<ToolOutcome> outcomes = co_await std::move(all);
-    if (together < calls.size()) {
-        auto last = run_recorded(&rec, turn.world, calls.back(), nodes.back(), max_chars);
-        outcomes.push_back(co_await std::move(last));
+    std::vector<ToolOutcome> ran = co_await std::move(all);
+    std::vector<ToolOutcome> outcomes(calls.size());
+    for (std::size_t i = 0; i < together.size(); ++i) outcomes[together[i]] = std::move(ran[i]);
+    for (std::size_t j : alone) {
+        auto one = run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars);
+        outcomes[j] = co_await std::move(one);
     }
     for (std::size_t j = 0; j < outcomes.size(); ++j) {
         text += response_block(calls[j].name, outcomes[j].ok, outcomes[j].content, max_chars);
