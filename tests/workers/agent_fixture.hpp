@@ -84,7 +84,7 @@ struct AgentFixture {
         };
     }
 
-    agent::AgentResult run_agent(backends::Backend& backend, agent::AgentLimits limits) {
+    asio::awaitable<Result<agent::AgentResult>> start_agent(backends::Backend& backend, agent::AgentLimits limits) {
         workers::RunServices services{rec, backend, ledger, log, 7, ""};
         agent::AgentSpec spec;
         spec.node = rec.create_node(NodeId{0}, "t/calc-1/a0", "thread", "agent");
@@ -97,7 +97,13 @@ struct AgentFixture {
         world.env = &env;
         world.sandbox = &sandbox;
         world.pool = &pool;
-        auto result = async::run_sync(io, agent::run_agent(services, spec, world, "add() subtracts."));
+        auto op = agent::run_agent(services, spec, world, "add() subtracts.");
+        Result<agent::AgentResult> result = co_await std::move(op);
+        co_return result;
+    }
+
+    agent::AgentResult run_agent(backends::Backend& backend, agent::AgentLimits limits) {
+        auto result = async::run_sync(io, start_agent(backend, limits));
         db->flush_sync();
         REQUIRE(result.has_value());
         return std::move(*result);

@@ -68,3 +68,17 @@ TEST_CASE("An agent writes a test, runs it, applies patches one at a time and su
     CHECK(f.node("t/calc-1/a0/c2/tool0").status == "failed");
     CHECK(f.node("t/calc-1/a0/c2/tool1").status == "finished");
 }
+
+TEST_CASE("Cancelling the agent kills the command its shell call runs", "[workers][agent]") {
+    AgentFixture f;
+    backends::ScriptedBackend backend(f.script({call("shell", {{"command", "sleep 30"}})}));
+    auto started = std::chrono::steady_clock::now();
+    auto op = async::with_timeout(f.start_agent(backend, agent::AgentLimits{}), std::chrono::milliseconds(300));
+    auto result = async::run_sync(f.io, std::move(op));
+    f.db->flush_sync();
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().code == ErrorCode::timeout);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));  // not the 30 s sleep
+    CHECK(f.node("t/calc-1/a0/c0/tool0").status == "failed");
+    CHECK(f.prompts.size() == 1);  // no call after the cancelled turn
+}
