@@ -52,6 +52,7 @@ struct AgentFixture {
     store::RunRecorder rec{*db, run};
     Logger log{LogLevel::off};
     Ledger ledger;
+    Ledger::AccountId account = ledger.root();  // the agent's budget account
     asio::io_context io;
     std::vector<std::string> prompts;  // of every request, in order
 
@@ -89,7 +90,7 @@ struct AgentFixture {
         agent::AgentSpec spec;
         spec.node = rec.create_node(NodeId{0}, "t/calc-1/a0", "thread", "agent");
         spec.path = "t/calc-1/a0";
-        spec.account = ledger.root();
+        spec.account = account;
         spec.request.sampling.max_tokens = 400;
         spec.limits = limits;
         agent::AgentWorld world;

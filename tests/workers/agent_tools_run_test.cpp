@@ -82,3 +82,13 @@ TEST_CASE("Cancelling the agent kills the command its shell call runs", "[worker
     CHECK(f.node("t/calc-1/a0/c0/tool0").status == "failed");
     CHECK(f.prompts.size() == 1);  // no call after the cancelled turn
 }
+
+TEST_CASE("A budget that refuses the model call ends the agent as budget_exhausted", "[workers][agent]") {
+    AgentFixture f;
+    backends::ScriptedBackend backend(f.script({call("shell", {{"command", "ls"}})}));
+    f.account = f.ledger.open(f.ledger.root(), "tight", parse_budget("tokens=10").value());
+    agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
+    CHECK(r.status == "budget_exhausted");
+    CHECK(r.tool_calls == 0);
+    CHECK(f.prompts.empty());
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "core/async.hpp"
 #include "workers/agent/agent_protocol.hpp"
@@ -69,7 +70,9 @@ asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std
     store::RunRecorder& rec = turn.services.recorder;
     auto submit = std::find_if(calls.begin(), calls.end(), [](const AgentToolCall& c) { return c.name == "submit"; });
     if (submit != calls.end()) calls.erase(submit + 1, calls.end());
-    NodeId call_node = *rec.find(call_path);
+    std::optional<NodeId> found = rec.find(call_path);
+    BRAID_ASSERT(found.has_value(), "run_calls: the thread loop created the call's node");
+    NodeId call_node = *found;
     std::vector<NodeId> nodes;
     for (std::size_t j = 0; j < calls.size(); ++j) {
         nodes.push_back(rec.create_node(call_node, call_path + "/tool" + std::to_string(j), "tool", call_label(calls[j])));

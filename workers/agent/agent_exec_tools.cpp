@@ -49,7 +49,7 @@ ToolOutcome apply_patch_tool(const AgentWorld& world, const nlohmann::json& args
     auto it = args.find("patch");
     if (it == args.end() || !it->is_string()) return fail("missing argument \"patch\" (a unified diff)");
     auto method = world.workspace->apply_patch(it->get<std::string>());
-    if (!method) return fail("the patch does not apply: " + method.error().message);
+    if (!method) return fail(method.error().message);  // "the patch does not apply: <why>"
     return ToolOutcome{true, "applied (" + *method + ")", false, {}};
 }
 
