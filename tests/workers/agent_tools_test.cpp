@@ -88,7 +88,7 @@ TEST_CASE("edit replaces text that occurs exactly once, and creates files with o
 
 TEST_CASE("Paths that leave the workspace are refused: absolute, .. and symlinks out", "[workers][agent]") {
     Folder f;
-    std::ofstream(f.dir.path() / "secret.txt") << "secret\n";
+    std::ofstream(f.dir.path() / "secret.txt") << "TOP-SECRET\n";
     fs::create_symlink(f.dir.path(), f.root / "out");
     fs::create_symlink(f.dir.path() / "secret.txt", f.root / "leak.txt");
     for (const char* p : {"/etc/passwd", "../secret.txt", "calc/../../secret.txt", "out/secret.txt", "leak.txt", ""}) {
@@ -96,7 +96,7 @@ TEST_CASE("Paths that leave the workspace are refused: absolute, .. and symlinks
         CHECK_FALSE(workspace_path(f.root, p).has_value());
         ToolOutcome read = read_file_tool(f.root, {{"path", p}});
         CHECK_FALSE(read.ok);
-        CHECK(read.content.find("secret") == std::string::npos);
+        CHECK(read.content.find("TOP-SECRET") == std::string::npos);
     }
     CHECK_FALSE(edit_tool(f.root, {{"path", "out/new.txt"}, {"old", ""}, {"new", "x"}}).ok);
     CHECK_FALSE(fs::exists(f.dir.path() / "new.txt"));
@@ -105,5 +105,5 @@ TEST_CASE("Paths that leave the workspace are refused: absolute, .. and symlinks
     // A symlink inside the workspace that stays inside is fine, and search does not follow links.
     fs::create_symlink(f.root / "README", f.root / "readme_link");
     CHECK(read_file_tool(f.root, {{"path", "readme_link"}}).ok);
-    CHECK(search_tool(f.root, {{"pattern", "secret"}}).content == "no matches");
+    CHECK(search_tool(f.root, {{"pattern", "TOP-SECRET"}}).content == "no matches");
 }

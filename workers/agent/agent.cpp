@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "core/async.hpp"
 #include "workers/agent/agent_protocol.hpp"
 #include "workers/agent/agent_tools.hpp"
+#include "workers/agent/cancellable_tool.hpp"
 
 namespace braid::workers::agent {
 
@@ -26,27 +28,22 @@ struct AgentState {
     bool proceeded = false;  // the last turn asked for another call
     bool format_stop = false;
     bool submitted = false;
+    bool cancelled = false;  // cancellation arrived while tools ran
     std::string patch;
 };
 
-ToolOutcome run_guarded(const AgentWorld& world, const AgentToolCall& call) {
-    try {
-        return run_tool(world, call);
-    } catch (const std::exception& e) {  // a tool's bug; the model sees it and the run goes on
-        return ToolOutcome{false, "internal error in " + call.name + ": " + e.what(), false, {}};
-    }
-}
-
 // One tool call with its node's life: "running" with the arguments, the work on the pool, then
 // "finished" / "failed" with the observation. Starts and ends on the orchestration executor.
+// Sets *cancelled when cancellation arrived while it ran.
 asio::awaitable<ToolOutcome> run_recorded(store::RunRecorder* rec, AgentWorld world, AgentToolCall call,
-                                          NodeId node, std::size_t max_chars) {
+                                          NodeId node, std::size_t max_chars, bool* cancelled) {
     nlohmann::json running{{"name", call.name}, {"arguments", call.arguments}};
     rec->set_status(node, "running", running.dump());
     auto started = std::chrono::steady_clock::now();
-    auto work = [world, call] { return run_guarded(world, call); };
-    auto op = async::run_blocking(*world.pool, std::move(work));  // named: the GCC 12 coroutine trap
-    ToolOutcome outcome = co_await std::move(op);
+    auto op = run_tool_cancellable(world, call);  // named: the GCC 12 coroutine trap
+    CancellableOutcome ran = co_await std::move(op);
+    if (ran.cancelled) *cancelled = true;
+    ToolOutcome outcome = std::move(ran.outcome);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     nlohmann::json ended{{"ok", outcome.ok}, {"observation", clip_middle(outcome.content, max_chars)}, {"ms", ms}};
     rec->set_status(node, outcome.ok ? "finished" : "failed",
@@ -61,31 +58,44 @@ struct Turn {
     AgentState& state;
 };
 
-// Runs the turn's calls: those before the first submit at once, then submit (so it sees their
-// edits); calls after submit are not run. Appends the responses in call order.
+// Tools that run git in the workspace (its index, its patch file) cannot run beside another such
+// call: they run one at a time, in call order, after the concurrent ones. submit is one of them,
+// so it sees every edit of its turn.
+bool exclusive(const AgentToolCall& call) { return call.name == "apply_patch" || call.name == "submit"; }
+
+// Runs the turn's calls (calls after a submit are not run) and appends the responses in call
+// order.
 asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std::string call_path,
                                 std::string& text) {
     store::RunRecorder& rec = turn.services.recorder;
     auto submit = std::find_if(calls.begin(), calls.end(), [](const AgentToolCall& c) { return c.name == "submit"; });
-    const bool submits = submit != calls.end();
-    if (submits) calls.erase(submit + 1, calls.end());
-    NodeId call_node = *rec.find(call_path);
+    if (submit != calls.end()) calls.erase(submit + 1, calls.end());
+    std::optional<NodeId> found = rec.find(call_path);
+    BRAID_ASSERT(found.has_value(), "run_calls: the thread loop created the call's node");
+    NodeId call_node = *found;
     std::vector<NodeId> nodes;
     for (std::size_t j = 0; j < calls.size(); ++j) {
         nodes.push_back(rec.create_node(call_node, call_path + "/tool" + std::to_string(j), "tool", call_label(calls[j])));
         rec.add_edge(call_node, nodes.back(), "depends");
     }
     const std::size_t max_chars = turn.spec.limits.max_observation_chars;
-    std::size_t together = calls.size() - (submits ? 1 : 0);
+    std::vector<std::size_t> together, alone;
+    for (std::size_t j = 0; j < calls.size(); ++j) (exclusive(calls[j]) ? alone : together).push_back(j);
     std::vector<asio::awaitable<ToolOutcome>> batch;
-    for (std::size_t j = 0; j < together; ++j)
-        batch.push_back(run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars));
+    for (std::size_t j : together) batch.push_back(run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars, &turn.state.cancelled));
     auto all = async::when_all(std::move(batch));
-    std::vector<ToolOutcome> outcomes = co_await std::move(all);
-    if (together < calls.size()) {
-        auto last = run_recorded(&rec, turn.world, calls.back(), nodes.back(), max_chars);
-        outcomes.push_back(co_await std::move(last));
+    std::vector<ToolOutcome> ran = co_await std::move(all);
+    std::vector<ToolOutcome> outcomes(calls.size());
+    for (std::size_t i = 0; i < together.size(); ++i) outcomes[together[i]] = std::move(ran[i]);
+    for (std::size_t j : alone) {
+        if (turn.state.cancelled) {
+            rec.set_status(nodes[j], "cancelled");
+            continue;
+        }
+        auto one = run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars, &turn.state.cancelled);
+        outcomes[j] = co_await std::move(one);
     }
+    if (turn.state.cancelled) co_return;
     for (std::size_t j = 0; j < outcomes.size(); ++j) {
         text += response_block(calls[j].name, outcomes[j].ok, outcomes[j].content, max_chars);
         if (outcomes[j].submitted) {
@@ -119,6 +129,9 @@ asio::awaitable<LoopDecision> handle_turn(Turn turn, ThreadText& t, const CallEn
     state.format_errors = 0;
     auto calls = run_calls(turn, std::move(parsed.calls), call_path, t.text);
     co_await std::move(calls);
+    // async::when_all consumes the cancellation it forwards to the tools, so the thread loop would
+    // not see it: the turn ends the thread here and run_agent reports it.
+    if (state.cancelled) co_return LoopDecision::fail("cancelled");
     for (const std::string& error : parsed.errors) t.text += response_block("error", false, error + ". " + std::string(kFormatHelp), max_chars);
     if (state.submitted) co_return LoopDecision::finish();
     state.proceeded = true;
@@ -165,6 +178,7 @@ asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec 
     auto op = run_thread(services, std::move(thread), std::move(handler));  // named: the GCC 12 trap
     Result<ThreadResult> ran = co_await std::move(op);
     if (!ran) co_return std::move(ran).error();
+    if (state.cancelled) co_return make_error(ErrorCode::cancelled, "the agent was cancelled while its tools ran");
 
     AgentResult out;
     out.thread = std::move(*ran);

@@ -7,8 +7,9 @@
 //     <tool_call>
 //     {"name": "edit", "arguments": {"path": "calc/ops.py", "old": "a - b", "new": "a + b"}}
 //     </tool_call>
-// The calls of one turn run concurrently (they must not depend on each other); their results are
-// appended in call order, each as
+// The calls of one turn run concurrently (they must not depend on each other), except apply_patch
+// and submit, which use git in the workspace and so run one at a time after the others; calls
+// after a submit are not run. The results are appended in call order, each as
 //     <tool_response>
 //     {"name": "edit", "ok": true, "content": "..."}
 //     </tool_response>

@@ -30,13 +30,13 @@ Result<std::vector<std::string>> directives_arg(const nlohmann::json& args) {
 
 }  // namespace
 
-ToolOutcome shell_tool(const AgentWorld& world, const nlohmann::json& args) {
+ToolOutcome shell_tool(const AgentWorld& world, const nlohmann::json& args, int cancel_fd) {
     auto it = args.find("command");
     if (it == args.end() || !it->is_string() || it->get<std::string>().empty())
         return fail("missing argument \"command\" (a non-empty string)");
     const tasks::swe::Workspace& ws = *world.workspace;
     tasks::env::SandboxPolicy policy = tasks::swe::workspace_policy(*world.env, ws, world.env->command_timeout_s);
-    auto ran = world.sandbox->run(tasks::env::shell_argv(it->get<std::string>()), ws.dir(), policy);
+    auto ran = world.sandbox->run(tasks::env::shell_argv(it->get<std::string>()), ws.dir(), policy, cancel_fd);
     if (!ran) return fail("the command could not run: " + ran.error().message);
     std::string out = "exit code: " + std::to_string(ran->exit_code) + "\n";
     if (ran->timed_out) out += "[killed after " + std::to_string(world.env->command_timeout_s) + " s]\n";
@@ -49,7 +49,7 @@ ToolOutcome apply_patch_tool(const AgentWorld& world, const nlohmann::json& args
     auto it = args.find("patch");
     if (it == args.end() || !it->is_string()) return fail("missing argument \"patch\" (a unified diff)");
     auto method = world.workspace->apply_patch(it->get<std::string>());
-    if (!method) return fail("the patch does not apply: " + method.error().message);
+    if (!method) return fail(method.error().message);  // "the patch does not apply: <why>"
     return ToolOutcome{true, "applied (" + *method + ")", false, {}};
 }
 
@@ -79,13 +79,13 @@ ToolOutcome submit_tool(const AgentWorld& world, const nlohmann::json&) {
     return ToolOutcome{true, std::move(shown), true, std::move(*diff)};
 }
 
-ToolOutcome run_tool(const AgentWorld& world, const AgentToolCall& call) {
+ToolOutcome run_tool(const AgentWorld& world, const AgentToolCall& call, int cancel_fd) {
     const std::filesystem::path& root = world.workspace->dir();
     const nlohmann::json& a = call.arguments;
     if (call.name == "read_file") return read_file_tool(root, a);
     if (call.name == "search") return search_tool(root, a);
     if (call.name == "edit") return edit_tool(root, a);
-    if (call.name == "shell") return shell_tool(world, a);
+    if (call.name == "shell") return shell_tool(world, a, cancel_fd);
     if (call.name == "apply_patch") return apply_patch_tool(world, a);
     if (call.name == "run_tests") return run_tests_tool(world, a);
     if (call.name == "submit") return submit_tool(world, a);

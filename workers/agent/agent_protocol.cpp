@@ -71,8 +71,8 @@ std::string clip_middle(std::string_view text, std::size_t max_chars) {
 }
 
 std::string response_block(std::string_view name, bool ok, std::string_view content, std::size_t max_chars) {
-    nlohmann::json body{{"name", name}, {"ok", ok}, {"content", clip_middle(content, max_chars)}};
-    std::string json = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    nlohmann::ordered_json body{{"name", name}, {"ok", ok}, {"content", clip_middle(content, max_chars)}};
+    std::string json = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     return std::string(kResponseOpen) + "\n" + json + "\n" + std::string(kResponseClose) + "\n";
 }
 

@@ -35,13 +35,15 @@ ToolOutcome read_file_tool(const std::filesystem::path& root, const nlohmann::js
 ToolOutcome search_tool(const std::filesystem::path& root, const nlohmann::json& args);
 ToolOutcome edit_tool(const std::filesystem::path& root, const nlohmann::json& args);
 
-ToolOutcome shell_tool(const AgentWorld& world, const nlohmann::json& args);
+// `cancel_fd`: when readable, the command is killed (Sandbox::run); -1 for none.
+ToolOutcome shell_tool(const AgentWorld& world, const nlohmann::json& args, int cancel_fd = -1);
 ToolOutcome apply_patch_tool(const AgentWorld& world, const nlohmann::json& args);
 ToolOutcome run_tests_tool(const AgentWorld& world, const nlohmann::json& args);
 ToolOutcome submit_tool(const AgentWorld& world, const nlohmann::json& args);
 
-// Dispatches by name; an unknown name is an outcome that lists the tools.
-ToolOutcome run_tool(const AgentWorld& world, const AgentToolCall& call);
+// Dispatches by name; an unknown name is an outcome that lists the tools. `cancel_fd` reaches the
+// shell's command (run_tests, apply_patch and the file tools run to their end).
+ToolOutcome run_tool(const AgentWorld& world, const AgentToolCall& call, int cancel_fd = -1);
 
 // A short label for a call's node: `name(arguments)`, long values cut.
 std::string call_label(const AgentToolCall& call);
