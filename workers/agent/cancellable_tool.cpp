@@ -12,29 +12,16 @@
 #include <asio/use_awaitable.hpp>
 
 #include "core/async.hpp"
+#include "tasks/env/cancel_pipe.hpp"
 
 namespace braid::workers::agent {
 
 namespace {
 
-// The pipe a call's command polls: a byte written to it stops the command.
-struct CancelPipe {
-    int fd[2] = {-1, -1};
-    CancelPipe() {
-        if (pipe2(fd, O_CLOEXEC) != 0) fd[0] = fd[1] = -1;
-    }
-    ~CancelPipe() {
-        for (int f : fd)
-            if (f >= 0) close(f);
-    }
-    CancelPipe(const CancelPipe&) = delete;
-    CancelPipe& operator=(const CancelPipe&) = delete;
-};
-
 // Shared by the call and its watcher (either may finish first).
 struct CallRun {
     explicit CallRun(asio::any_io_executor ex) : done(ex, asio::steady_timer::time_point::max()) {}
-    CancelPipe cancel;
+    tasks::env::CancelPipe cancel;
     asio::steady_timer done;  // cancelled when the call has ended
     bool ended = false;
     bool cancelled = false;
@@ -50,7 +37,7 @@ ToolOutcome run_guarded(const AgentWorld& world, const AgentToolCall& call, int 
 }
 
 asio::awaitable<bool> work(std::shared_ptr<CallRun> run, AgentWorld world, AgentToolCall call) {
-    int cancel_fd = run->cancel.fd[0];
+    int cancel_fd = run->cancel.read_fd();
     auto fn = [world, call = std::move(call), cancel_fd] { return run_guarded(world, call, cancel_fd); };
     auto op = async::run_blocking(*world.pool, std::move(fn));  // named: the GCC 12 coroutine trap
     run->outcome.emplace(co_await std::move(op));
@@ -63,10 +50,7 @@ asio::awaitable<bool> watch(std::shared_ptr<CallRun> run) {
     co_await run->done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     if (!run->ended) {
         run->cancelled = true;
-        if (run->cancel.fd[1] >= 0) {
-            ssize_t ignored = write(run->cancel.fd[1], "x", 1);
-            (void)ignored;
-        }
+        run->cancel.cancel();
     }
     co_return true;
 }

@@ -12,6 +12,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "core/async.hpp"
+#include "tasks/env/cancel_pipe.hpp"
 #include "tasks/env/sandbox.hpp"
 
 namespace braid::workers::tools {
@@ -68,24 +69,10 @@ Result<std::string> expand(std::string_view element, const std::vector<std::stri
     return out;
 }
 
-// A pipe whose read end a command's wait polls: writing to it stops the command.
-struct CancelPipe {
-    int fd[2] = {-1, -1};
-    CancelPipe() {
-        if (pipe2(fd, O_CLOEXEC) != 0) fd[0] = fd[1] = -1;
-    }
-    ~CancelPipe() {
-        for (int f : fd)
-            if (f >= 0) close(f);
-    }
-    CancelPipe(const CancelPipe&) = delete;
-    CancelPipe& operator=(const CancelPipe&) = delete;
-};
-
 struct CommandRun {
     explicit CommandRun(asio::any_io_executor ex)
         : done(ex, asio::steady_timer::time_point::max()) {}
-    CancelPipe cancel;
+    tasks::env::CancelPipe cancel;
     asio::steady_timer done;  // cancelled when the command has ended
     bool ended = false;
     std::optional<Result<ProcessResult>> result;
@@ -94,7 +81,7 @@ struct CommandRun {
 asio::awaitable<bool> wait_command(std::shared_ptr<CommandRun> run, std::vector<std::string> argv,
                                    std::filesystem::path cwd, SandboxPolicy policy,
                                    std::shared_ptr<const Sandbox> sandbox, asio::thread_pool& pool) {
-    int cancel_fd = run->cancel.fd[0];
+    int cancel_fd = run->cancel.read_fd();
     auto work = [argv = std::move(argv), cwd = std::move(cwd), policy = std::move(policy),
                  sandbox = std::move(sandbox), cancel_fd] {
         return sandbox->run(argv, cwd, policy, cancel_fd);
@@ -109,10 +96,7 @@ asio::awaitable<bool> wait_command(std::shared_ptr<CommandRun> run, std::vector<
 // Ends when the command has; if cancelled first, writes to the cancel pipe so the command stops.
 asio::awaitable<bool> watch_cancellation(std::shared_ptr<CommandRun> run) {
     co_await run->done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    if (!run->ended && run->cancel.fd[1] >= 0) {
-        ssize_t ignored = write(run->cancel.fd[1], "x", 1);
-        (void)ignored;
-    }
+    if (!run->ended) run->cancel.cancel();
     co_return true;
 }
 
