@@ -120,6 +120,9 @@ int run_cli(int argc, char** argv) {
 
     CLI::App* resume_cmd = app.add_subcommand("resume", "Finish an interrupted run");
     resume_cmd->add_option("run", run_id, "Run id")->required();
+    std::string resume_predictions;
+    resume_cmd->add_option("--predictions", resume_predictions,
+                           "swe tasks: write the selected patches here (SWE-bench harness JSONL)");
     add_common(resume_cmd, common);
 
     ServeArgs serve;
@@ -182,7 +185,7 @@ int run_cli(int argc, char** argv) {
         if (*ls_cmd) return run_runs_list(common);
         if (*show_cmd) return run_runs_show(common, run_id);
         if (*replay_cmd) return run_replay(common, run_id);
-        if (*resume_cmd) return run_resume(common, run_id);
+        if (*resume_cmd) return run_resume(common, run_id, resume_predictions);
         if (*doctor_cmd) return run_doctor(common);
         if (*generate_cmd) return run_generate(generate);
         if (*serve_cmd) {

@@ -50,7 +50,8 @@ struct GenerateArgs {
 int run_solve(const SolveArgs& args);
 int run_generate(const GenerateArgs& args);
 int run_serve(const ServeArgs& args);
-int run_resume(const CommonArgs& common, std::int64_t run_id);
+// `predictions_path`: as solve's --predictions ("" = none), written once the run is finished.
+int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string& predictions_path);
 int run_replay(const CommonArgs& common, std::int64_t run_id);
 int run_runs_list(const CommonArgs& common);
 int run_runs_show(const CommonArgs& common, std::int64_t run_id);

@@ -79,6 +79,17 @@ ExecuteOptions execute_options(const CommonArgs& common) {
 
 Logger logger_for(const CommonArgs& common) { return Logger(common.verbose ? LogLevel::info : LogLevel::warn); }
 
+// --predictions: the selected patches of the run's swe tasks, once the run is over.
+void maybe_write_predictions(store::Store& store, RunId run, const RunConfig& config, const std::string& path,
+                             bool json) {
+    if (path.empty()) return;
+    store.flush_sync();
+    const std::string model = config.model.empty() ? "braid-" + config.backend : config.model;
+    auto written = write_predictions(store, run, model, path);
+    if (!written) fail(std::move(written).error());
+    if (!json) std::printf("predictions: %zu rows in %s\n", *written, path.c_str());
+}
+
 }  // namespace
 
 int run_solve(const SolveArgs& input) {
@@ -106,17 +117,11 @@ int run_solve(const SolveArgs& input) {
 
     RunSummary summary = execute_run(*store, run, args.config, logger_for(args.common), execute_options(args.common));
     print_summary(summary, args.config, args.common.json);
-    if (!args.predictions_path.empty()) {
-        store->flush_sync();
-        std::string model = args.config.model.empty() ? "braid-" + args.config.backend : args.config.model;
-        auto written = write_predictions(*store, run, model, args.predictions_path);
-        if (!written) fail(std::move(written).error());
-        if (!args.common.json) std::printf("predictions: %zu rows in %s\n", *written, args.predictions_path.c_str());
-    }
+    maybe_write_predictions(*store, run, args.config, args.predictions_path, args.common.json);
     return summary.exit_code();
 }
 
-int run_resume(const CommonArgs& common, std::int64_t run_id) {
+int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string& predictions_path) {
     auto store = store::Store::open(common.db_path);
     RunId run{run_id};
     store::RunRecord record = load_run(*store, run_id);
@@ -126,10 +131,12 @@ int run_resume(const CommonArgs& common, std::int64_t run_id) {
         RunSummary summary = summarize_stored_run(*store, run);
         if (!common.json) std::printf("run %lld is already %s; nothing to resume\n", static_cast<long long>(run_id), record.status.c_str());
         print_summary(summary, *config, common.json);
+        maybe_write_predictions(*store, run, *config, predictions_path, common.json);
         return summary.exit_code();
     }
     RunSummary summary = execute_run(*store, run, *config, logger_for(common), execute_options(common));
     print_summary(summary, *config, common.json);
+    maybe_write_predictions(*store, run, *config, predictions_path, common.json);
     return summary.exit_code();
 }
 

@@ -65,7 +65,8 @@ env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspac
 }
 
 Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env,
-                          const std::vector<std::string>& directives, const env::Sandbox& sandbox) {
+                          const std::vector<std::string>& directives, const env::Sandbox& sandbox,
+                          int cancel_fd) {
     // One script, stderr folded into stdout so unittest's report lands between the markers.
     std::string script = "exec 2>&1\n";
     for (const auto& line : env.setup) script += line + "\n";
@@ -77,7 +78,7 @@ Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env,
     script += "exit $braid_status\n";
 
     auto result = sandbox.run(env::shell_argv(script), workspace.dir(),
-                              workspace_policy(env, workspace, env.timeout_s));
+                              workspace_policy(env, workspace, env.timeout_s), cancel_fd);
     if (!result) return std::move(result).error().with_context("running the tests");
     TestRun run;
     run.exit_code = result->exit_code;

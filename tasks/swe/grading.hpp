@@ -42,9 +42,10 @@ env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspac
 // under the sandbox, and parses the log with env.log_parser. Blocking.
 // Errors: timeout (the suite ran past env.timeout_s), invalid_input ("no test results in the
 // log" / "test command exited N with no failing test: log distrusted", with the log's tail),
-// io (the sandbox could not start it).
+// io (the sandbox could not start it), cancelled (`cancel_fd` became readable: the suite is
+// killed at once, as Sandbox::run does).
 Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env, const std::vector<std::string>& directives,
-                          const env::Sandbox& sandbox);
+                          const env::Sandbox& sandbox, int cancel_fd = -1);
 
 enum class Resolution { full, partial, no };
 std::string_view to_string(Resolution r);  // "RESOLVED_FULL" | "RESOLVED_PARTIAL" | "RESOLVED_NO"

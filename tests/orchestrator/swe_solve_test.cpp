@@ -126,6 +126,11 @@ TEST_CASE("swe: six agents per example task; regression check then majority pick
         CHECK(run.nodes[t + "/select"].status == "finished");
     }
 
+    // A finished run writes the same predictions again from the store (resume has nothing to do).
+    Outcome again = run_braid({"resume", "1", "--db", dir / "braid.db", "--predictions", dir / "again.jsonl", "--json"}, dir);
+    CHECK(again.exit_code == 0);
+    CHECK(braid::test::slurp(dir / "again.jsonl") == braid::test::slurp(dir / "preds.jsonl"));
+
     // Re-selection from the store needs no tests and no model.
     Outcome replay = run_braid({"replay", "1", "--db", dir / "braid.db", "--json"}, dir);
     INFO(replay.err);

@@ -53,10 +53,10 @@ ToolOutcome apply_patch_tool(const AgentWorld& world, const nlohmann::json& args
     return ToolOutcome{true, "applied (" + *method + ")", false, {}};
 }
 
-ToolOutcome run_tests_tool(const AgentWorld& world, const nlohmann::json& args) {
+ToolOutcome run_tests_tool(const AgentWorld& world, const nlohmann::json& args, int cancel_fd) {
     auto directives = directives_arg(args);
     if (!directives) return fail(directives.error().message);
-    auto run = tasks::swe::run_tests(*world.workspace, *world.env, *directives, *world.sandbox);
+    auto run = tasks::swe::run_tests(*world.workspace, *world.env, *directives, *world.sandbox, cancel_fd);
     if (!run) return fail("the tests did not give results: " + run.error().message);
     std::map<std::string, int> counts;
     std::string failures;
@@ -87,7 +87,7 @@ ToolOutcome run_tool(const AgentWorld& world, const AgentToolCall& call, int can
     if (call.name == "edit") return edit_tool(root, a);
     if (call.name == "shell") return shell_tool(world, a, cancel_fd);
     if (call.name == "apply_patch") return apply_patch_tool(world, a);
-    if (call.name == "run_tests") return run_tests_tool(world, a);
+    if (call.name == "run_tests") return run_tests_tool(world, a, cancel_fd);
     if (call.name == "submit") return submit_tool(world, a);
     return fail("unknown tool '" + call.name + "'; the tools are shell, read_file, search, edit, apply_patch, run_tests, submit");
 }
