@@ -8,8 +8,9 @@
 //                  read-write (at the same path), private /tmp, /dev and /proc, no network unless
 //                  the policy allows it, all capabilities dropped, a PID namespace that dies with
 //                  it (so grandchildren that call setsid die too)
-//   pid_namespace  without bwrap: `unshare --user --map-root-user --pid --net --fork --kill-child`
-//                  when user namespaces work (no network, tree killed with the namespace)
+//   pid_namespace  without bwrap: `unshare --pid --net --fork --kill-child` (plus `--user
+//                  --map-root-user` when not root) when that starts (no network, tree killed with
+//                  the namespace)
 //   cgroup         a writable pids + memory cgroup (v2, or v1 as on the build machines): one per
 //                  run with pids.max and the memory limit; every process in it killed at the end
 // The environment is always scrubbed: only the allow-listed variables pass, so API keys and tokens
