@@ -28,72 +28,15 @@
 #include "backends/local/engine/forward.hpp"
 #include "backends/local/kv/block_pool.hpp"
 #include "backends/local/kv/kv_sequence.hpp"
+#include "bench/random_model.hpp"
 
 using namespace braid::backends::local;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Shape {
-    std::string name;
-    std::int64_t dim, layers, heads, ffn, vocab;
-};
-
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// A [rows, cols] tensor of uniform values in ±scale (or all `fill` when scale is 0).
-Tensor random_tensor(std::size_t rows, std::size_t cols, std::mt19937& rng, float scale,
-                     float fill = 0.0f) {
-    auto data = std::make_shared<std::vector<float>>(rows * cols, fill);
-    if (scale > 0.0f) {
-        std::uniform_real_distribution<float> dist(-scale, scale);
-        for (float& v : *data) v = dist(rng);
-    }
-    Tensor t;
-    t.data = data->data();
-    t.rows = rows;
-    t.cols = cols;
-    t.owner = std::move(data);
-    return t;
-}
-
-ModelWeights random_model(const Shape& s) {
-    ModelWeights w;
-    ModelConfig& c = w.config;
-    c.vocab_size = s.vocab;
-    c.hidden_size = s.dim;
-    c.n_layers = s.layers;
-    c.n_heads = s.heads;
-    c.n_kv_heads = s.heads;
-    c.head_dim = s.dim / s.heads;
-    c.ffn_size = s.ffn;
-    c.max_position = 4096;
-    c.tied_embeddings = true;  // llama2.c shares the classifier with the embedding
-    std::mt19937 rng(42);
-    const auto dim = static_cast<std::size_t>(s.dim), ffn = static_cast<std::size_t>(s.ffn);
-    const float scale = 0.05f;
-    w.token_embedding = random_tensor(static_cast<std::size_t>(s.vocab), dim, rng, scale);
-    w.lm_head = w.token_embedding;
-    w.output_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
-    std::uint64_t floats = w.token_embedding.size() + dim;
-    for (std::int64_t l = 0; l < s.layers; ++l) {
-        LayerWeights lw;
-        lw.attn_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
-        lw.ffn_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
-        lw.wq = random_tensor(dim, dim, rng, scale);
-        lw.wk = random_tensor(dim, dim, rng, scale);
-        lw.wv = random_tensor(dim, dim, rng, scale);
-        lw.wo = random_tensor(dim, dim, rng, scale);
-        lw.w_gate = random_tensor(ffn, dim, rng, scale);
-        lw.w_up = random_tensor(ffn, dim, rng, scale);
-        lw.w_down = random_tensor(dim, ffn, rng, scale);
-        floats += 4 * dim * dim + 3 * ffn * dim + 2 * dim;
-        w.layers.push_back(std::move(lw));
-    }
-    w.weight_bytes = floats * sizeof(float);
-    return w;
 }
 
 // Copy bandwidth in bytes/s: best of a few copies of a buffer far larger than the caches.
@@ -209,16 +152,16 @@ int main(int argc, char** argv) {
     std::printf("engine_cpu: %zu threads, memcpy %.2f GB/s (bytes copied per second)\n",
                 threads.size(), bandwidth / 1e9);
     for (const std::string& name : models) {
-        Shape s;
+        braid::bench::ModelShape s;
         if (name == "15m") {
-            s = {name, 288, 6, 6, 768, 32000};
+            s = braid::bench::kShape15m;
         } else if (name == "110m") {
-            s = {name, 768, 12, 12, 2048, 32000};
+            s = braid::bench::kShape110m;
         } else {
             std::fprintf(stderr, "engine_cpu: unknown model '%s' (15m, 110m)\n", name.c_str());
             return 2;
         }
-        const ModelWeights weights = random_model(s);
+        const ModelWeights weights = braid::bench::random_model(s);
         Forward forward(weights, &threads);
         const double bound = bandwidth / static_cast<double>(weights.weight_bytes);
         std::printf("%s: dim %lld, %lld layers, ffn %lld, vocab %lld, %.1f MB fp32 weights/token; "

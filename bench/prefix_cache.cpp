@@ -29,6 +29,7 @@
 #include "backends/local/engine/scheduler.hpp"
 #include "backends/local/engine/shared_prefill.hpp"
 #include "backends/local/tokenizer/byte_unicode.hpp"
+#include "bench/random_model.hpp"
 #include "core/async.hpp"
 
 using namespace braid::backends::local;
@@ -36,58 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::int64_t kVocab = 32000;
-
-Tensor random_tensor(std::size_t rows, std::size_t cols, std::mt19937& rng, float scale,
-                     float fill = 0.0f) {
-    auto data = std::make_shared<std::vector<float>>(rows * cols, fill);
-    if (scale > 0.0f) {
-        std::uniform_real_distribution<float> dist(-scale, scale);
-        for (float& v : *data) v = dist(rng);
-    }
-    Tensor t;
-    t.data = data->data();
-    t.rows = rows;
-    t.cols = cols;
-    t.owner = std::move(data);
-    return t;
-}
-
-// The 15m llama2.c shape with random weights (as bench/engine_cpu builds it).
-ModelWeights random_15m() {
-    constexpr std::size_t dim = 288, ffn = 768;
-    constexpr std::int64_t layers = 6, heads = 6;
-    ModelWeights w;
-    ModelConfig& c = w.config;
-    c.vocab_size = kVocab;
-    c.hidden_size = dim;
-    c.n_layers = layers;
-    c.n_heads = heads;
-    c.n_kv_heads = heads;
-    c.head_dim = static_cast<std::int64_t>(dim) / heads;
-    c.ffn_size = ffn;
-    c.max_position = 4096;
-    c.tied_embeddings = true;
-    std::mt19937 rng(42);
-    const float scale = 0.05f;
-    w.token_embedding = random_tensor(static_cast<std::size_t>(kVocab), dim, rng, scale);
-    w.lm_head = w.token_embedding;
-    w.output_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
-    for (std::int64_t l = 0; l < layers; ++l) {
-        LayerWeights lw;
-        lw.attn_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
-        lw.ffn_norm = random_tensor(1, dim, rng, 0.0f, 1.0f);
-        lw.wq = random_tensor(dim, dim, rng, scale);
-        lw.wk = random_tensor(dim, dim, rng, scale);
-        lw.wv = random_tensor(dim, dim, rng, scale);
-        lw.wo = random_tensor(dim, dim, rng, scale);
-        lw.w_gate = random_tensor(ffn, dim, rng, scale);
-        lw.w_up = random_tensor(ffn, dim, rng, scale);
-        lw.w_down = random_tensor(dim, ffn, rng, scale);
-        w.layers.push_back(std::move(lw));
-    }
-    return w;
-}
+const std::int64_t kVocab = braid::bench::kShape15m.vocab;
 
 // Byte-level BPE vocabulary: the 256 byte tokens, then fillers up to the model's vocab.
 Tokenizer filler_tokenizer() {
@@ -187,7 +137,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const ModelWeights weights = random_15m();
+    const ModelWeights weights = braid::bench::random_model(braid::bench::kShape15m);
     const Tokenizer tokenizer = filler_tokenizer();
     ThreadPool threads(threads_n);
     Forward forward(weights, &threads);
