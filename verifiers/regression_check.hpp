@@ -17,10 +17,9 @@
 #include "tasks/swe/swe_task.hpp"
 #include "tasks/swe/test_log.hpp"
 #include "tasks/swe/workspace.hpp"
+#include "verifiers/candidate.hpp"
 
 namespace braid::verifiers {
-
-inline constexpr std::string_view regression_verifier = "regression";
 
 struct RegressionVerdict {
     bool applied = false;
