@@ -18,7 +18,7 @@ Selection select_majority(const std::vector<Candidate>& candidates) {
         auto [it, inserted] = clusters.try_emplace(key, Cluster{0, i});
         ++it->second.size;
     }
-    Selection out{std::nullopt, "majority", "no candidate holds an answer"};
+    Selection out{std::nullopt, "majority", "no candidate holds an answer", {}};
     std::size_t best_size = 0;
     std::size_t best_first = 0;
     for (const auto& [key, cluster] : clusters) {
@@ -36,7 +36,7 @@ Selection select_majority(const std::vector<Candidate>& candidates) {
 }
 
 Selection select_best_score(const std::vector<Candidate>& candidates, std::string_view verifier) {
-    Selection out{std::nullopt, "best-score:" + std::string(verifier), "no candidate has a score"};
+    Selection out{std::nullopt, "best-score:" + std::string(verifier), "no candidate has a score", {}};
     double best = 0;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
         auto s = candidates[i].score(std::string(verifier));
@@ -51,7 +51,7 @@ Selection select_best_score(const std::vector<Candidate>& candidates, std::strin
 }
 
 Selection select_first_finish(const std::vector<Candidate>& candidates) {
-    Selection out{std::nullopt, "first-finish", "no candidate finished"};
+    Selection out{std::nullopt, "first-finish", "no candidate finished", {}};
     for (std::size_t i = 0; i < candidates.size(); ++i) {
         auto s = candidates[i].score(std::string(first_finish_verifier));
         if (s && *s > 0) {
@@ -68,7 +68,7 @@ Selection select_majority_of_best(const std::vector<Candidate>& candidates, std:
     std::optional<double> best;
     for (const Candidate& c : candidates)
         if (auto s = c.score(name); s && (!best || *s > *best)) best = s;
-    Selection out{std::nullopt, "majority-of-best:" + name, "no candidate has a " + name + " score"};
+    Selection out{std::nullopt, "majority-of-best:" + name, "no candidate has a " + name + " score", {}};
     if (!best) return out;
     // Majority among the best, indices kept so ties still go to the earliest candidate.
     std::vector<Candidate> kept;
