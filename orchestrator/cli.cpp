@@ -66,6 +66,12 @@ void add_strategy_options(CLI::App* cmd, planner::StrategyOptions& o) {
     opt("--agent-steps", o.agent_steps, "swe: model calls per agent thread at most");
     cmd->add_flag("--repro-tests", o.repro_tests, "swe: each agent also writes a test that fails before its fix")
         ->group(group);
+    opt("--judge-samples", o.judge_samples, "swe: judge verdicts per patch when the backend gives no logprobs (0: no judge)");
+    cmd->add_flag("--selector", o.selector, "swe: a selection thread compares the top 3 patches and may write tests")
+        ->group(group);
+    opt("--verifier", o.verifier,
+        "best-of-n, self-consistency, first-finish, swe: selection rule (majority, best-score:<v>, "
+        "weighted-majority:<v>, majority-of-best:<v>, shortest, first-finish, hybrid, selector, weighted:<v>=<w>,...)");
 }
 
 }  // namespace

@@ -52,7 +52,8 @@ public:
 // strategy's own setup failing (e.g. an unreadable --tools file).
 Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, StrategyOptions options);
 std::vector<std::string> strategy_names();
-// The selection rule of a strategy by name (for replay, which builds no strategy).
-Result<std::string> selection_rule_of(std::string_view strategy_name);
+// The selection rule of a strategy by name (for replay, which builds no strategy): options.verifier
+// when the strategy takes one and it is set, else the strategy's own rule.
+Result<std::string> selection_rule_of(std::string_view strategy_name, const StrategyOptions& options = {});
 
 }  // namespace braid::planner

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "verifiers/selection.hpp"
+
 namespace braid::planner {
 
 namespace {
@@ -32,6 +34,10 @@ Result<void> StrategyOptions::validate() const {
     if (rounds < 0) return bad("--rounds", "must not be negative");
     if (max_replans < 0) return bad("--max-replans", "must not be negative");
     if (agent_steps < 1) return bad("--agent-steps", "must be positive");
+    if (judge_samples < 0 || judge_samples > 64) return bad("--judge-samples", "must be between 0 and 64");
+    if (!verifier.empty())
+        if (auto known = verifiers::rule_verifiers(verifier); !known)
+            return bad("--verifier", known.error().message);
     return {};
 }
 
@@ -57,7 +63,10 @@ nlohmann::json to_json(const StrategyOptions& o) {
                           {"tools_path", o.tools_path},
                           {"workspace", o.workspace},
                           {"agent_steps", o.agent_steps},
-                          {"repro_tests", o.repro_tests}};
+                          {"repro_tests", o.repro_tests},
+                          {"judge_samples", o.judge_samples},
+                          {"selector", o.selector},
+                          {"verifier", o.verifier}};
 }
 
 Result<StrategyOptions> strategy_options_from_json(const nlohmann::json& j) {
@@ -86,6 +95,9 @@ Result<StrategyOptions> strategy_options_from_json(const nlohmann::json& j) {
         o.workspace = j.value("workspace", o.workspace);
         o.agent_steps = j.value("agent_steps", o.agent_steps);
         o.repro_tests = j.value("repro_tests", o.repro_tests);
+        o.judge_samples = j.value("judge_samples", o.judge_samples);
+        o.selector = j.value("selector", o.selector);
+        o.verifier = j.value("verifier", o.verifier);
     } catch (const nlohmann::json::exception& e) {
         return make_error(ErrorCode::invalid_input, std::string("stored strategy options are unreadable: ") + e.what());
     }

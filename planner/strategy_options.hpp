@@ -43,6 +43,12 @@ struct StrategyOptions {
     // SWE agents (strategy swe).
     int agent_steps = 30;           // model calls per agent thread
     bool repro_tests = false;       // each agent also writes a test that fails before its fix
+    int judge_samples = 3;          // judge verdicts per patch without logprobs (0: no judge)
+    bool selector = false;          // a selection thread compares the top 3 patches (CodeMonkeys)
+
+    // Selection (best-of-n, self-consistency, first-finish, swe): the rule that picks the answer,
+    // verifiers::select_by_rule's names ("" = the strategy's own rule).
+    std::string verifier;
 
     // Checks ranges; the error names the flag at fault.
     Result<void> validate() const;

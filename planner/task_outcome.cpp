@@ -19,7 +19,9 @@ verifiers::Candidate store_candidate(workers::RunServices& services, const TaskS
     c.node = node;
     c.output = std::move(output);
     c.completion_tokens = completion_tokens;
-    verifiers::Verdict verdict = grade ? verifiers::apply_grade(*grade, c)
+    const std::string_view grader =
+        scope.kind->grade_is_hidden() ? verifiers::oracle_verifier : verifiers::checker_verifier;
+    verifiers::Verdict verdict = grade ? verifiers::apply_grade(*grade, c, grader)
                                        : verifiers::check_with_task(*scope.kind, *scope.task, c);
     rec.store().put_candidate(store::CandidateRecord{rec.run(), c.node, scope.task->id, c.output, c.normalized});
     rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, scope.task->id, verdict.verifier, verdict.score,
@@ -63,8 +65,7 @@ void select_outcome(workers::RunServices& services, const TaskScope& scope, std:
     outcome.selection = std::move(*selection);
     if (outcome.selection.index) {
         const verifiers::Candidate& chosen = outcome.candidates[*outcome.selection.index];
-        outcome.status = chosen.score(std::string(verifiers::checker_verifier)).value_or(0) > 0 ? TaskStatus::solved
-                                                                                                 : TaskStatus::unsolved;
+        outcome.status = verifiers::correctness(chosen).value_or(false) ? TaskStatus::solved : TaskStatus::unsolved;
     } else if (outcome.candidates.empty() && shortfall.budget_refused) {
         outcome.status = TaskStatus::budget_exhausted;
         outcome.error = "budget exhausted before any thread finished";

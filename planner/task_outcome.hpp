@@ -9,8 +9,8 @@
 
 namespace braid::planner {
 
-// Grades `output` with the task's checker, stores the candidate and its checker verdict, and
-// returns it (normalized key and "checker" score filled in).
+// Grades `output` with the task's checker, stores the candidate and its verdict ("checker", or
+// "oracle" for a kind whose grade is hidden), and returns it (normalized key and score filled in).
 verifiers::Candidate record_candidate(workers::RunServices& services, const TaskScope& scope, NodeId node,
                                       std::string output, std::int64_t completion_tokens);
 // The same with a grade computed beforehand (off the executor, for kinds whose grading is slow).

@@ -36,6 +36,10 @@ public:
     virtual std::vector<std::string> stop_strings() const { return {}; }
     // Grades one output. Never throws on malformed output; the reason says what failed.
     virtual Grade grade(const Task& task, std::string_view output) const = 0;
+    // True when grade() reads what a solver must never see (SWE's hidden tests): its verdict is
+    // then the `oracle`, used to evaluate a selection and never to make one. False (default): the
+    // grade is the task's visible `checker` (Countdown's arithmetic, an answer match).
+    virtual bool grade_is_hidden() const { return false; }
 };
 
 // The built-in kind named `name`, or null. The objects are immutable and live for the program.

@@ -5,14 +5,15 @@
 namespace braid::verifiers {
 
 Verdict check_with_task(const tasks::TaskKind& kind, const tasks::Task& task, Candidate& candidate) {
-    return apply_grade(kind.grade(task, candidate.output), candidate);
+    return apply_grade(kind.grade(task, candidate.output), candidate,
+                       kind.grade_is_hidden() ? oracle_verifier : checker_verifier);
 }
 
-Verdict apply_grade(const tasks::Grade& grade, Candidate& candidate) {
+Verdict apply_grade(const tasks::Grade& grade, Candidate& candidate, std::string_view verifier) {
     candidate.normalized = grade.normalized;
     double score = grade.correct ? 1.0 : 0.0;
-    candidate.scores[std::string(checker_verifier)] = score;
-    return Verdict{std::string(checker_verifier), score,
+    candidate.scores[std::string(verifier)] = score;
+    return Verdict{std::string(verifier), score,
                    nlohmann::json{{"correct", grade.correct}, {"reason", grade.reason}}.dump()};
 }
 

@@ -5,15 +5,22 @@ example task, call by call, for `braid solve examples/swe/tasks.jsonl --strategy
 
 Per task (t/<instance_id>/s<k>):
   s0  applies the patch that breaks a PASS_TO_PASS test, submits
-  s1  reads and searches (two calls in one turn), applies the gold patch, runs the tests, submits
+  s1  reads and searches (two calls in one turn), applies the gold patch together with a
+      reproduction test (patches/<name>.repro-good.diff), runs the tests, submits
   s2  applies the wrong patch (fixes only the issue's example), submits
   s3  loops: lists files every turn and never submits (stopped by --agent-steps)
   s4  makes the gold fix with exact-replacement edits, one hunk per turn, submits
   s5  applies the breaking patch, submits
-Plain majority would pick the breaking patch (s0 and s5, first); the regression check removes it.
+The judge (t/<instance_id>/s<k>/judge<j>) answers with first-token logprobs and is fooled: it
+likes the wrong patch best (P(yes) 0.95), the gold ones less (0.62, 0.57), the breaking one least
+(0.31).
+Plain majority picks the breaking patch (s0 and s5, first); the judge alone picks the wrong one;
+the hybrid cascade drops the breaking patch on regressions and the wrong one on the reproduction
+test, and picks the gold fix.
 Standard library only: python3 scripted_agents.py > scripted_agents.json
 """
 import json
+import math
 import os
 import re
 import sys
@@ -66,7 +73,8 @@ def agent_turns(name, first_file):
         0: ["I will apply my fix.\n" + call("apply_patch", patch=breaks), submit],
         1: ["Let me look at the code first.\n" + call("read_file", path=first_file)
             + call("search", pattern="def ", path=os.path.dirname(first_file) or "."),
-            "I see the bug; here is the fix.\n" + call("apply_patch", patch=gold),
+            "I see the bug; here is the fix and a test that reproduces the issue.\n"
+            + call("apply_patch", patch=gold + patch(name, "repro-good")),
             "Now the tests.\n" + call("run_tests"),
             submit],
         2: ["The example in the issue is easy to fix.\n" + call("apply_patch", patch=wrong), submit],
@@ -74,6 +82,16 @@ def agent_turns(name, first_file):
         5: ["Applying the fix.\n" + call("apply_patch", patch=breaks), submit],
     }
     return turns
+
+
+# P(yes) of the judge per agent, as the first token's logprobs of "Yes" and "No".
+JUDGE_YES = {0: 0.31, 1: 0.62, 2: 0.95, 4: 0.57, 5: 0.31}
+
+
+def judge_reply(p_yes):
+    top = {"Yes": math.log(p_yes), "No": math.log(1 - p_yes)}
+    word = "Yes" if p_yes >= 0.5 else "No"
+    return {"text": word, "logprob": top[word], "top_logprobs": top}
 
 
 def main():
@@ -87,6 +105,8 @@ def main():
         for k, turns in agent_turns(name, first_file).items():
             for c, text in enumerate(turns):
                 replies.append({"origin": f"^t/{escape(iid)}/s{k}/c{c}$", "text": text})
+        for k, p_yes in JUDGE_YES.items():
+            replies.append(dict(judge_reply(p_yes), origin=f"^t/{escape(iid)}/s{k}/judge[0-9]+$"))
         replies.append({"origin": f"^t/{escape(iid)}/s3/c[0-9]+$",
                         "text": "Let me look around once more.\n" + call("shell", command="ls")})
     json.dump({"replies": replies, "default": {"text": "I am not sure what to do."}}, sys.stdout, indent=1)

@@ -1,17 +1,16 @@
-// Strategy `swe` (issue 6): N agent threads per task, each in a workspace of its own at the task's
-// base commit; their submitted patches become candidates.
+// Strategy `swe` (issues 6, 7): N agent threads per task, each in a workspace of its own at the
+// task's base commit; their submitted patches become candidates.
 //
 //   1. The repository's own suite runs once at base ("<task>/base"): the regression baseline, and
 //      the check that the repository and commit exist (a bad task fails here, alone).
 //   2. `--samples` agents run concurrently (workers/agent), "<task>/s<k>".
 //   3. A submitted patch is split into its fix and the tests the agent wrote; the fix is the
-//      candidate. Selection sees only visible evidence: the regression verifier (the suite with the
-//      patch, once per distinct normalized patch, "<task>/verify/r<k>"), then majority over the
-//      normalized patches (rule majority-of-best:regression).
-//   4. Grading with the hidden tests (the task kind's checker: evaluate_patch) is recorded as each
-//      candidate's "checker" verdict; it decides solved/unsolved and never the selection.
+//      candidate, the tests are reproduction tests for every candidate.
+//   4. The verifiers of swe_verification.hpp score the candidates (apply, regression, repro,
+//      judge, length) and `--verifier` (default: the hybrid cascade) selects from that visible
+//      evidence. The hidden tests are each candidate's "oracle" verdict: they decide
+//      solved/unsolved and never the selection.
 #include <algorithm>
-#include <map>
 #include <memory>
 
 #include <asio/thread_pool.hpp>
@@ -21,18 +20,18 @@
 #include "planner/strategies.hpp"
 #include "planner/task_outcome.hpp"
 #include "store/store.hpp"
+#include "planner/swe/swe_verification.hpp"
 #include "tasks/swe/grading.hpp"
 #include "tasks/swe/swe_kind.hpp"
-#include "verifiers/regression_check.hpp"
 #include "workers/agent/agent.hpp"
 
 namespace braid::planner {
 
 namespace {
 
-namespace swe = tasks::swe;
+namespace sw = tasks::swe;
 
-constexpr std::string_view kRule = "majority-of-best:regression";
+constexpr std::string_view kRule = "hybrid";
 constexpr std::size_t kPoolThreads = 4;  // blocking work is mostly waiting on child processes
 
 struct AgentRun {
@@ -43,49 +42,51 @@ struct AgentRun {
 
 class SweStrategy final : public Strategy {
 public:
-    SweStrategy(StrategyOptions options, std::shared_ptr<swe::WorkspaceRoot> root)
+    SweStrategy(StrategyOptions options, std::shared_ptr<sw::WorkspaceRoot> root)
         : options_(std::move(options)),
           sandbox_(tasks::env::probe_sandbox()),
           root_(std::move(root)),
-          pool_(std::make_unique<asio::thread_pool>(kPoolThreads)) {}
+          pool_(std::make_unique<asio::thread_pool>(kPoolThreads)),
+          rule_(selection_rule_of("swe", options_).value_or(std::string(kRule))) {}
     ~SweStrategy() override { pool_->join(); }
 
     std::string_view name() const override { return "swe"; }
-    std::string_view selection_rule() const override { return kRule; }
+    std::string_view selection_rule() const override { return rule_; }
     asio::awaitable<TaskOutcome> solve(workers::RunServices& services, TaskScope scope) override;
 
 private:
-    asio::awaitable<Result<swe::TestRun>> base_run(const swe::SweTask& task);
-    asio::awaitable<AgentRun> agent(workers::RunServices& services, const TaskScope& scope, const swe::SweTask& task,
+    asio::awaitable<Result<sw::TestRun>> base_run(const sw::SweTask& task);
+    asio::awaitable<AgentRun> agent(workers::RunServices& services, const TaskScope& scope, const sw::SweTask& task,
                                     int index);
 
     StrategyOptions options_;
     tasks::env::Sandbox sandbox_;
-    std::shared_ptr<swe::WorkspaceRoot> root_;
+    std::shared_ptr<sw::WorkspaceRoot> root_;
     std::unique_ptr<asio::thread_pool> pool_;
+    std::string rule_;
 };
 
-asio::awaitable<Result<swe::TestRun>> SweStrategy::base_run(const swe::SweTask& task) {
-    auto work = [this, &task]() -> Result<swe::TestRun> {
-        auto workspace = swe::Workspace::create(root_, task.env.repo_path, task.base_commit, "base");
+asio::awaitable<Result<sw::TestRun>> SweStrategy::base_run(const sw::SweTask& task) {
+    auto work = [this, &task]() -> Result<sw::TestRun> {
+        auto workspace = sw::Workspace::create(root_, task.env.repo_path, task.base_commit, "base");
         if (!workspace) return std::move(workspace).error();
-        return swe::run_tests(*workspace, task.env, {}, sandbox_);
+        return sw::run_tests(*workspace, task.env, {}, sandbox_);
     };
     auto op = async::run_blocking(*pool_, std::move(work));
     co_return co_await std::move(op);
 }
 
 asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, const TaskScope& scope,
-                                             const swe::SweTask& task, int index) {
+                                             const sw::SweTask& task, int index) {
     store::RunRecorder& rec = services.recorder;
     const std::string path = scope.path + "/s" + std::to_string(index);
     AgentRun run;
     run.node = rec.create_node(scope.node, path, "thread", "agent " + std::to_string(index));
     // A unique_ptr: co_spawn needs a default-constructible result.
-    auto make = [this, &task, index]() -> Result<std::unique_ptr<swe::Workspace>> {
-        auto made = swe::Workspace::create(root_, task.env.repo_path, task.base_commit, "s" + std::to_string(index));
+    auto make = [this, &task, index]() -> Result<std::unique_ptr<sw::Workspace>> {
+        auto made = sw::Workspace::create(root_, task.env.repo_path, task.base_commit, "s" + std::to_string(index));
         if (!made) return std::move(made).error();
-        return std::make_unique<swe::Workspace>(std::move(*made));
+        return std::make_unique<sw::Workspace>(std::move(*made));
     };
     auto op = async::run_blocking(*pool_, std::move(make));
     auto workspace = co_await std::move(op);
@@ -120,28 +121,22 @@ asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, con
     co_return run;
 }
 
-// One distinct fix and what the checks found for it.
-struct Cluster {
-    std::string patch;  // the first candidate's fix
-    std::optional<Result<verifiers::RegressionVerdict>> regression;
-};
-
 asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, TaskScope scope) {
     store::RunRecorder& rec = services.recorder;
     TaskOutcome outcome;
     outcome.metrics.max_depth = 1;
-    if (scope.kind->name() != swe::kKind) {
+    if (scope.kind->name() != sw::kKind) {
         outcome.status = TaskStatus::failed;
         outcome.error = "strategy swe solves swe tasks only (this task is " + std::string(scope.kind->name()) + ")";
         co_return outcome;
     }
-    auto parsed = swe::parse_swe_task(scope.task->input);
+    auto parsed = sw::parse_swe_task(scope.task->input);
     if (!parsed) {
         outcome.status = TaskStatus::failed;
         outcome.error = parsed.error().describe();
         co_return outcome;
     }
-    const swe::SweTask& task = *parsed;
+    const sw::SweTask& task = *parsed;
     rec.event(scope.node, "sandbox", sandbox_.capabilities().to_json().dump());
 
     // 1. The suite at base.
@@ -155,7 +150,7 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
         co_return outcome;
     }
     std::size_t base_passing = 0;
-    for (const auto& [name, status] : base->statuses) base_passing += status == swe::TestStatus::passed;
+    for (const auto& [name, status] : base->statuses) base_passing += status == sw::TestStatus::passed;
     rec.set_status(base_node, "finished",
                    nlohmann::json{{"tests", base->statuses.size()}, {"passing", base_passing}, {"ms", base->wall_ms}}.dump());
 
@@ -164,19 +159,13 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
     for (int i = 0; i < options_.samples; ++i) agents.push_back(agent(services, scope, task, i));
     std::vector<AgentRun> runs = co_await async::when_all(std::move(agents));
 
-    // 3. Candidates and the regression check per distinct fix.
+    // 3. Submitted patches, split into fix and tests.
     Shortfall shortfall;
     std::vector<NodeId> thread_nodes;
-    struct Pending {
-        NodeId node;
-        std::string fix;
-        std::string key;
-        std::int64_t tokens = 0;
-    };
-    std::vector<Pending> pending;
-    std::map<std::string, Cluster> clusters;
+    std::vector<swe::SubmittedPatch> patches;
     PlanMetrics& m = outcome.metrics;
-    for (AgentRun& run : runs) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        AgentRun& run = runs[i];
         thread_nodes.push_back(run.node);
         if (run.error) {
             shortfall.note(*run.error);
@@ -196,67 +185,37 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
                                   "agent " + r.status + ": " + r.reason);
             continue;
         }
-        swe::SplitPatch split = swe::split_test_files(r.patch);
+        sw::SplitPatch split = sw::split_test_files(r.patch);
         if (split.fix.empty()) {
             shortfall.note_thread("failed", "agent submitted no change outside test files");
             continue;
         }
-        std::string key = swe::normalize_patch(split.fix);
+        std::string key = sw::normalize_patch(split.fix);
         rec.event(run.node, "patch", nlohmann::json{{"fix", split.fix}, {"tests", split.tests}, {"key", key}}.dump());
-        clusters.try_emplace(key, Cluster{split.fix, std::nullopt});
-        pending.push_back(Pending{run.node, std::move(split.fix), std::move(key), r.thread.completion_tokens()});
+        const std::string& context = r.thread.context.text;
+        const std::string& prompt = r.thread.context.prompt;
+        std::string trajectory = context.starts_with(prompt) ? context.substr(prompt.size()) : context;
+        patches.push_back(swe::SubmittedPatch{run.node, scope.path + "/s" + std::to_string(i), std::move(split.fix),
+                                              std::move(split.tests), std::move(key), r.thread.completion_tokens(),
+                                              std::move(trajectory)});
     }
 
-    // Regression checks (visible) and grades (hidden), all on the pool at once.
-    std::vector<std::string> keys;
-    std::vector<asio::awaitable<Result<verifiers::RegressionVerdict>>> checks;
-    for (auto& [key, cluster] : clusters) {
-        keys.push_back(key);
-        const std::string* patch = &cluster.patch;
-        auto work = [this, &task, patch, &base] {
-            return verifiers::check_regressions(task, *patch, base->statuses, sandbox_, root_);
-        };
-        checks.push_back(async::run_blocking(*pool_, std::move(work)));
+    // 4. Verifiers, then selection.
+    swe::SweVerifyContext context{&task, &base->statuses, &sandbox_, root_, pool_.get(), options_.judge_samples};
+    auto verify = swe::verify_patches(services, scope, context, std::move(patches));
+    outcome.candidates = co_await std::move(verify);
+    if (options_.selector) {
+        auto selector = swe::run_selection_thread(services, scope, context, kRule, outcome.candidates);
+        co_await std::move(selector);
     }
-    std::vector<asio::awaitable<tasks::Grade>> grades;
-    for (const Pending& p : pending) {
-        const std::string* fix = &p.fix;
-        auto work = [&scope, fix] { return scope.kind->grade(*scope.task, *fix); };
-        grades.push_back(async::run_blocking(*pool_, std::move(work)));
-    }
-    auto checked = co_await async::when_all(std::move(checks));
-    auto graded = co_await async::when_all(std::move(grades));
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-        NodeId v = rec.create_node(scope.node, scope.path + "/verify/r" + std::to_string(k), "verify",
-                                   "regression " + std::to_string(k));
-        if (checked[k])
-            rec.set_status(v, "finished", checked[k]->details().dump());
-        else
-            rec.set_status(v, "failed", nlohmann::json{{"reason", checked[k].error().describe()}}.dump());
-        clusters[keys[k]].regression = std::move(checked[k]);
-    }
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-        Pending& p = pending[i];
-        verifiers::Candidate c =
-            record_graded_candidate(services, scope, p.node, std::move(p.fix), p.tokens, graded[i]);
-        const auto& regression = clusters[p.key].regression;
-        if (regression && *regression && (*regression)->applied) {
-            double score = (*regression)->score();
-            c.scores[std::string(verifiers::regression_verifier)] = score;
-            rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, scope.task->id,
-                                                         std::string(verifiers::regression_verifier), score, 0.0,
-                                                         (*regression)->details().dump()});
-        }
-        outcome.candidates.push_back(std::move(c));
-    }
-    select_outcome(services, scope, kRule, "swe", thread_nodes, shortfall, outcome);
+    select_outcome(services, scope, rule_, "swe", thread_nodes, shortfall, outcome);
     co_return outcome;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Strategy>> make_swe_strategy(std::string_view, const StrategyOptions& options) {
-    auto root = swe::WorkspaceRoot::create();
+    auto root = sw::WorkspaceRoot::create();
     if (!root) return std::move(root).error();
     return std::unique_ptr<Strategy>(std::make_unique<SweStrategy>(options, std::move(*root)));
 }

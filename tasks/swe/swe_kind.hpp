@@ -17,6 +17,7 @@ public:
     Result<void> prepare(Task& task, const std::filesystem::path& source_dir) const override;
     std::string prompt(const Task& task) const override;
     Grade grade(const Task& task, std::string_view output) const override;
+    bool grade_is_hidden() const override { return true; }
 };
 
 // A canonical key for voting: per file, the diff's +/- lines with trailing whitespace stripped,
