@@ -73,14 +73,26 @@ StoredRun load(const std::string& db) {
 
 }  // namespace
 
-TEST_CASE("swe: six agents per example task; regression check then majority picks the gold fix", "[orchestrator][swe]") {
+// The per-task answer of a replay or eval row: which agent's fix the rule picked.
+std::string picked_agent(const StoredRun& run, const std::string& task, const std::string& answer) {
+    for (const char* s : {"/s0", "/s1", "/s2", "/s4", "/s5", "/s6"})
+        if (run.outputs.count(task + s) &&
+            braid::tasks::swe::normalize_patch(run.outputs.at(task + s)) == answer)
+            return s;
+    return "none";
+}
+
+TEST_CASE("swe: seven agents per example task; the hybrid cascade picks the gold fix where majority and the judge "
+          "alone pick wrong ones",
+          "[orchestrator][swe]") {
     TempDir dir;
     std::vector<json> rows = example_tasks(dir);
     REQUIRE(rows.size() == 3);
     write_jsonl(dir / "tasks.jsonl", rows);  // repo_path "repos/<name>" resolves against dir
 
     Outcome o = solve(dir, dir / "tasks.jsonl",
-                      {"--samples", "6", "--agent-steps", "5", "--predictions", dir / "preds.jsonl"});
+                      {"--samples", "7", "--agent-steps", "5", "--repro-tests", "--selector", "--predictions",
+                       dir / "preds.jsonl"});
     INFO(o.err);
     REQUIRE(o.exit_code == 0);
     json summary = json::parse(o.out);
@@ -100,19 +112,43 @@ TEST_CASE("swe: six agents per example task; regression check then majority pick
     for (const json& row : rows) {
         const std::string t = "t/" + row["instance_id"].get<std::string>();
         INFO(t);
-        // The hidden grade: gold fixes resolved, the wrong and the breaking ones not.
-        CHECK(run.verdicts[t + "/s1"]["checker"].score == 1);
-        CHECK(run.verdicts[t + "/s4"]["checker"].score == 1);
-        for (const char* bad : {"/s0", "/s2", "/s5"}) {  // the wrong fix may pass some F2P tests: PARTIAL
-            CHECK(run.verdicts[t + bad]["checker"].score == 0);
-            CHECK(json::parse(run.verdicts[t + bad]["checker"].details_json)["reason"].get<std::string>().find(
+        // The hidden grade is the oracle: gold fixes resolved, the wrong and the breaking ones not.
+        CHECK(run.verdicts[t + "/s1"]["oracle"].score == 1);
+        CHECK(run.verdicts[t + "/s4"]["oracle"].score == 1);
+        CHECK(run.verdicts[t + "/s1"].count("checker") == 0);
+        for (const char* bad : {"/s0", "/s2", "/s5", "/s6"}) {  // the wrong fix may pass some F2P tests: PARTIAL
+            CHECK(run.verdicts[t + bad]["oracle"].score == 0);
+            CHECK(json::parse(run.verdicts[t + bad]["oracle"].details_json)["reason"].get<std::string>().find(
                       "RESOLVED_FULL") == std::string::npos);
         }
-        // The visible regression check: the breaking patch loses a test that passed at base.
+        // Every fix applies; the breaking patch loses a test that passed at base.
+        for (const char* s : {"/s0", "/s1", "/s2", "/s4", "/s5", "/s6"}) CHECK(run.verdicts[t + s]["apply"].score == 1);
         CHECK(run.verdicts[t + "/s0"]["regression"].score < 0);
         CHECK(run.verdicts[t + "/s5"]["regression"].score < 0);
         CHECK(run.verdicts[t + "/s1"]["regression"].score == 0);
         CHECK(run.verdicts[t + "/s2"]["regression"].score == 0);
+        // s1's reproduction test fails at base and is kept; it passes with the gold (and the
+        // breaking) fix and fails with the wrong one: two distinct columns.
+        CHECK(run.verdicts[t + "/s1"]["repro"].score == 1);
+        CHECK(run.verdicts[t + "/s4"]["repro"].score == 1);
+        CHECK(run.verdicts[t + "/s2"]["repro"].score == 0);
+        json repro = json::parse(run.verdicts[t + "/s2"]["repro"].details_json);
+        CHECK(repro["signature"] == "0");
+        CHECK(repro["distinguishability"] == 2);
+        CHECK(run.nodes[t + "/verify/repro"].status == "finished");
+        // The judge is fooled by the wrong fix (scripted first-token logprobs).
+        CHECK(run.verdicts[t + "/s2"]["judge"].score == Approx(0.95));
+        CHECK(run.verdicts[t + "/s1"]["judge"].score == Approx(0.62));
+        CHECK(run.verdicts[t + "/s0"]["judge"].score == Approx(0.31));
+        CHECK(run.nodes.count(t + "/s2/judge0") == 1);
+        CHECK(run.verdicts[t + "/s1"]["length"].score < 0);
+        // The selection thread ran the reproduction script once and chose the gold fix.
+        CHECK(run.verdicts[t + "/s1"]["selector"].score == 1);
+        CHECK(run.verdicts[t + "/s4"]["selector"].score == 1);
+        CHECK(run.verdicts[t + "/s2"]["selector"].score == 0);
+        CHECK(run.verdicts[t + "/s0"]["selector"].score == 0);
+        CHECK(run.nodes[t + "/selector"].status == "finished");
+        CHECK(run.nodes.count(t + "/selector/c1") == 1);
         // The looping agent stops at its step limit and leaves no candidate.
         CHECK(run.outputs.count(t + "/s3") == 0);
         CHECK(run.nodes[t + "/s3"].status == "failed");
@@ -131,11 +167,36 @@ TEST_CASE("swe: six agents per example task; regression check then majority pick
     CHECK(again.exit_code == 0);
     CHECK(braid::test::slurp(dir / "again.jsonl") == braid::test::slurp(dir / "preds.jsonl"));
 
-    // Re-selection from the store needs no tests and no model.
+    // Re-selection from the store needs no tests and no model: the stored rule reproduces the
+    // run; majority picks the breaking patch (3 of 6), the judge alone the wrong one, and the
+    // hybrid cascade the gold fix.
     Outcome replay = run_braid({"replay", "1", "--db", dir / "braid.db", "--json"}, dir);
     INFO(replay.err);
     CHECK(replay.exit_code == 0);
     CHECK(json::parse(replay.out)["mismatches"] == 0);
+    const std::map<std::string, std::string> expected{
+        {"hybrid", "/s1"}, {"majority", "/s0"}, {"best-score:judge", "/s2"}, {"majority-of-best:regression", "/s1"}};
+    for (const auto& [rule, agent] : expected) {
+        Outcome r = run_braid({"replay", "1", "--db", dir / "braid.db", "--verifier", rule, "--json"}, dir);
+        INFO(rule << ": " << r.err);
+        CHECK(r.exit_code == (agent == "/s1" ? 0 : 1));
+        for (const json& t : json::parse(r.out)["tasks"]) {
+            const std::string task = "t/" + t["id"].get<std::string>();
+            CHECK(picked_agent(run, task, t["answer"].get<std::string>()) == agent);
+            CHECK(t["status"] == (agent == "/s1" ? "solved" : "unsolved"));
+        }
+    }
+
+    // braid eval: every rule side by side, with the same verdicts.
+    Outcome eval = run_braid({"eval", "1", "--db", dir / "braid.db", "--json"}, dir);
+    INFO(eval.err);
+    REQUIRE(eval.exit_code == 0);
+    std::map<std::string, double> accuracy;
+    for (const json& r : json::parse(eval.out)["rules"]) accuracy[r["rule"].get<std::string>()] = r["accuracy"];
+    CHECK(accuracy.at("hybrid") == 1);
+    CHECK(accuracy.at("selector") == 1);
+    CHECK(accuracy.at("majority") == 0);
+    CHECK(accuracy.at("best-score:judge") == 0);
 }
 
 TEST_CASE("swe: a bad task fails alone, with its reason; the others go on", "[orchestrator][swe]") {
