@@ -123,7 +123,9 @@ TEST_CASE("Malformed weighted specs are refused naming the bad term", "[verifier
     REQUIRE(contains(message("weighted:judge=1,judge=2"), "'judge' twice"));
     REQUIRE(contains(message("weighted:judge=1,"), "term ''"));
     REQUIRE(contains(message("weighted:judge=1,oracle=1"), "evaluation only"));
-    REQUIRE(braid::verifiers::rule_verifiers("weighted:judge=nan").has_value() == false);
+    REQUIRE(contains(message("weighted:judge=nan"), "term 'judge=nan' has no numeric weight"));
+    REQUIRE(contains(message("weighted:judge=inf"), "term 'judge=inf'"));
+    REQUIRE(select_by_rule("weighted:judge=+1.5e0,majority=-.5", cs).has_value());
 }
 
 TEST_CASE("Rules naming the oracle are refused: it is for evaluation only", "[verifiers][selection]") {
