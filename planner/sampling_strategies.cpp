@@ -2,12 +2,16 @@
 //   best-of-n         await all; the task checker scores each; the best score wins
 //   self-consistency  await all; majority over normalized answers
 //   first-finish      the first thread to finish wins; the rest are cancelled at once
+// Every sample asks for its tokens' logprobs (no alternatives), and every candidate gets a
+// `length` verdict (−completion tokens) and, when its backend returned logprobs, a `confidence`
+// verdict (their mean): stored, and in its scores, for rules other than the strategy's own.
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
 #include "planner/strategies.hpp"
 #include "planner/task_outcome.hpp"
 #include "store/store.hpp"
+#include "verifiers/confidence.hpp"
 #include "verifiers/selection.hpp"
 #include "workers/generation.hpp"
 
@@ -30,6 +34,18 @@ constexpr ModeInfo modes[] = {
 };
 
 using CompletionResult = Result<backends::Completion>;
+
+// Logprobs of the chosen tokens only: what `confidence` needs, without alternatives' cost.
+constexpr int sample_top_logprobs = 0;
+
+// Records `score` as `verifier`'s verdict on the candidate, in the store and in its scores.
+void add_verdict(workers::RunServices& services, const TaskScope& scope, verifiers::Candidate& c,
+                 std::string_view verifier, double score, std::string details_json) {
+    c.scores[std::string(verifier)] = score;
+    store::RunRecorder& rec = services.recorder;
+    rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, scope.task->id, std::string(verifier), score,
+                                                 0.0, std::move(details_json)});
+}
 
 class SamplingStrategy final : public Strategy {
 public:
@@ -63,6 +79,7 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
         step.request.sampling.temperature = options_.temperature;
         step.request.sampling.seed = workers::node_seed(services.run_seed, path);
         step.request.sampling.stop = scope.kind->stop_strings();
+        step.request.sampling.top_logprobs = sample_top_logprobs;
         nodes.push_back(node);
         threads.push_back(workers::generate(services, std::move(step)));
     }
@@ -106,14 +123,16 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
             longest = std::max(longest, tokens);
         else if (first == i)
             longest = tokens;
-        verifiers::Candidate c = record_candidate(services, scope, nodes[i], std::move(r->text), r->usage.completion_tokens);
-        if (info_.mode == Mode::first_finish) {
-            double won = first == i ? 1.0 : 0.0;
-            c.scores[std::string(verifiers::first_finish_verifier)] = won;
-            rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id,
-                                                         std::string(verifiers::first_finish_verifier), won,
-                                                         0.0, "{}"});
-        }
+        const std::optional<double> confidence = verifiers::mean_logprob(r->logprobs);
+        const std::int64_t completion_tokens = r->usage.completion_tokens;
+        verifiers::Candidate c = record_candidate(services, scope, nodes[i], std::move(r->text), completion_tokens);
+        if (confidence)
+            add_verdict(services, scope, c, verifiers::confidence_verifier, *confidence,
+                        nlohmann::json{{"tokens", r->logprobs.size()}}.dump());
+        add_verdict(services, scope, c, verifiers::length_verifier, -static_cast<double>(completion_tokens),
+                    nlohmann::json{{"completion_tokens", completion_tokens}}.dump());
+        if (info_.mode == Mode::first_finish)
+            add_verdict(services, scope, c, verifiers::first_finish_verifier, first == i ? 1.0 : 0.0, "{}");
         outcome.candidates.push_back(std::move(c));
     }
     outcome.metrics.critical_path_tokens = longest;

@@ -85,7 +85,9 @@ Result<std::string> request_json(const CompletionRequest& request, const WireOpt
     if (s.top_logprobs >= 0) {
         if (mode == ApiMode::chat) {
             j["logprobs"] = true;
-            j["top_logprobs"] = s.top_logprobs;
+            // 0 = the chosen tokens' logprobs only: said by leaving top_logprobs out, which
+            // every OpenAI-compatible server reads that way.
+            if (s.top_logprobs > 0) j["top_logprobs"] = s.top_logprobs;
         } else {
             j["logprobs"] = s.top_logprobs;  // legacy: an int, the number of alternatives
         }

@@ -33,7 +33,8 @@ struct WireOptions {
 
 // The JSON request body. Sends: model, messages|prompt, max_tokens (when > 0), temperature, top_p,
 // seed (as a non-negative int64: the top bit is dropped), stop (when any), n, stream and
-// stream_options, logprobs (chat: bool + top_logprobs; legacy: the int top_logprobs), tools,
+// stream_options, logprobs when top_logprobs >= 0 (chat: true, plus top_logprobs when > 0;
+// legacy: the int top_logprobs, 0 = the chosen tokens' logprobs only), tools,
 // tool_choice and parallel_tool_calls (chat only, when tools are given). extra_json's fields are
 // merged at top level and override generated ones, except model, messages, prompt, n, stream and
 // stream_options, which braid controls.

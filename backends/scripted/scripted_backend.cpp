@@ -1,5 +1,7 @@
 #include "backends/scripted/scripted_backend.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <regex>
 
@@ -37,6 +39,23 @@ Result<ScriptedReply> reply_from_json(const nlohmann::json& j, const std::string
                               "scripted backend: " + where + ".delay_ms must be a non-negative number");
         reply.delay_per_chunk = std::chrono::microseconds(static_cast<std::int64_t>(j["delay_ms"].get<double>() * 1000));
     }
+    if (j.contains("logprob")) {
+        if (!j["logprob"].is_number())
+            return make_error(ErrorCode::invalid_input, "scripted backend: " + where + ".logprob is not a number");
+        reply.logprob = j["logprob"].get<double>();
+    }
+    if (j.contains("top_logprobs")) {
+        const nlohmann::json& top = j["top_logprobs"];
+        if (!top.is_object())
+            return make_error(ErrorCode::invalid_input,
+                              "scripted backend: " + where + ".top_logprobs is not an object of token: logprob");
+        for (const auto& [token, value] : top.items()) {
+            if (!value.is_number())
+                return make_error(ErrorCode::invalid_input, "scripted backend: " + where + ".top_logprobs[\"" +
+                                                                token + "\"] is not a number");
+            reply.top_logprobs.emplace_back(token, value.get<double>());
+        }
+    }
     if (j.contains("error")) {
         if (!j["error"].is_string())
             return make_error(ErrorCode::invalid_input, "scripted backend: " + where + ".error is not a string");
@@ -45,6 +64,56 @@ Result<ScriptedReply> reply_from_json(const nlohmann::json& j, const std::string
         reply.failure = make_error(*code, "scripted failure", j.value("retryable", false));
     }
     return reply;
+}
+
+// The pieces estimate_tokens counts (runs of letters, runs of digits, single other characters),
+// each with the spaces before it; trailing spaces go to the last piece.
+std::vector<std::string> token_pieces(std::string_view text) {
+    auto is_alpha = [](unsigned char c) { return std::isalpha(c) != 0 || c >= 0x80; };
+    auto is_digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+    std::vector<std::string> pieces;
+    std::size_t start = 0, i = 0;
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (std::isspace(c)) {
+            ++i;
+            continue;
+        }
+        if (is_alpha(c)) {
+            while (i < text.size() && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
+        } else if (is_digit(c)) {
+            while (i < text.size() && is_digit(static_cast<unsigned char>(text[i]))) ++i;
+        } else {
+            ++i;
+        }
+        pieces.emplace_back(text.substr(start, i - start));
+        start = i;
+    }
+    if (!pieces.empty()) pieces.back().append(text.substr(start));
+    return pieces;
+}
+
+std::vector<TokenLogprob> scripted_logprobs(const ScriptedReply& reply, std::string_view text, int top_logprobs) {
+    std::vector<TokenLogprob> out;
+    for (std::string& piece : token_pieces(text))
+        out.push_back(TokenLogprob{std::move(piece), reply.logprob.value_or(0.0), {}});
+    if (out.empty()) return out;
+    TokenLogprob& first = out.front();
+    std::string_view word = first.token;
+    while (!word.empty() && std::isspace(static_cast<unsigned char>(word.front()))) word.remove_prefix(1);
+    // The chosen token's own entry among the alternatives: spelled exactly, else without spaces.
+    auto same = [&](std::string_view spelled) {
+        return std::find_if(reply.top_logprobs.begin(), reply.top_logprobs.end(),
+                            [&](const auto& alt) { return alt.first == spelled; });
+    };
+    auto own = same(first.token);
+    if (own == reply.top_logprobs.end()) own = same(word);
+    if (own != reply.top_logprobs.end()) first.logprob = own->second;
+    first.top = reply.top_logprobs;
+    std::stable_sort(first.top.begin(), first.top.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    first.top.resize(std::min(first.top.size(), static_cast<std::size_t>(std::max(0, top_logprobs))));
+    return out;
 }
 
 }  // namespace
@@ -123,7 +192,10 @@ asio::awaitable<Result<Completion>> ScriptedBackend::complete(CompletionRequest 
     if (reply.failure) co_return *reply.failure;
     StreamPacing pacing;
     pacing.delay_per_chunk = reply.delay_per_chunk;
-    co_return co_await stream_text(request, std::move(reply.text), pacing, on_chunk);
+    Result<Completion> out = co_await stream_text(request, std::move(reply.text), pacing, on_chunk);
+    if (out && reply.has_logprobs() && request.sampling.top_logprobs >= 0)
+        out->logprobs = scripted_logprobs(reply, out->text, request.sampling.top_logprobs);
+    co_return out;
 }
 
 }  // namespace braid::backends

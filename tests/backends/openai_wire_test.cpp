@@ -93,6 +93,19 @@ TEST_CASE("chat request JSON sends tools, tool_choice, parallel_tool_calls and b
     CHECK(body_of(r, {"m", false, 1})["tool_choice"]["function"]["name"] == "ls");
 }
 
+TEST_CASE("chat request JSON with top_logprobs 0 asks for logprobs without alternatives",
+          "[backends][wire]") {
+    CompletionRequest r = chat_request();
+    r.sampling.top_logprobs = 0;
+    json j = body_of(r, {"m", false, 1});
+    CHECK(j["logprobs"] == true);
+    CHECK_FALSE(j.contains("top_logprobs"));
+    r.sampling.top_logprobs = -1;
+    j = body_of(r, {"m", false, 1});
+    CHECK_FALSE(j.contains("logprobs"));
+    CHECK_FALSE(j.contains("top_logprobs"));
+}
+
 TEST_CASE("legacy completions request JSON sends the prompt and logprobs as an int",
           "[backends][wire]") {
     CompletionRequest r;

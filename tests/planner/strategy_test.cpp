@@ -9,6 +9,7 @@
 #include "tasks/countdown/symbolic_backend.hpp"
 #include "tasks/jsonl.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "verifiers/selection.hpp"
 
 using namespace braid;
 using namespace std::chrono_literals;
@@ -103,6 +104,78 @@ TEST_CASE("Self-consistency selects the answer most samples agree on", "[planner
     REQUIRE(outcome.status == planner::TaskStatus::solved);
 }
 
+namespace {
+
+backends::ScriptedReply with_logprob(std::string text, double logprob) {
+    backends::ScriptedReply r{std::move(text), {}, {}};
+    r.logprob = logprob;
+    return r;
+}
+
+// The stored verdicts of one verifier, by node.
+std::map<std::int64_t, double> stored_verdicts(store::Store& db, RunId run, std::string_view verifier) {
+    db.flush_sync();
+    std::map<std::int64_t, double> out;
+    for (const auto& v : db.verdicts(run))
+        if (v.verifier == verifier) out[v.node.value] = v.score;
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Self-consistency stores confidence and length verdicts; best-score:confidence picks the surest",
+          "[planner][verifiers]") {
+    Traces t = find_traces();
+    Harness h;
+    h.task = t.task;
+    std::vector<int> asked;
+    std::vector<backends::ScriptedReply> replies{with_logprob(t.a, -0.5), with_logprob(t.b, -0.125),
+                                                 with_logprob(t.a, -1.0)};
+    backends::ScriptedBackend backend([&](const backends::CompletionRequest& r, std::size_t i) {
+        asked.push_back(r.sampling.top_logprobs);
+        return replies[i];
+    });
+    auto outcome = h.solve(backend, "self-consistency", 3);
+    REQUIRE(outcome.candidates.size() == 3);
+    CHECK(asked == std::vector<int>{0, 0, 0});  // token logprobs, no alternatives
+    CHECK(outcome.selection.index == 0u);        // majority is unchanged: answer A twice
+
+    const std::vector<double> hand{-0.5, -0.125, -1.0};
+    auto confidence = stored_verdicts(*h.db, h.run, "confidence");
+    auto length = stored_verdicts(*h.db, h.run, "length");
+    REQUIRE(confidence.size() == 3);
+    REQUIRE(length.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const verifiers::Candidate& c = outcome.candidates[i];
+        CHECK(c.score("confidence").value() == Approx(hand[i]));
+        CHECK(confidence.at(c.node.value) == Approx(hand[i]));
+        REQUIRE(c.completion_tokens > 0);
+        CHECK(c.score("length").value() == -static_cast<double>(c.completion_tokens));
+        CHECK(length.at(c.node.value) == -static_cast<double>(c.completion_tokens));
+    }
+    auto surest = verifiers::select_best_score(outcome.candidates, "confidence");
+    CHECK(surest.index == 1u);
+}
+
+TEST_CASE("Without logprobs the sampling strategies store length verdicts but no confidence",
+          "[planner][verifiers]") {
+    Traces t = find_traces();
+    for (const char* name : {"best-of-n", "first-finish"}) {
+        Harness h;
+        h.task = t.task;
+        auto backend = by_index({{t.wrong, {}, {}}, {t.a, {}, {}}});
+        auto outcome = h.solve(*backend, name, 2);
+        REQUIRE_FALSE(outcome.candidates.empty());
+        CHECK(stored_verdicts(*h.db, h.run, "confidence").empty());
+        auto length = stored_verdicts(*h.db, h.run, "length");
+        CHECK(length.size() == outcome.candidates.size());
+        for (const verifiers::Candidate& c : outcome.candidates) {
+            CHECK_FALSE(c.score("confidence").has_value());
+            CHECK(length.at(c.node.value) == -static_cast<double>(c.completion_tokens));
+        }
+    }
+}
+
 TEST_CASE("Best-of-n selects a candidate the checker accepts even when most fail", "[planner]") {
     Traces t = find_traces();
     Harness h;
@@ -112,10 +185,13 @@ TEST_CASE("Best-of-n selects a candidate the checker accepts even when most fail
     REQUIRE(outcome.selection.index == 2u);
     REQUIRE(outcome.status == planner::TaskStatus::solved);
     h.db->flush_sync();
-    auto verdicts = h.db->verdicts(h.run);
-    REQUIRE(verdicts.size() == 4);
-    int accepted = 0;
-    for (const auto& v : verdicts) accepted += v.score > 0;
+    int checked = 0, accepted = 0;
+    for (const auto& v : h.db->verdicts(h.run)) {
+        if (v.verifier != "checker") continue;
+        ++checked;
+        accepted += v.score > 0;
+    }
+    REQUIRE(checked == 4);
     REQUIRE(accepted == 1);
 }
 
