@@ -47,7 +47,7 @@ TEST_CASE("Hybrid selects a single candidate and nothing from no candidates", "[
     REQUIRE_FALSE(none_apply.index.has_value());
 }
 
-TEST_CASE("Hybrid skips reproduction tests that pass and fail alike for every survivor; the judge decides",
+TEST_CASE("Hybrid skips reproduction tests that pass and fail alike for every survivor and lets the judge decide",
           "[verifiers][selection][hybrid]") {
     // "a" is distinguished by the repro tests but dropped by regression; the survivors "b" and "c"
     // share the signature 01 (distinguishability 1), so repro says nothing and the judge picks "c".
