@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <string_view>
 #include <vector>
 
 #include "tasks/swe/swe_kind.hpp"
@@ -117,6 +118,36 @@ std::string without_space(const std::string& s) {
     return out;
 }
 
+std::string_view extension(std::string_view path) {
+    std::size_t slash = path.rfind('/');
+    std::size_t dot = path.rfind('.');
+    if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
+        return {};
+    return path.substr(dot + 1);
+}
+
+// The line comment marker of the file's language by its extension: "#" for Python, "//" for
+// C-like languages, "" when not known (nothing is then taken for a comment).
+std::string_view comment_marker(std::string_view path) {
+    static constexpr std::string_view kCLike[] = {
+        "c", "h", "cc", "cpp", "cxx", "c++", "hh", "hpp", "hxx", "cu", "cuh", "java", "js", "jsx",
+        "mjs", "ts", "tsx", "go", "rs", "cs", "swift", "kt", "kts", "scala", "m", "mm", "dart"};
+    std::string_view ext = extension(path);
+    if (ext == "py" || ext == "pyi") return "#";
+    for (std::string_view c : kCLike)
+        if (ext == c) return "//";
+    return {};
+}
+
+// A line that is only a comment: its text without leading whitespace starts with the marker.
+// (A line inside a multi-line string that happens to start so is taken for one too.)
+bool is_comment_only(std::string_view line, std::string_view marker) {
+    if (marker.empty()) return false;
+    std::size_t start = 0;
+    while (start < line.size() && std::isspace(static_cast<unsigned char>(line[start]))) ++start;
+    return line.substr(start).starts_with(marker);
+}
+
 bool is_test_path(const std::string& path) {
     std::size_t start = 0;
     while (start <= path.size()) {
@@ -140,12 +171,16 @@ std::string normalize_patch(const std::string& diff) {
     std::string preamble;
     std::map<std::string, std::string> keys;  // path → its lines; the map orders the files
     for (FileSection& section : read_sections(diff, preamble)) {
+        // Blank and comment-only lines carry no behaviour: left out on both sides.
+        const std::string_view marker = comment_marker(section.path);
+        auto substantive = [marker](const std::string& s) {
+            return !without_space(s).empty() && !is_comment_only(s, marker);
+        };
         std::vector<std::string> removed, added;
         for (auto& l : section.removed)
-            if (std::string s = rstrip(l); !without_space(s).empty())
-                removed.push_back(std::move(s));
+            if (std::string s = rstrip(l); substantive(s)) removed.push_back(std::move(s));
         for (auto& l : section.added)
-            if (std::string s = rstrip(l); !without_space(s).empty()) added.push_back(std::move(s));
+            if (std::string s = rstrip(l); substantive(s)) added.push_back(std::move(s));
         // A removed line and an added line equal but for whitespace: a whitespace-only change.
         std::vector<bool> added_used(added.size(), false);
         std::vector<std::string> kept_removed;

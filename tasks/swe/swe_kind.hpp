@@ -21,8 +21,11 @@ public:
 };
 
 // A canonical key for voting: per file, the diff's +/- lines with trailing whitespace stripped,
-// whitespace-only changes and blank added/removed lines dropped, context and hunk positions left
-// out; files in path order. "" for a patch with no substantive change.
+// whitespace-only changes, blank lines and comment-only lines dropped (a line whose text, leading
+// whitespace stripped, starts with `#` in .py/.pyi files or `//` in C-like ones: c, h, cc, cpp,
+// cxx, hpp, cu, java, js, ts, go, rs, cs, swift, kt, scala, ...), context and hunk positions left
+// out; files in path order. Two fixes that differ only in comments or whitespace get the same
+// key. "" for a patch with no substantive change.
 std::string normalize_patch(const std::string& diff);
 
 // Splits a diff into the part that touches test files (paths with a `test`/`tests` component or

@@ -7,7 +7,7 @@
 #include "tasks/env/sandbox.hpp"
 #include "tasks/swe/grading.hpp"
 #include "tasks/swe/swe_kind.hpp"
-#include "tests/tasks/swe_fixtures.hpp"
+#include "tests/support/swe_fixtures.hpp"
 
 using namespace braid;
 using namespace braid::tasks::swe;

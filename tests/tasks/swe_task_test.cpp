@@ -5,6 +5,7 @@
 #include "tasks/jsonl.hpp"
 #include "tasks/swe/swe_kind.hpp"
 #include "tasks/swe/swe_task.hpp"
+#include "tests/support/swe_fixtures.hpp"
 
 using namespace braid;
 using namespace braid::tasks::swe;
@@ -195,6 +196,45 @@ TEST_CASE("normalize_patch keeps substantive +/- lines per file and drops whites
     // A removed line that itself starts with "--" stays a hunk line.
     REQUIRE(normalize_patch("--- a/c.sql\n+++ b/c.sql\n@@ -1,1 +1,1 @@\n--- note\n+-- Note\n") ==
             "--- c.sql\n--- note\n+-- Note\n");
+}
+
+TEST_CASE("normalize_patch drops comment-only lines and trailing whitespace by file language",
+          "[tasks][swe]") {
+    // Two fixes that differ only in comments and trailing whitespace.
+    std::string plain =
+        "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,2 @@\n def f(x):\n-    "
+        "return x\n+    return x + 1\n";
+    std::string commented =
+        "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,3 +1,4 @@\n def f(x):\n-    # "
+        "old note\n-    return x\n+    # off by one: see the issue\n+    return x + 1   \t\n+#\n";
+    REQUIRE(normalize_patch(commented) == normalize_patch(plain));
+    REQUIRE(normalize_patch(plain) == "--- m.py\n-    return x\n+    return x + 1\n");
+    // A change of comments only is no substantive change.
+    REQUIRE(normalize_patch("--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-# a\n+  # b\n").empty());
+    // C-like files: `//` lines go, `#` lines (preprocessor) stay.
+    REQUIRE(normalize_patch("--- a/x.cpp\n+++ b/x.cpp\n@@ -1,2 +1,3 @@\n-// old\n+  // new\n"
+                            "+#include <map>\n int a;\n") == "--- x.cpp\n+#include <map>\n");
+    // In Python `//` is an operator, and files of unknown languages keep every line.
+    REQUIRE(normalize_patch("--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-    // 2\n+    // 3\n") ==
+            "--- m.py\n-    // 2\n+    // 3\n");
+    REQUIRE(normalize_patch("--- a/notes.txt\n+++ b/notes.txt\n@@ -1 +1 @@\n-# a\n+# b\n") ==
+            "--- notes.txt\n-# a\n+# b\n");
+}
+
+TEST_CASE("normalize_patch gives the example gold fix and a commented copy of it one key",
+          "[tasks][swe]") {
+    std::string gold = test::example_patch("shorten", "gold");
+    std::string commented = gold;
+    const std::string line = "+    if width <= len(suffix):\n";
+    auto at = commented.find(line);
+    REQUIRE(at != std::string::npos);
+    // One more added line: the hunk header's counts grow by one.
+    commented.insert(at, "+    # The suffix alone may not fit.\n");
+    auto header = commented.find("@@ -4,12 +4,18 @@");
+    REQUIRE(header != std::string::npos);
+    commented.replace(header, 17, "@@ -4,12 +4,19 @@");
+    REQUIRE_FALSE(normalize_patch(gold).empty());
+    REQUIRE(normalize_patch(commented) == normalize_patch(gold));
 }
 
 TEST_CASE("split_test_files separates test files from the fix", "[tasks][swe]") {

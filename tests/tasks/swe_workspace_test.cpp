@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "tasks/swe/workspace.hpp"
-#include "tests/tasks/swe_fixtures.hpp"
+#include "tests/support/swe_fixtures.hpp"
 
 using namespace braid;
 using namespace braid::tasks::swe;

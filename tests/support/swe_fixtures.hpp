@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the tasks/swe tests: the example repositories of examples/swe built into a temp dir,
-// their task rows (repo_path resolved there) and their patch files.
+// Shared by the tasks/swe and verifiers tests: the example repositories of examples/swe built
+// into a temp dir, their task rows (repo_path resolved there) and their patch files.
 
 #include <catch2/catch.hpp>
 
