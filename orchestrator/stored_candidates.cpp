@@ -91,8 +91,11 @@ std::optional<std::string> stored_rule(const StoredRun& run) {
 
 std::vector<std::string> checked_rule_verifiers(const std::string& rule) {
     auto verifiers = verifiers::rule_verifiers(rule);
-    if (!verifiers) throw FatalError(std::move(verifiers).error().with_context("selection rule '" + rule + "'"));
-    return std::move(*verifiers);
+    if (verifiers) return std::move(*verifiers);
+    Error error = std::move(verifiers).error();
+    if (error.message.find(rule) == std::string::npos)
+        error = std::move(error).with_context("selection rule '" + rule + "'");
+    throw FatalError(std::move(error));
 }
 
 std::vector<std::string> verifier_names(const StoredRun& run) {
