@@ -78,7 +78,7 @@ Selection select_hybrid(const std::vector<Candidate>& candidates) {
         reason += std::to_string(candidates.size() - eligible.size()) + " of " + std::to_string(candidates.size()) +
                   " dropped (apply 0 or no answer), ";
     if (survivors.empty()) return detail::select_from_ties("hybrid", {}, reason + "no candidate left");
-    reason += std::to_string(survivors.size()) + " clusters";
+    reason += std::to_string(survivors.size()) + (survivors.size() == 1 ? " cluster" : " clusters");
 
     // Step 2: the judge's top k.
     if (any_has(candidates, survivors, judge_verifier)) {

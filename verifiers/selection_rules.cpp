@@ -122,10 +122,11 @@ std::vector<std::string> applicable_rules(const std::vector<std::string>& verifi
     auto add = [&](std::string rule) {
         if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(std::move(rule));
     };
-    // best-score on every visible verifier except those that have a rule of their own.
+    // best-score on every visible verifier, except those with a rule of their own and `apply` (a
+    // filter: every applying patch ties).
     for (const std::string& v : verifiers) {
         if (v.empty() || v == oracle_verifier || v == length_verifier || v == first_finish_verifier ||
-            v == selector_verifier)
+            v == selector_verifier || v == apply_verifier)
             continue;
         add("best-score:" + v);
     }

@@ -72,6 +72,7 @@ Result<std::vector<WeightedTerm>> parse_weighted_spec(std::string_view spec) {
                               "weighted: term '" + std::string(term) +
                                   "' names the oracle, which is for evaluation only: no selection rule may read it");
         double weight = 0;
+        if (number.size() > 1 && number.front() == '+') number.remove_prefix(1);  // from_chars takes no '+'
         auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), weight);
         if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || !std::isfinite(weight))
             return spec_error("term '" + std::string(term) + "' has no numeric weight");
