@@ -122,7 +122,17 @@ int run_cli(int argc, char** argv) {
 
     CLI::App* replay_cmd = app.add_subcommand("replay", "Re-select a stored run's answers; no model calls");
     replay_cmd->add_option("run", run_id, "Run id")->required();
+    std::string replay_rule;
+    replay_cmd->add_option("--verifier", replay_rule,
+                           "Selection rule, e.g. majority, best-score:judge, hybrid (default: the stored strategy's)");
     add_common(replay_cmd, common);
+
+    CLI::App* eval_cmd = app.add_subcommand("eval", "Compare selection rules on a stored run; no model calls");
+    eval_cmd->add_option("run", run_id, "Run id")->required();
+    std::string eval_rules;
+    eval_cmd->add_option("--rules", eval_rules,
+                         "Comma-separated rules (default: the stored rule and every rule the run's verdicts allow)");
+    add_common(eval_cmd, common);
 
     CLI::App* resume_cmd = app.add_subcommand("resume", "Finish an interrupted run");
     resume_cmd->add_option("run", run_id, "Run id")->required();
@@ -190,7 +200,8 @@ int run_cli(int argc, char** argv) {
         if (*solve_cmd) return run_solve(solve);
         if (*ls_cmd) return run_runs_list(common);
         if (*show_cmd) return run_runs_show(common, run_id);
-        if (*replay_cmd) return run_replay(common, run_id);
+        if (*replay_cmd) return run_replay(common, run_id, replay_rule);
+        if (*eval_cmd) return run_eval(common, run_id, eval_rules);
         if (*resume_cmd) return run_resume(common, run_id, resume_predictions);
         if (*doctor_cmd) return run_doctor(common);
         if (*generate_cmd) return run_generate(generate);

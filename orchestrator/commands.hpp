@@ -52,7 +52,11 @@ int run_generate(const GenerateArgs& args);
 int run_serve(const ServeArgs& args);
 // `predictions_path`: as solve's --predictions ("" = none), written once the run is finished.
 int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string& predictions_path);
-int run_replay(const CommonArgs& common, std::int64_t run_id);
+// `rule`: the selection rule to replay with; "" = the stored strategy's rule.
+int run_replay(const CommonArgs& common, std::int64_t run_id, const std::string& rule);
+// `rules`: comma-separated selection rules to compare; "" = the stored rule and every rule the
+// run's verifiers allow (verifiers::applicable_rules).
+int run_eval(const CommonArgs& common, std::int64_t run_id, const std::string& rules);
 int run_runs_list(const CommonArgs& common);
 int run_runs_show(const CommonArgs& common, std::int64_t run_id);
 int run_doctor(const CommonArgs& common);

@@ -1,5 +1,8 @@
-// `braid replay RUN`: re-runs selection on a stored run's candidates and verdicts. No backend is
-// built, so no model can be called; missing checker verdicts are recomputed by the task's checker.
+// `braid replay RUN [--verifier RULE]`: re-runs selection on a stored run's candidates and
+// verdicts, with the stored strategy's rule or RULE. No backend is built, so no model can be
+// called: missing checker and length verdicts are recomputed offline (stored_candidates.hpp);
+// verdicts only a model or a sandbox could give (judge, repro, ...) are reported missing and the
+// rule selects with what exists.
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -9,82 +12,84 @@
 
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
-#include "orchestrator/run_executor.hpp"
+#include "orchestrator/stored_candidates.hpp"
 #include "planner/strategy.hpp"
 #include "store/store.hpp"
 #include "verifiers/selection.hpp"
-#include "verifiers/task_checker.hpp"
 
 namespace braid::orchestrator {
 
-int run_replay(const CommonArgs& common, std::int64_t run_id) {
-    auto store = store::Store::open(common.db_path);
-    RunId run{run_id};
-    store::RunRecord record = load_run(*store, run_id);
-    auto config = nlohmann::json::parse(record.config_json, nullptr, false);
-    std::string strategy = config.is_object() ? config.value("strategy", "") : "";
-    auto rule = planner::selection_rule_of(strategy);
-    if (!rule) throw FatalError(std::move(rule).error());
+namespace {
 
-    std::map<std::string, std::vector<verifiers::Candidate>> by_task;
-    for (store::CandidateRecord& c : store->candidates(run)) {
-        verifiers::Candidate cand;
-        cand.node = c.node;
-        cand.output = std::move(c.output);
-        cand.normalized = std::move(c.normalized);
-        by_task[c.task].push_back(std::move(cand));
+bool reads(const std::vector<std::string>& verifiers, std::string_view name) {
+    for (const std::string& v : verifiers)
+        if (v == name) return true;
+    return false;
+}
+
+}  // namespace
+
+int run_replay(const CommonArgs& common, std::int64_t run_id, const std::string& rule_arg) {
+    auto store = store::Store::open(common.db_path);
+    StoredRun run = load_stored_run(*store, run_id);
+    const std::optional<std::string> stored = stored_rule(run);
+    std::string rule = rule_arg;
+    if (rule.empty()) {
+        auto of_strategy = planner::selection_rule_of(run.strategy);
+        if (!of_strategy) throw FatalError(std::move(of_strategy).error());
+        rule = std::move(*of_strategy);
     }
-    for (const store::VerdictRecord& v : store->verdicts(run))
-        for (verifiers::Candidate& c : by_task[v.task])
-            if (c.node == v.node) c.scores[v.verifier] = v.score;
+    const std::vector<std::string> used = checked_rule_verifiers(rule);
+    // A different rule is expected to choose differently: then a mismatch is information, not a
+    // failure of replay.
+    const bool same_rule = stored && *stored == rule;
 
     nlohmann::json rows = nlohmann::json::array();
+    std::map<std::string, std::size_t> missing;  // verifier → tasks that lack it
     std::size_t solved = 0, mismatches = 0, recomputed = 0;
-    auto tasks = store->tasks(run);
-    for (const store::TaskRecord& t : tasks) {
-        std::vector<verifiers::Candidate>& cands = by_task[t.task_id];
-        const tasks::TaskKind* kind = tasks::find_task_kind(t.kind);
-        std::optional<tasks::Task> task;  // parsed once, only if some verdict is missing
-        for (verifiers::Candidate& c : cands) {
-            if (c.score(std::string(verifiers::checker_verifier)) || kind == nullptr) continue;
-            if (!task) task = tasks::Task{t.task_id, t.kind, nlohmann::json::parse(t.input_json)};
-            verifiers::check_with_task(*kind, *task, c);
-            ++recomputed;
-        }
-        auto selection = verifiers::select_by_rule(*rule, cands);
+    for (StoredTask& t : run.tasks) {
+        recomputed += complete_offline_verdicts(t, reads(used, verifiers::length_verifier));
+        for (const std::string& v : missing_verifiers(t, used)) ++missing[v];
+        const std::vector<verifiers::Candidate>& cands = t.candidates;
+        auto selection = verifiers::select_by_rule(rule, cands);
         if (!selection) throw FatalError(std::move(selection).error());
         std::string answer;
         bool correct = false;
         if (selection->index) {
             const verifiers::Candidate& chosen = cands[*selection->index];
             answer = chosen.normalized;
-            correct = chosen.score(std::string(verifiers::checker_verifier)).value_or(0) > 0;
+            correct = verifiers::correctness(chosen).value_or(false);
         }
-        bool same = answer == t.answer;
+        bool same = answer == t.record.answer;
         solved += correct;
         mismatches += !same;
-        rows.push_back({{"id", t.task_id}, {"answer", answer}, {"stored_answer", t.answer},
+        rows.push_back({{"id", t.record.task_id}, {"answer", answer}, {"stored_answer", t.record.answer},
                         {"status", correct ? "solved" : "unsolved"}, {"same", same},
                         {"candidates", cands.size()}, {"reason", selection->reason}});
     }
 
     if (common.json) {
-        std::cout << nlohmann::json{{"run", run_id}, {"rule", *rule}, {"tasks", rows}, {"solved", solved},
-                                    {"mismatches", mismatches}, {"model_calls", 0},
-                                    {"recomputed_verdicts", recomputed}}
+        std::cout << nlohmann::json{{"run", run_id}, {"rule", rule}, {"stored_rule", stored.value_or("")},
+                                    {"tasks", rows}, {"solved", solved}, {"mismatches", mismatches},
+                                    {"missing", missing}, {"model_calls", 0}, {"recomputed_verdicts", recomputed}}
                          .dump()
                   << "\n";
     } else {
-        std::printf("replay of run %lld: rule %s, %zu tasks, 0 model calls\n", static_cast<long long>(run_id),
-                    rule->c_str(), tasks.size());
+        std::printf("replay of run %lld: rule %s%s, %zu tasks, 0 model calls\n", static_cast<long long>(run_id),
+                    rule.c_str(), same_rule ? "" : (" (stored rule: " + stored.value_or("none") + ")").c_str(),
+                    run.tasks.size());
+        for (const auto& [verifier, tasks] : missing)
+            std::printf("  missing: no %s verdict on %zu/%zu tasks (needs a model or a sandbox); selecting with "
+                        "what exists\n",
+                        verifier.c_str(), tasks, run.tasks.size());
         for (const auto& r : rows)
             std::printf("  %-16s %-9s %s  %s\n", r["id"].get<std::string>().c_str(), r["status"].get<std::string>().c_str(),
-                        r["same"].get<bool>() ? "same as stored" : "DIFFERS from stored",
+                        r["same"].get<bool>() ? "same as stored" : (same_rule ? "DIFFERS from stored" : "differs from stored"),
                         r["answer"].get<std::string>().c_str());
-        std::printf("solved %zu/%zu, %zu differ from the stored selection\n", solved, tasks.size(), mismatches);
+        std::printf("solved %zu/%zu, %zu differ from the stored selection\n", solved, run.tasks.size(), mismatches);
     }
-    if (mismatches > 0) return exit_infra_failure;
-    return solved == tasks.size() ? exit_ok : exit_unsolved;
+    if (same_rule && mismatches > 0) return exit_infra_failure;
+    return solved == run.tasks.size() ? exit_ok : exit_unsolved;
 }
 
 }  // namespace braid::orchestrator
