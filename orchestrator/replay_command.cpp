@@ -35,7 +35,7 @@ int run_replay(const CommonArgs& common, std::int64_t run_id, const std::string&
     const std::optional<std::string> stored = stored_rule(run);
     std::string rule = rule_arg;
     if (rule.empty()) {
-        auto of_strategy = planner::selection_rule_of(run.strategy);
+        auto of_strategy = planner::selection_rule_of(run.strategy, run.options);
         if (!of_strategy) throw FatalError(std::move(of_strategy).error());
         rule = std::move(*of_strategy);
     }

@@ -9,7 +9,6 @@
 #include "orchestrator/run_executor.hpp"
 #include "planner/strategy.hpp"
 #include "store/store.hpp"
-#include "tasks/swe/swe_task.hpp"
 #include "tasks/task_kind.hpp"
 #include "verifiers/selection.hpp"
 #include "verifiers/task_checker.hpp"
@@ -23,7 +22,10 @@ constexpr std::string_view kJudgeNodeKind = "judge";
 constexpr std::string_view kVerifyNodeKind = "verify";
 
 // Task kinds whose grade reads hidden data: it is the oracle, never recomputed as a checker.
-bool grade_is_hidden(std::string_view kind) { return kind == tasks::swe::kKind; }
+bool grade_is_hidden(std::string_view kind) {
+    const tasks::TaskKind* k = tasks::find_task_kind(kind);
+    return k != nullptr && k->grade_is_hidden();
+}
 
 // The verdict's details as JSON; null when absent or malformed (details are free-form text).
 nlohmann::json parse_details(const std::string& details_json) {
@@ -40,6 +42,9 @@ StoredRun load_stored_run(store::Store& store, std::int64_t run_id) {
     auto config = nlohmann::json::parse(out.record.config_json, nullptr, false);
     if (config.is_object() && config.contains("strategy") && config["strategy"].is_string())
         out.strategy = config["strategy"].get<std::string>();
+    if (config.is_object() && config.contains("strategy_options"))
+        if (auto options = planner::strategy_options_from_json(config["strategy_options"]))
+            out.options = std::move(*options);
     out.nodes = store.nodes(run);
     std::map<std::int64_t, std::int64_t> completion_tokens;  // node id → its completion tokens
     for (const store::NodeRecord& n : out.nodes) completion_tokens[n.id.value] = n.usage.completion_tokens;
@@ -84,7 +89,7 @@ StoredRun load_stored_run(store::Store& store, std::int64_t run_id) {
 }
 
 std::optional<std::string> stored_rule(const StoredRun& run) {
-    auto rule = planner::selection_rule_of(run.strategy);
+    auto rule = planner::selection_rule_of(run.strategy, run.options);
     if (!rule) return std::nullopt;
     return std::move(*rule);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/message.hpp"
+#include "planner/strategy_options.hpp"
 #include "store/records.hpp"
 #include "verifiers/candidate.hpp"
 
@@ -38,6 +39,7 @@ struct StoredTask {
 struct StoredRun {
     store::RunRecord record;
     std::string strategy;  // the config's "strategy"; "" when absent
+    planner::StrategyOptions options;  // the config's "strategy_options" (defaults when absent)
     std::vector<StoredTask> tasks;  // in the store's task order
     std::vector<store::NodeRecord> nodes;
 };
