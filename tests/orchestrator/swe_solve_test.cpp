@@ -180,7 +180,8 @@ TEST_CASE("swe: seven agents per example task; the hybrid cascade picks the gold
         Outcome r = run_braid({"replay", "1", "--db", dir / "braid.db", "--verifier", rule, "--json"}, dir);
         INFO(rule << ": " << r.err);
         CHECK(r.exit_code == (agent == "/s1" ? 0 : 1));
-        for (const json& t : json::parse(r.out)["tasks"]) {
+        const json replayed = json::parse(r.out);
+        for (const json& t : replayed["tasks"]) {
             const std::string task = "t/" + t["id"].get<std::string>();
             CHECK(picked_agent(run, task, t["answer"].get<std::string>()) == agent);
             CHECK(t["status"] == (agent == "/s1" ? "solved" : "unsolved"));
@@ -192,7 +193,8 @@ TEST_CASE("swe: seven agents per example task; the hybrid cascade picks the gold
     INFO(eval.err);
     REQUIRE(eval.exit_code == 0);
     std::map<std::string, double> accuracy;
-    for (const json& r : json::parse(eval.out)["rules"]) accuracy[r["rule"].get<std::string>()] = r["accuracy"];
+    const json evaluated = json::parse(eval.out);
+    for (const json& r : evaluated["rules"]) accuracy[r["rule"].get<std::string>()] = r["accuracy"];
     CHECK(accuracy.at("hybrid") == 1);
     CHECK(accuracy.at("selector") == 1);
     CHECK(accuracy.at("majority") == 0);
