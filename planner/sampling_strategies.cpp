@@ -52,7 +52,10 @@ public:
     SamplingStrategy(ModeInfo info, StrategyOptions options) : info_(info), options_(options) {}
 
     std::string_view name() const override { return info_.name; }
-    std::string_view selection_rule() const override { return info_.rule; }
+    // --verifier, when given, replaces the mode's own rule.
+    std::string_view selection_rule() const override {
+        return options_.verifier.empty() ? info_.rule : std::string_view(options_.verifier);
+    }
     asio::awaitable<TaskOutcome> solve(workers::RunServices& services, TaskScope scope) override;
 
 private:
@@ -138,7 +141,7 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
     outcome.metrics.critical_path_tokens = longest;
     outcome.metrics.threads = started;
     outcome.metrics.max_depth = 1;
-    select_outcome(services, scope, info_.rule, info_.name, nodes, shortfall, outcome);
+    select_outcome(services, scope, selection_rule(), info_.name, nodes, shortfall, outcome);
     co_return outcome;
 }
 

@@ -66,6 +66,28 @@ TEST_CASE("braid replay re-selects the same answers from the store with no model
     }
 }
 
+TEST_CASE("--verifier replaces a sampling strategy's rule live and in replay; other strategies refuse it",
+          "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome o = solve(dir, {"--strategy", "self-consistency", "--samples", "4", "--seed", "7", "--verifier", "shortest"});
+    INFO(o.err);
+    REQUIRE((o.exit_code == 0 || o.exit_code == 1));
+    json summary = json::parse(o.out);
+    Outcome r = run_braid({"replay", std::to_string(summary["run"].get<int>()), "--db", dir / "braid.db", "--json"}, dir);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == o.exit_code);
+    json replay = json::parse(r.out);
+    CHECK(replay["rule"] == "shortest");
+    CHECK(replay["mismatches"] == 0);
+
+    Outcome refused = solve(dir, {"--strategy", "apr", "--backend", "symbolic-apr", "--verifier", "majority"});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("--verifier applies to") != std::string::npos);
+    Outcome oracle = solve(dir, {"--strategy", "best-of-n", "--verifier", "best-score:oracle"});
+    CHECK(oracle.exit_code == 2);
+    CHECK(oracle.err.find("oracle") != std::string::npos);
+}
+
 TEST_CASE("The replay backend re-runs a stored run offline with identical answers", "[orchestrator][cli]") {
     TempDir dir;
     Outcome first = solve(dir, {"--samples", "4", "--seed", "3"});

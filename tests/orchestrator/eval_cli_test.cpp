@@ -95,7 +95,9 @@ std::string details(double wall_ms, const std::string& signature = "") {
 // Writes the run; `with_judge_and_length` = false leaves out the judge and length verdicts.
 RunId write_run(store::Store& db, bool with_judge_and_length) {
     store::RunRecord record;
-    record.config_json = R"({"strategy":"swe","samples":4})";
+    // The run chose with --verifier majority-of-best:regression (swe's own rule is hybrid).
+    record.config_json =
+        R"({"strategy":"swe","samples":4,"strategy_options":{"verifier":"majority-of-best:regression"}})";
     record.status = "finished";
     const RunId run = db.create_run(record);
     std::int64_t next_id = 1;
