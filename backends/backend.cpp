@@ -48,25 +48,31 @@ std::string CompletionRequest::canonical_json() const {
 
 std::string CompletionRequest::key() const { return content_hash(canonical_json()); }
 
+std::size_t estimated_token_end(std::string_view text, std::size_t start) {
+    auto is_alpha = [](unsigned char c) { return std::isalpha(c) != 0 || c >= 0x80; };
+    auto is_digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+    std::size_t i = start;
+    auto c = static_cast<unsigned char>(text[i]);
+    if (is_alpha(c)) {
+        while (i < text.size() && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
+    } else if (is_digit(c)) {
+        while (i < text.size() && is_digit(static_cast<unsigned char>(text[i]))) ++i;
+    } else {
+        ++i;
+    }
+    return i;
+}
+
 std::int64_t estimate_tokens(std::string_view text) {
     std::int64_t count = 0;
     std::size_t i = 0;
-    auto is_alpha = [](unsigned char c) { return std::isalpha(c) != 0 || c >= 0x80; };
-    auto is_digit = [](unsigned char c) { return std::isdigit(c) != 0; };
     while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (std::isspace(c)) {
+        if (std::isspace(static_cast<unsigned char>(text[i]))) {
             ++i;
             continue;
         }
         ++count;
-        if (is_alpha(c)) {
-            while (i < text.size() && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
-        } else if (is_digit(c)) {
-            while (i < text.size() && is_digit(static_cast<unsigned char>(text[i]))) ++i;
-        } else {
-            ++i;
-        }
+        i = estimated_token_end(text, i);
     }
     return count;
 }

@@ -112,5 +112,9 @@ public:
 // Token count for backends without a tokenizer: one token per run of letters, per run of digits
 // and per other non-space character. A documented estimate, recorded as such.
 std::int64_t estimate_tokens(std::string_view text);
+// The end of the estimated token that starts at text[start], a non-space character: a run of
+// letters (bytes ≥ 0x80 count as letters), a run of digits, or one other character. The unit
+// estimate_tokens counts (the scripted backend's logprobs come one per such piece).
+std::size_t estimated_token_end(std::string_view text, std::size_t start);
 
 }  // namespace braid::backends

@@ -69,23 +69,14 @@ Result<ScriptedReply> reply_from_json(const nlohmann::json& j, const std::string
 // The pieces estimate_tokens counts (runs of letters, runs of digits, single other characters),
 // each with the spaces before it; trailing spaces go to the last piece.
 std::vector<std::string> token_pieces(std::string_view text) {
-    auto is_alpha = [](unsigned char c) { return std::isalpha(c) != 0 || c >= 0x80; };
-    auto is_digit = [](unsigned char c) { return std::isdigit(c) != 0; };
     std::vector<std::string> pieces;
     std::size_t start = 0, i = 0;
     while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (std::isspace(c)) {
+        if (std::isspace(static_cast<unsigned char>(text[i]))) {
             ++i;
             continue;
         }
-        if (is_alpha(c)) {
-            while (i < text.size() && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
-        } else if (is_digit(c)) {
-            while (i < text.size() && is_digit(static_cast<unsigned char>(text[i]))) ++i;
-        } else {
-            ++i;
-        }
+        i = estimated_token_end(text, i);
         pieces.emplace_back(text.substr(start, i - start));
         start = i;
     }
