@@ -38,15 +38,6 @@ using CompletionResult = Result<backends::Completion>;
 // Logprobs of the chosen tokens only: what `confidence` needs, without alternatives' cost.
 constexpr int sample_top_logprobs = 0;
 
-// Records `score` as `verifier`'s verdict on the candidate, in the store and in its scores.
-void add_verdict(workers::RunServices& services, const TaskScope& scope, verifiers::Candidate& c,
-                 std::string_view verifier, double score, std::string details_json) {
-    c.scores[std::string(verifier)] = score;
-    store::RunRecorder& rec = services.recorder;
-    rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, scope.task->id, std::string(verifier), score,
-                                                 0.0, std::move(details_json)});
-}
-
 class SamplingStrategy final : public Strategy {
 public:
     SamplingStrategy(ModeInfo info, StrategyOptions options) : info_(info), options_(options) {}
@@ -130,12 +121,12 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
         const std::int64_t completion_tokens = r->usage.completion_tokens;
         verifiers::Candidate c = record_candidate(services, scope, nodes[i], std::move(r->text), completion_tokens);
         if (confidence)
-            add_verdict(services, scope, c, verifiers::confidence_verifier, *confidence,
-                        nlohmann::json{{"tokens", r->logprobs.size()}}.dump());
-        add_verdict(services, scope, c, verifiers::length_verifier, -static_cast<double>(completion_tokens),
-                    nlohmann::json{{"completion_tokens", completion_tokens}}.dump());
+            record_verdict(services, scope, c, verifiers::confidence_verifier, *confidence, 0.0,
+                           nlohmann::json{{"tokens", r->logprobs.size()}}.dump());
+        record_verdict(services, scope, c, verifiers::length_verifier, -static_cast<double>(completion_tokens), 0.0,
+                       nlohmann::json{{"completion_tokens", completion_tokens}}.dump());
         if (info_.mode == Mode::first_finish)
-            add_verdict(services, scope, c, verifiers::first_finish_verifier, first == i ? 1.0 : 0.0, "{}");
+            record_verdict(services, scope, c, verifiers::first_finish_verifier, first == i ? 1.0 : 0.0, 0.0, "{}");
         outcome.candidates.push_back(std::move(c));
     }
     outcome.metrics.critical_path_tokens = longest;

@@ -42,6 +42,14 @@ verifiers::Candidate record_graded_candidate(workers::RunServices& services, con
     return store_candidate(services, scope, node, std::move(output), completion_tokens, &grade);
 }
 
+void record_verdict(workers::RunServices& services, const TaskScope& scope, verifiers::Candidate& candidate,
+                    std::string_view verifier, double score, double cost_usd, std::string details_json) {
+    candidate.scores[std::string(verifier)] = score;
+    store::RunRecorder& rec = services.recorder;
+    rec.store().put_verdict(store::VerdictRecord{rec.run(), candidate.node, scope.task->id, std::string(verifier),
+                                                 score, cost_usd, std::move(details_json)});
+}
+
 void Shortfall::note(const Error& error) {
     if (error.code == ErrorCode::budget_exhausted) budget_refused = true;
     if (error.code != ErrorCode::cancelled) last_error = error.describe();

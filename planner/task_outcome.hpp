@@ -18,6 +18,11 @@ verifiers::Candidate record_graded_candidate(workers::RunServices& services, con
                                              std::string output, std::int64_t completion_tokens,
                                              const tasks::Grade& grade);
 
+// Records `score` as `verifier`'s verdict on `candidate`: in its scores and in the store, with the
+// verdict's cost (the candidate's share) and details.
+void record_verdict(workers::RunServices& services, const TaskScope& scope, verifiers::Candidate& candidate,
+                    std::string_view verifier, double score, double cost_usd, std::string details_json);
+
 // Why threads produced no candidate, gathered while collecting them.
 struct Shortfall {
     bool budget_refused = false;  // some thread was refused by the ledger

@@ -3,6 +3,7 @@
 
 #include "core/async.hpp"
 #include "planner/swe/swe_verification.hpp"
+#include "planner/task_outcome.hpp"
 #include "store/store.hpp"
 #include "verifiers/selection.hpp"
 #include "verifiers/selector_scripts.hpp"
@@ -95,12 +96,9 @@ asio::awaitable<void> run_selection_thread(workers::RunServices& services, const
     for (std::size_t i : shown) {
         verifiers::Candidate& c = candidates[i];
         const double score = c.normalized == chosen_key ? 1.0 : 0.0;
-        c.scores[std::string(verifiers::selector_verifier)] = score;
         nlohmann::json d = details;
         d["wall_ms"] = result->test_wall_ms * share;
-        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, scope.task->id,
-                                                     std::string(verifiers::selector_verifier), score,
-                                                     result->cost_usd * share, d.dump()});
+        record_verdict(services, scope, c, verifiers::selector_verifier, score, result->cost_usd * share, d.dump());
     }
 }
 

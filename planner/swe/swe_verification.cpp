@@ -57,13 +57,6 @@ void finish_check_node(store::RunRecorder& rec, NodeId node, const std::optional
     }
 }
 
-void put_verdict(store::RunRecorder& rec, const TaskScope& scope, verifiers::Candidate& c, std::string_view verifier,
-                 double score, double cost_usd, const nlohmann::json& details) {
-    c.scores[std::string(verifier)] = score;
-    rec.store().put_verdict(
-        store::VerdictRecord{rec.run(), c.node, scope.task->id, std::string(verifier), score, cost_usd, details.dump()});
-}
-
 // A per-fix verdict's details with the candidate's share of the fix's sandbox time.
 nlohmann::json with_share(nlohmann::json details, double wall_ms, std::size_t members) {
     details["wall_ms"] = wall_ms / static_cast<double>(members);
@@ -171,15 +164,15 @@ asio::awaitable<std::vector<verifiers::Candidate>> verify_patches(workers::RunSe
             record_graded_candidate(services, scope, p.node, std::move(p.fix), p.completion_tokens, graded[i]);
         const FixChecks& fc = checked[k];
         if (fc.apply && *fc.apply)
-            put_verdict(rec, scope, c, verifiers::apply_verifier, (*fc.apply)->score(), 0.0,
-                        with_share((*fc.apply)->details(), (*fc.apply)->wall_ms, members[k]));
+            record_verdict(services, scope, c, verifiers::apply_verifier, (*fc.apply)->score(), 0.0,
+                           with_share((*fc.apply)->details(), (*fc.apply)->wall_ms, members[k]).dump());
         if (fc.regression && *fc.regression && (*fc.regression)->applied)
-            put_verdict(rec, scope, c, verifiers::regression_verifier, (*fc.regression)->score(), 0.0,
-                        with_share((*fc.regression)->details(), (*fc.regression)->wall_ms, members[k]));
+            record_verdict(services, scope, c, verifiers::regression_verifier, (*fc.regression)->score(), 0.0,
+                           with_share((*fc.regression)->details(), (*fc.regression)->wall_ms, members[k]).dump());
         if (matrix && !matrix->kept.empty()) {
             c.repro_signature = matrix->signature(k);
-            put_verdict(rec, scope, c, verifiers::repro_verifier, static_cast<double>(matrix->votes(k)), 0.0,
-                        with_share(matrix->details(k), matrix->fix_wall_ms[k], members[k]));
+            record_verdict(services, scope, c, verifiers::repro_verifier, static_cast<double>(matrix->votes(k)), 0.0,
+                           with_share(matrix->details(k), matrix->fix_wall_ms[k], members[k]).dump());
         }
         if (judged[i] && *judged[i]) {
             const verifiers::JudgeResult& j = **judged[i];
@@ -187,12 +180,12 @@ asio::awaitable<std::vector<verifiers::Candidate>> verify_patches(workers::RunSe
             if (!details.is_object()) details = nlohmann::json::object();
             details["calls"] = j.calls;
             details["tokens"] = j.usage.total_tokens();
-            put_verdict(rec, scope, c, verifiers::judge_verifier, j.score, j.cost_usd, details);
+            record_verdict(services, scope, c, verifiers::judge_verifier, j.score, j.cost_usd, details.dump());
         } else if (judged[i]) {
             rec.event(p.node, "judge_failed", nlohmann::json{{"reason", judged[i]->error().describe()}}.dump());
         }
-        put_verdict(rec, scope, c, verifiers::length_verifier, -static_cast<double>(p.completion_tokens), 0.0,
-                    nlohmann::json{{"completion_tokens", p.completion_tokens}});
+        record_verdict(services, scope, c, verifiers::length_verifier, -static_cast<double>(p.completion_tokens), 0.0,
+                       nlohmann::json{{"completion_tokens", p.completion_tokens}}.dump());
         out.push_back(std::move(c));
     }
     co_return out;
