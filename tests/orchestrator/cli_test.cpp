@@ -66,7 +66,7 @@ TEST_CASE("braid replay re-selects the same answers from the store with no model
     }
 }
 
-TEST_CASE("--verifier replaces a sampling strategy's rule live and in replay; other strategies refuse it",
+TEST_CASE("The --verifier option replaces a sampling strategy's rule live and in replay, and other strategies refuse it",
           "[orchestrator][cli]") {
     TempDir dir;
     Outcome o = solve(dir, {"--strategy", "self-consistency", "--samples", "4", "--seed", "7", "--verifier", "shortest"});
