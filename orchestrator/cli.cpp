@@ -127,6 +127,38 @@ int run_cli(int argc, char** argv) {
                            "Selection rule, e.g. majority, best-score:judge, hybrid (default: the stored strategy's)");
     add_common(replay_cmd, common);
 
+    SearchArgs search;
+    search.command_line = join_argv(argc, argv);
+    search.agent.backend.clear();  // the agent method names its proposer's backend explicitly
+    CLI::App* search_cmd =
+        app.add_subcommand("search", "Multi-stage budget search: which model and how many samples per stage");
+    search_cmd->add_option("pipeline", search.pipeline_path, "Pipeline spec (JSON)")->required();
+    search_cmd->add_option("--dev", search.dev_path, "Dev tasks (JSONL); required for --record and --online");
+    search_cmd->add_option("--budget", search.budget, "Total budget over the dev tasks: UNIT=VALUE (usd, flops, bytes, wall_s, tokens, samples)");
+    search_cmd->add_option("--method", search.method, "grid | random | halving | greedy | tpe | agent")->capture_default_str();
+    auto* offline_flag = search_cmd->add_flag_callback("--offline", [&search] { search.mode = "offline"; },
+                                                       "Evaluate by bootstrap over a record run's samples (default; no model calls)");
+    auto* online_flag = search_cmd->add_flag_callback("--online", [&search] { search.mode = "online"; },
+                                                      "Evaluate each trial by running the pipeline on the dev tasks");
+    auto* record_flag = search_cmd->add_flag_callback("--record", [&search] { search.mode = "record"; },
+                                                      "Run every stage x model once at its largest sample count, for offline search");
+    offline_flag->excludes(online_flag)->excludes(record_flag);
+    online_flag->excludes(record_flag);
+    search_cmd->add_option("--from", search.from_run, "Offline: the record run to resample (default: the newest of this pipeline)");
+    search_cmd->add_option("--trials", search.trials, "Trial limit (default: grid all, others a tenth of the grid, at least 20)");
+    search_cmd->add_option("--seed", search.seed, "Search seed")->capture_default_str();
+    search_cmd->add_option("--draws", search.draws, "Offline: bootstrap draws per task")->capture_default_str();
+    search_cmd->add_option("--exhaustive-limit", search.exhaustive_limit,
+                           "Offline: compute regret against the grid when it has at most this many points")
+        ->capture_default_str();
+    search_cmd->add_option("--parallel", search.parallel_tasks, "Tasks run concurrently (--record, --online)")->capture_default_str();
+    search_cmd->add_option("--agent-backend", search.agent.backend, "agent method: the proposer's backend (scripted, openai, local, ...)");
+    search_cmd->add_option("--agent-model", search.agent.model, "agent method: model name sent (openai) or file (local)");
+    search_cmd->add_option("--agent-base-url", search.agent.base_url, "agent method, openai backend: server address");
+    search_cmd->add_option("--agent-api-key-env", search.agent.api_key_env, "agent method, openai backend: NAME of the key's variable");
+    search_cmd->add_option("--agent-script", search.agent_script_path, "agent method, scripted backend: JSON script");
+    add_common(search_cmd, search.common);
+
     CLI::App* eval_cmd = app.add_subcommand("eval", "Compare selection rules on a stored run; no model calls");
     eval_cmd->add_option("run", run_id, "Run id")->required();
     std::string eval_rules;
@@ -202,6 +234,7 @@ int run_cli(int argc, char** argv) {
         if (*show_cmd) return run_runs_show(common, run_id);
         if (*replay_cmd) return run_replay(common, run_id, replay_rule);
         if (*eval_cmd) return run_eval(common, run_id, eval_rules);
+        if (*search_cmd) return run_search_command(search);
         if (*resume_cmd) return run_resume(common, run_id, resume_predictions);
         if (*doctor_cmd) return run_doctor(common);
         if (*generate_cmd) return run_generate(generate);

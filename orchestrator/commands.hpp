@@ -8,6 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "orchestrator/run_config.hpp"
+#include "tasks/task.hpp"
 
 namespace braid::orchestrator {
 
@@ -60,11 +61,35 @@ int run_eval(const CommonArgs& common, std::int64_t run_id, const std::string& r
 int run_runs_list(const CommonArgs& common);
 int run_runs_show(const CommonArgs& common, std::int64_t run_id);
 int run_doctor(const CommonArgs& common);
+// `braid search PIPELINE`: budget search over a pipeline's stage choices (orchestrator/search/).
+struct SearchArgs {
+    CommonArgs common;
+    std::string pipeline_path;
+    std::string dev_path;          // --dev TASKS (required for --record and --online)
+    std::string budget;            // --budget UNIT=VALUE (required unless --record)
+    std::string method = "greedy";
+    std::string mode;              // "offline" (default), "online" or "record"
+    std::int64_t from_run = 0;     // --from: the record run offline search reads (0: the newest one)
+    std::size_t trials = 0;        // --trials: the method's trial limit (0: its default)
+    std::uint64_t seed = 0;
+    std::size_t draws = 200;       // offline: bootstrap draws per task
+    std::size_t exhaustive_limit = 5000;  // offline: regret against the grid when the space is this small
+    int parallel_tasks = 4;
+    RunConfig agent;               // agent method: the proposer's backend, model, base_url, api_key_env
+    std::string agent_script_path; // agent method with --agent-backend scripted
+    std::string command_line;
+};
+
+int run_search_command(const SearchArgs& args);
 int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path);
 
 // A JSON file the user named (`what` says which, for messages); throws FatalError naming the file
 // when it is unreadable (not_found) or not JSON (invalid_input).
 nlohmann::json read_json_file(const std::string& path, const std::string& what);
+
+// The tasks of a JSONL file, each prepared and validated by its kind; throws FatalError naming the
+// file and task at fault, or when the file holds no task.
+std::vector<tasks::Task> load_task_file(const std::string& path);
 
 // Parses argv and dispatches; never throws.
 int run_cli(int argc, char** argv);

@@ -36,6 +36,25 @@ nlohmann::json read_json_file(const std::string& path, const std::string& what) 
     return j;
 }
 
+std::vector<tasks::Task> load_task_file(const std::string& path) {
+    auto loaded = tasks::read_tasks_jsonl(path);
+    if (!loaded) fail(std::move(loaded).error());
+    if (loaded->empty()) fail(make_error(ErrorCode::invalid_input, path + ": no tasks"));
+    const std::filesystem::path source_dir = std::filesystem::absolute(path).parent_path();
+    for (tasks::Task& t : *loaded) {
+        const tasks::TaskKind* kind = tasks::find_task_kind(t.kind);
+        if (kind == nullptr) {
+            std::string known;
+            for (const std::string& n : tasks::task_kind_names()) known += (known.empty() ? "" : ", ") + n;
+            fail(make_error(ErrorCode::invalid_input,
+                            path + ": task " + t.id + " has unknown kind '" + t.kind + "' (known: " + known + ")"));
+        }
+        if (auto ok = kind->prepare(t, source_dir); !ok) fail(Error(ok.error()).with_context(path));
+        if (auto ok = kind->validate(t); !ok) fail(Error(ok.error()).with_context(path));
+    }
+    return std::move(*loaded);
+}
+
 namespace {
 
 // Every check that can fail on the user's input, before anything is written.
@@ -55,22 +74,7 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
     if (cfg.parallel_tasks < 1) fail(make_error(ErrorCode::invalid_input, "--parallel must be at least 1"));
     if (cfg.latency_ms < 0) fail(make_error(ErrorCode::invalid_input, "--latency-ms must not be negative"));
 
-    auto loaded = tasks::read_tasks_jsonl(cfg.tasks_path);
-    if (!loaded) fail(std::move(loaded).error());
-    if (loaded->empty()) fail(make_error(ErrorCode::invalid_input, cfg.tasks_path + ": no tasks"));
-    const std::filesystem::path source_dir = std::filesystem::absolute(cfg.tasks_path).parent_path();
-    for (tasks::Task& t : *loaded) {
-        const tasks::TaskKind* kind = tasks::find_task_kind(t.kind);
-        if (kind == nullptr) {
-            std::string known;
-            for (const std::string& n : tasks::task_kind_names()) known += (known.empty() ? "" : ", ") + n;
-            fail(make_error(ErrorCode::invalid_input,
-                            cfg.tasks_path + ": task " + t.id + " has unknown kind '" + t.kind + "' (known: " + known + ")"));
-        }
-        if (auto ok = kind->prepare(t, source_dir); !ok) fail(Error(ok.error()).with_context(cfg.tasks_path));
-        if (auto ok = kind->validate(t); !ok) fail(Error(ok.error()).with_context(cfg.tasks_path));
-    }
-    return std::move(*loaded);
+    return load_task_file(cfg.tasks_path);
 }
 
 ExecuteOptions execute_options(const CommonArgs& common) {
