@@ -52,6 +52,7 @@ private:
     };
     std::vector<std::vector<Curve>> curves_;  // [stage][model]
     std::vector<std::vector<double>> rule_shift_;  // [stage][rule]
+    std::vector<double> decline_;  // [stage]: quality lost per doubling past 16 effective samples
 };
 
 }  // namespace braid::orchestrator::search

@@ -5,6 +5,7 @@
 // methods are compared by the trials they spend.
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,8 @@ private:
     double budget_;
     std::size_t max_trials_;
     std::vector<Trial> trials_;
+    // (config, fidelity) -> position in trials_: repeats are served from here, not re-evaluated.
+    std::map<std::pair<std::vector<std::size_t>, double>, std::size_t> cache_;
 };
 
 // The accuracy–cost Pareto front of the feasible full-fidelity trials, cheapest first: a trial is

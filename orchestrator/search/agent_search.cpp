@@ -1,0 +1,29 @@
+// The agent method: a Proposer (an LLM reading the archive) picks each next config; the loop
+// only guards the trial interface (validity, budget, trial limit).
+#include "orchestrator/search/search_method_impls.hpp"
+
+namespace braid::orchestrator::search {
+namespace {
+
+constexpr int max_rejected_in_a_row = 3;  // a proposer that keeps missing the space is done
+
+}  // namespace
+
+void run_agent(SearchContext& context, const SearchOptions& options) {
+    if (options.proposer == nullptr)
+        throw FatalError(make_error(ErrorCode::invalid_input, "search method 'agent' needs a proposer"));
+    int rejected = 0;
+    while (!context.exhausted()) {
+        std::optional<Config> c = options.proposer->propose(context);
+        if (!c) break;
+        // Outside the space or over the budget: no trial is spent; the proposer sees the same archive.
+        if (!context.space().valid(*c) || !context.affordable(*c)) {
+            if (++rejected >= max_rejected_in_a_row) break;
+            continue;
+        }
+        rejected = 0;
+        context.evaluate(*c, 1.0, "agent");
+    }
+}
+
+}  // namespace braid::orchestrator::search
