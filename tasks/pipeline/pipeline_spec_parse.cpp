@@ -238,14 +238,14 @@ StageSpec parse_stage(const json& s, const std::string& path, const std::vector<
         case StageKind::verify:
             reject_keys(s, path, stage.kind, {"rules", "strategy", "iterations"});
             parse_call_fields(s, path, models, stage);
+            stage.strategy.clear();  // a generate-stage knob
+            stage.iterations = {1};  // one judging pass per call: a single, fixed choice
             break;
         case StageKind::select:
             reject_keys(s, path, stage.kind, {"models", "samples", "iterations", "strategy", "max_tokens", "tokens"});
             if (!s.contains("rules")) fail(field(path, "rules"), "required: at least one selection rule");
             stage.rules = string_list(s, path, "rules");
-            stage.samples.clear();
-            stage.iterations.clear();
-            stage.strategy.clear();
+            stage.strategy.clear();  // no samples, iterations or strategy: a select stage calls no model
             break;
     }
     return stage;
