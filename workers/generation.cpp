@@ -15,6 +15,14 @@ constexpr std::size_t tokens_event_chars = 1024;
 std::string_view billed_model(const RunServices& s, const backends::CompletionRequest& request) {
     return request.model.empty() ? std::string_view(s.model) : std::string_view(request.model);
 }
+
+// One call's Kinetics cost in eFLOPs and memory traffic, when the run knows its model's shape.
+void add_compute(const RunServices& s, double prompt_tokens, double completion_tokens, Amount& a) {
+    if (!s.compute.complete()) return;
+    KineticsCost k = kinetics_cost(s.compute, prompt_tokens, completion_tokens, 1);
+    a[BudgetUnit::flops] = k.total(s.intensity);
+    a[BudgetUnit::bytes] = k.memory;
+}
 }  // namespace
 
 std::uint64_t node_seed(std::uint64_t run_seed, std::string_view path) {
@@ -33,6 +41,7 @@ Amount worst_case(const RunServices& services, const backends::CompletionRequest
     worst.completion_tokens = request.sampling.max_tokens;
     a[BudgetUnit::usd] = services.prices.cost_usd(billed_model(services, request), worst);
     a[BudgetUnit::samples] = 1;
+    add_compute(services, prompt, completion, a);
     return a;
 }
 
@@ -41,6 +50,7 @@ Amount actual_cost(const RunServices& services, const backends::CompletionReques
     a[BudgetUnit::tokens] = static_cast<double>(usage.total_tokens());
     a[BudgetUnit::usd] = services.prices.cost_usd(billed_model(services, request), usage);
     a[BudgetUnit::samples] = 1;
+    add_compute(services, static_cast<double>(usage.prompt_tokens), static_cast<double>(usage.completion_tokens), a);
     return a;
 }
 

@@ -30,7 +30,8 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
 // Worst-case amount a request can spend: its prompt estimate plus max_tokens, one sample.
 Amount worst_case(const RunServices& services, const backends::CompletionRequest& request);
 // What a finished call cost: its tokens, and USD from the run's price table (cached prompt
-// tokens at the cached-input price).
+// tokens at the cached-input price). Both also fill flops (Kinetics eFLOPs) and bytes (its memory
+// term) when RunServices::compute describes the model; otherwise those units stay 0.
 Amount actual_cost(const RunServices& services, const backends::CompletionRequest& request, const Usage& usage);
 
 }  // namespace braid::workers

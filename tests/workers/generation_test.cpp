@@ -130,3 +130,29 @@ TEST_CASE("Costs come from the price table: cached prompt tokens at the cached p
     request.model = "unpriced";
     REQUIRE(workers::actual_cost(s, request, usage)[BudgetUnit::usd] == 0.0);
 }
+
+TEST_CASE("Costs carry Kinetics flops and bytes when the run knows its model's architecture", "[workers]") {
+    Fixture f;
+    auto backend = backends::ScriptedBackend::instant("x");
+    Ledger ledger;
+    workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "m"};
+    backends::CompletionRequest request;
+    request.prompt = "hello world";  // 2 estimated tokens
+    request.sampling.max_tokens = 100;
+    Usage usage{1000, 500, 400};
+
+    // No architecture: the flops and bytes units stay zero.
+    REQUIRE(workers::worst_case(s, request)[BudgetUnit::flops] == 0.0);
+    REQUIRE(workers::actual_cost(s, request, usage)[BudgetUnit::bytes] == 0.0);
+
+    s.compute = KineticsModel{7e9, 32, 32, 8, 128};
+    s.intensity = 100;
+    KineticsCost worst = kinetics_cost(s.compute, 2, 100, 1);
+    REQUIRE(workers::worst_case(s, request)[BudgetUnit::flops] == Approx(worst.compute + 100 * worst.memory));
+    REQUIRE(workers::worst_case(s, request)[BudgetUnit::bytes] == Approx(worst.memory));
+    // The actual call: 1000 prompt tokens, 500 generated. compute = 2·7e9·500 + 2·32·2500·500·4096
+    // = 7.32768e12; memory = 2·32·(2000 + 500)·500·1024 = 8.192e10.
+    Amount actual = workers::actual_cost(s, request, usage);
+    REQUIRE(actual[BudgetUnit::flops] == Approx(7.32768e12 + 100 * 8.192e10));
+    REQUIRE(actual[BudgetUnit::bytes] == Approx(8.192e10));
+}
