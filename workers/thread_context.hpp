@@ -10,6 +10,7 @@
 #include "backends/openai/price_table.hpp"
 #include "core/budget.hpp"
 #include "core/ids.hpp"
+#include "core/kinetics.hpp"
 #include "core/log.hpp"
 #include "store/run_recorder.hpp"
 
@@ -23,6 +24,8 @@ struct RunServices {
     std::uint64_t run_seed = 0;
     std::string model;  // model name sent with every request ("" for stand-in backends)
     backends::openai::PriceTable prices = {};  // USD per million tokens by model; empty = free
+    KineticsModel compute = {};   // the model's architecture, for the flops/bytes units (zero: not costed)
+    double intensity = b200_intensity;  // the hardware's arithmetic intensity (Kinetics eFLOPs)
 };
 
 // A node's seed, derived from the run seed and the node's stable path (DESIGN §3.4).
