@@ -121,6 +121,11 @@ Ledger::AccountId Ledger::open(AccountId parent, std::string label, Amount limit
     return accounts_.size() - 1;
 }
 
+void Ledger::set_limit(AccountId account, const Amount& limit) {
+    BRAID_ASSERT(account < accounts_.size(), "set_limit: unknown account");
+    accounts_[account].limit = limit;
+}
+
 Result<Reservation> Ledger::reserve(AccountId account, const Amount& worst_case) {
     BRAID_ASSERT(account < accounts_.size(), "reserve: unknown account");
     for (AccountId a = account;; a = accounts_[a].parent) {

@@ -94,6 +94,10 @@ public:
     // Charges an amount that was not reserved in advance (verifier work measured after the fact).
     void charge(AccountId account, const Amount& actual);
 
+    // Replaces the account's limit. It may go below what the account has spent and holds: later
+    // reservations on it (or below it) are then refused; spent and held are never changed.
+    void set_limit(AccountId account, const Amount& limit);
+
     const Amount& limit(AccountId account) const { return accounts_.at(account).limit; }
     const Amount& spent(AccountId account) const { return accounts_.at(account).spent; }
     const Amount& held(AccountId account) const { return accounts_.at(account).held; }

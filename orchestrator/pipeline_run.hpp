@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/budget.hpp"
@@ -60,6 +61,22 @@ PipelineRunResult run_pipeline_config(store::Store& store, const tasks::pipeline
                                       const search::SearchSpace& space, const search::Config& config,
                                       const std::vector<tasks::Task>& tasks, const Logger& log,
                                       const PipelineRunOptions& options);
+
+// One configuration spelled out stage by stage, in the spec's stage order (what
+// run_pipeline_config reads from the space): generate/verify use model (a name in the spec's
+// "models"), samples and iterations; select uses rule.
+struct StageSetting {
+    std::string model;
+    int samples = 1;
+    int iterations = 1;
+    std::string rule;
+};
+
+// run_pipeline_config with the configuration already resolved; the same run and layout.
+PipelineRunResult run_pipeline_settings(store::Store& store, const tasks::pipeline::PipelineSpec& spec,
+                                        const std::vector<StageSetting>& settings,
+                                        const std::vector<tasks::Task>& tasks, const Logger& log,
+                                        const PipelineRunOptions& options);
 
 // Records every stage × model of `spec` on `tasks` (layout above) as a new run; returns its id.
 PipelineRunResult record_pipeline(store::Store& store, const tasks::pipeline::PipelineSpec& spec,

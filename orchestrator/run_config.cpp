@@ -10,7 +10,8 @@ nlohmann::json to_json(const RunConfig& c) {
                           {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},
                           {"prices", c.prices},       {"latency_ms", c.latency_ms},
                           {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks},
-                          {"threads", c.threads},       {"strategy_options", planner::to_json(strategy_options_of(c))}};
+                          {"threads", c.threads},       {"strategy_options", planner::to_json(strategy_options_of(c))},
+                          {"pipeline", c.pipeline},     {"pipeline_config", c.pipeline_config}};
 }
 
 planner::StrategyOptions strategy_options_of(const RunConfig& config) {
@@ -42,6 +43,8 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         c.budget = j.at("budget").get<std::string>();
         c.parallel_tasks = j.at("parallel_tasks").get<int>();
         c.threads = j.value("threads", std::size_t{0});
+        c.pipeline = j.value("pipeline", nlohmann::json());
+        c.pipeline_config = j.value("pipeline_config", nlohmann::json());
         auto options = planner::strategy_options_from_json(j.value("strategy_options", nlohmann::json()));
         if (!options) return std::move(options).error();
         c.strategy_options = std::move(*options);

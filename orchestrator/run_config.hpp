@@ -32,6 +32,11 @@ struct RunConfig {
     std::uint64_t seed = 0;
     std::string budget;           // as given, e.g. "tokens=50000,samples=64"; "" = unlimited
     int parallel_tasks = 16;      // tasks solved concurrently
+    // Strategy "pipeline" (orchestrator/pipeline_run.hpp): the pipeline spec's JSON, and the
+    // configuration run of it ({"<stage>": {"model", "samples", "iterations"} or {"rule"}}); null
+    // for other strategies, and `pipeline_config` null for a record run.
+    nlohmann::json pipeline;
+    nlohmann::json pipeline_config;
     // The strategies' own options; its samples / max_tokens / temperature are ignored in favour of
     // the fields above (see strategy_options_of).
     planner::StrategyOptions strategy_options;

@@ -106,3 +106,20 @@ TEST_CASE("A wall-clock limit parses but never binds a reservation", "[core][bud
     Ledger ledger(*limit);
     REQUIRE(ledger.reserve(ledger.root(), tokens(10)).has_value());
 }
+
+TEST_CASE("set_limit may lower a limit below what is spent and held, refusing later reservations", "[core][budget]") {
+    Ledger ledger;
+    auto account = ledger.open(ledger.root(), "task", tokens(100));
+    auto held = ledger.reserve(account, tokens(30));
+    REQUIRE(held.has_value());
+    ledger.charge(account, tokens(40));
+    ledger.set_limit(account, tokens(50));
+    REQUIRE(ledger.limit(account)[BudgetUnit::tokens] == 50);
+    REQUIRE(ledger.spent(account)[BudgetUnit::tokens] == 40);
+    REQUIRE(ledger.held(account)[BudgetUnit::tokens] == 30);
+    REQUIRE_FALSE(ledger.reserve(account, tokens(1)).has_value());
+    held->settle(tokens(5));  // what was held before the change still settles
+    REQUIRE(ledger.spent(account)[BudgetUnit::tokens] == 45);
+    REQUIRE(ledger.reserve(account, tokens(5)).has_value());
+    REQUIRE_FALSE(ledger.reserve(account, tokens(6)).has_value());
+}
