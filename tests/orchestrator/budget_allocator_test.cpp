@@ -95,7 +95,8 @@ TEST_CASE("Random interleaved pipelines never spend past the budget nor a stage 
                     alloc.finish_task(t.account);
                     t.finished = true;
                     ++done;
-                    REQUIRE(ledger.limit(t.account)[BudgetUnit::usd] == ledger.spent(t.account)[BudgetUnit::usd]);
+                    REQUIRE(ledger.limit(t.account)[BudgetUnit::usd] ==
+                            Approx(ledger.spent(t.account)[BudgetUnit::usd]).margin(tolerance));
                 } else {
                     const double worst = uniform(rng, 0.01, budget / 4);
                     auto r = ledger.reserve(t.stages.back(), usd(worst));
