@@ -52,6 +52,30 @@ Result<std::unique_ptr<backends::Backend>> make_local(const RunConfig& config, a
 
 }  // namespace
 
+// The symbolic model's SoS+ search knobs from a pipeline model's "options" (absent keys keep defaults).
+static Result<void> read_search_options(const nlohmann::json& extras, tasks::countdown::SosOptions& search) {
+    if (!extras.is_object()) return {};
+    auto read_int = [&](const char* key, int& field) -> Result<void> {
+        if (!extras.contains(key)) return {};
+        const nlohmann::json& v = extras[key];
+        if (!v.is_number_integer() || v.get<int>() < 1)
+            return make_error(ErrorCode::invalid_input, std::string("symbolic options: ") + key + " must be an integer >= 1");
+        field = v.get<int>();
+        return {};
+    };
+    if (auto ok = read_int("min_beam_size", search.min_beam_size); !ok) return ok;
+    if (auto ok = read_int("max_beam_size", search.max_beam_size); !ok) return ok;
+    if (search.min_beam_size > search.max_beam_size)
+        return make_error(ErrorCode::invalid_input, "symbolic options: min_beam_size must not exceed max_beam_size");
+    if (extras.contains("promising_threshold")) {
+        const nlohmann::json& v = extras["promising_threshold"];
+        if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
+            return make_error(ErrorCode::invalid_input, "symbolic options: promising_threshold must be in [0, 1]");
+        search.promising_threshold = v.get<double>();
+    }
+    return {};
+}
+
 std::vector<std::string> backend_names() {
     return {"symbolic", "symbolic-apr", "scripted", "openai", "local", "replay"};
 }
@@ -63,6 +87,7 @@ Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config,
         tasks::countdown::SymbolicOptions options;
         options.pacing = pacing;
         if (config.backend == "symbolic-apr") options.style = tasks::countdown::SymbolicStyle::apr;
+        if (auto ok = read_search_options(config.backend_options, options.search); !ok) return std::move(ok).error();
         return std::unique_ptr<backends::Backend>(std::make_unique<tasks::countdown::SymbolicBackend>(options));
     }
     if (config.backend == "scripted") {

@@ -41,63 +41,6 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 [[noreturn]] void fail(ErrorCode code, const std::string& message) { throw FatalError(make_error(code, message)); }
 
-std::string_view kind_name(StageKind kind) {
-    switch (kind) {
-        case StageKind::generate: return "generate";
-        case StageKind::verify: return "verify";
-        case StageKind::select: return "select";
-    }
-    return "generate";
-}
-
-const ModelSpec* find_model(const PipelineSpec& spec, std::string_view name) {
-    for (const ModelSpec& m : spec.models)
-        if (m.name == name) return &m;
-    return nullptr;
-}
-
-std::size_t stage_index(const PipelineSpec& spec, std::string_view name) {
-    for (std::size_t i = 0; i < spec.stages.size(); ++i)
-        if (spec.stages[i].name == name) return i;
-    return spec.stages.size();
-}
-
-// The spec as stored in the run's config.
-// TODO(issue 8): tasks::pipeline::to_json once the spec's serializer lands beside its parser.
-nlohmann::json spec_json(const PipelineSpec& spec) {
-    nlohmann::json models = nlohmann::json::object();
-    for (const ModelSpec& m : spec.models)
-        models[m.name] = {{"backend", m.backend},
-                          {"model", m.model},
-                          {"base_url", m.base_url},
-                          {"api_key_env", m.api_key_env},
-                          {"script", m.script_path},
-                          {"options", m.options},
-                          {"price",
-                           {{"input", m.price.input_usd_per_mtok},
-                            {"output", m.price.output_usd_per_mtok},
-                            {"cached_input", m.price.cached_input_usd_per_mtok}}},
-                          {"params", m.architecture.params},
-                          {"layers", m.architecture.layers},
-                          {"heads", m.architecture.heads},
-                          {"kv_heads", m.architecture.kv_heads},
-                          {"head_dim", m.architecture.head_dim},
-                          {"latency_ms", m.latency_ms}};
-    nlohmann::json stages = nlohmann::json::array();
-    for (const StageSpec& s : spec.stages)
-        stages.push_back({{"name", s.name},
-                          {"kind", std::string(kind_name(s.kind))},
-                          {"inputs", s.inputs},
-                          {"models", s.models},
-                          {"samples", s.samples},
-                          {"iterations", s.iterations},
-                          {"rules", s.rules},
-                          {"strategy", s.strategy},
-                          {"max_tokens", s.max_tokens},
-                          {"tokens", {{"in", s.tokens.in}, {"out", s.tokens.out}}}});
-    return {{"name", spec.name}, {"intensity", spec.intensity}, {"models", models}, {"stages", stages}};
-}
-
 // {"generate": {"model": "small", "samples": 4, "iterations": 1}, "select": {"rule": "majority"}}
 nlohmann::json settings_json(const PipelineSpec& spec, const std::vector<StageSetting>& settings) {
     nlohmann::json j = nlohmann::json::object();
@@ -110,12 +53,6 @@ nlohmann::json settings_json(const PipelineSpec& spec, const std::vector<StageSe
                                       {"iterations", settings[s].iterations}};
     }
     return j;
-}
-
-std::string describe_budget(const SearchBudget& budget) {
-    char amount[64];
-    std::snprintf(amount, sizeof amount, "%g", budget.amount);
-    return std::string(to_string(budget.unit)) + "=" + amount;
 }
 
 // The RunConfig that builds one model's backend (make_backend reads these fields).
@@ -134,6 +71,7 @@ RunConfig model_config(const ModelSpec& m) {
     if (m.options.is_object()) {
         c.latency_ms = m.options.value("latency_ms", 0.0);
         c.threads = m.options.value("threads", std::size_t{0});
+        c.backend_options = m.options;
     }
     return c;
 }
@@ -141,7 +79,7 @@ RunConfig model_config(const ModelSpec& m) {
 // The generate stage that feeds `stage` (its first generate input), or stages.size().
 std::size_t generate_input(const PipelineSpec& spec, const StageSpec& stage) {
     for (const std::string& name : stage.inputs) {
-        std::size_t i = stage_index(spec, name);
+        std::size_t i = spec.stage_index(name);
         if (i < spec.stages.size() && spec.stages[i].kind == StageKind::generate) return i;
     }
     return spec.stages.size();
@@ -386,7 +324,7 @@ void validate(const PipelineSpec& spec, const std::vector<StageSetting>* setting
     for (std::size_t s = 0; s < spec.stages.size(); ++s) {
         const StageSpec& stage = spec.stages[s];
         for (const std::string& m : stage.models)
-            if (find_model(spec, m) == nullptr) fail(ErrorCode::invalid_input, "stage " + stage.name + ": unknown model " + m);
+            if (spec.model(m) == nullptr) fail(ErrorCode::invalid_input, "stage " + stage.name + ": unknown model " + m);
         if (stage.kind == StageKind::generate) {
             const int samples = settings ? (*settings)[s].samples : (stage.samples.empty() ? 1 : stage.samples.back());
             if (auto ok = planner::make_strategy(stage.strategy, pipeline_detail::generate_options(stage, samples, 1)); !ok)
@@ -397,7 +335,7 @@ void validate(const PipelineSpec& spec, const std::vector<StageSetting>* setting
         if (stage.kind == StageKind::select) {
             if (auto ok = verifiers::rule_verifiers(set.rule); !ok)
                 throw FatalError(Error(ok.error()).with_context("stage " + stage.name));
-        } else if (find_model(spec, set.model) == nullptr) {
+        } else if (spec.model(set.model) == nullptr) {
             fail(ErrorCode::invalid_input, "stage " + stage.name + ": unknown model '" + set.model + "'");
         }
     }
@@ -418,8 +356,8 @@ PipelineRunResult execute(store::Store& store, const PipelineSpec& spec, const s
     config.backend = "pipeline";
     config.seed = options.seed;
     config.parallel_tasks = static_cast<int>(options.parallel_tasks);
-    config.budget = options.budget ? describe_budget(*options.budget) : "";
-    config.pipeline = spec_json(spec);
+    config.budget = options.budget ? options.budget->describe() : "";
+    config.pipeline = tasks::pipeline::to_json(spec);
     if (settings) config.pipeline_config = settings_json(spec, *settings);
 
     store::RunRecord record;
@@ -450,7 +388,7 @@ PipelineRunResult execute(store::Store& store, const PipelineSpec& spec, const s
     for (const StageSpec& stage : spec.stages) {
         for (const std::string& name : stage.models) {
             if (run.models.count(name) > 0) continue;
-            const ModelSpec& m = *find_model(spec, name);
+            const ModelSpec& m = *spec.model(name);
             ModelRuntime rt;
             rt.spec = &m;
             auto backend = make_backend(model_config(m), io.get_executor());

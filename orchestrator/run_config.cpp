@@ -11,7 +11,8 @@ nlohmann::json to_json(const RunConfig& c) {
                           {"prices", c.prices},       {"latency_ms", c.latency_ms},
                           {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks},
                           {"threads", c.threads},       {"strategy_options", planner::to_json(strategy_options_of(c))},
-                          {"pipeline", c.pipeline},     {"pipeline_config", c.pipeline_config}};
+                          {"pipeline", c.pipeline},     {"pipeline_config", c.pipeline_config},
+                          {"backend_options", c.backend_options}};
 }
 
 planner::StrategyOptions strategy_options_of(const RunConfig& config) {
@@ -45,6 +46,7 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         c.threads = j.value("threads", std::size_t{0});
         c.pipeline = j.value("pipeline", nlohmann::json());
         c.pipeline_config = j.value("pipeline_config", nlohmann::json());
+        c.backend_options = j.value("backend_options", nlohmann::json::object());
         auto options = planner::strategy_options_from_json(j.value("strategy_options", nlohmann::json()));
         if (!options) return std::move(options).error();
         c.strategy_options = std::move(*options);

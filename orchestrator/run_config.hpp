@@ -29,6 +29,9 @@ struct RunConfig {
     nlohmann::json prices;        // --prices FILE: {"model": {"input", "output", "cached_input"}}
     nlohmann::json script;        // scripted backend's script, inlined so resume needs no file
     double latency_ms = 0;        // stand-in backends: delay per streamed line
+    // Backend extras (a pipeline model's "options"); symbolic reads min_beam_size, max_beam_size
+    // and promising_threshold (its SoS+ search: a narrower beam solves less).
+    nlohmann::json backend_options = nlohmann::json::object();
     std::uint64_t seed = 0;
     std::string budget;           // as given, e.g. "tokens=50000,samples=64"; "" = unlimited
     int parallel_tasks = 16;      // tasks solved concurrently

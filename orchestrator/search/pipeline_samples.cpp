@@ -113,7 +113,8 @@ PipelineSamples load_pipeline_samples(store::Store& store, std::int64_t run_id) 
     std::vector<const store::VerdictRecord*> judge_verdicts;
     std::vector<store::VerdictRecord> verdicts = store.verdicts(out.run);
     for (const store::VerdictRecord& v : verdicts) {
-        if (v.verifier == "judge")
+        // The first verify stage × model stores "judge", the others "judge:<stage>@<model>".
+        if (v.verifier == "judge" || starts_with(v.verifier, "judge:"))
             judge_verdicts.push_back(&v);
         else
             scores[v.node.value][v.verifier] = v.score;
