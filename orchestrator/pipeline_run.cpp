@@ -293,10 +293,13 @@ asio::awaitable<void> run_lanes(PipelineRun* run, std::size_t lanes) {
     co_await async::when_all(std::move(queues));
 }
 
-// The allocator's weight of each stage: its planned calls × expected tokens per call (calls
-// alone for a samples budget). Select stages spend nothing.
+// The allocator's weight of each stage: its planned cost in the budget's unit (cost_model.hpp:
+// planned calls × the stage's expected tokens on its model's prices or architecture); when some
+// stage's model costs nothing in that unit, every stage is weighted by its planned tokens instead.
+// Select stages spend nothing.
 std::vector<double> stage_weights(const PipelineSpec& spec, const std::vector<StageSetting>& settings, BudgetUnit unit) {
-    std::vector<double> weights;
+    std::vector<double> costs, tokens;
+    bool all_costed = true;
     for (std::size_t s = 0; s < spec.stages.size(); ++s) {
         const StageSpec& stage = spec.stages[s];
         double calls = 0;
@@ -307,10 +310,19 @@ std::vector<double> stage_weights(const PipelineSpec& spec, const std::vector<St
             const double keys = input < spec.stages.size() ? static_cast<double>(settings[input].samples) : 1.0;
             calls = static_cast<double>(std::max(0, settings[s].samples)) * keys;
         }
-        const double per_call = unit == BudgetUnit::samples ? 1.0 : std::max(1.0, stage.tokens.in + stage.tokens.out);
-        weights.push_back(calls * per_call);
+        double cost = 0;
+        if (const ModelSpec* model = spec.model(settings[s].model); model != nullptr && calls > 0) {
+            CallGroup group;
+            group.samples = calls;
+            group.prompt_tokens = stage.tokens.in;
+            group.completion_tokens = stage.tokens.out;
+            cost = group_cost(*model, spec.intensity, group)[unit];
+        }
+        if (calls > 0 && cost <= 0) all_costed = false;
+        costs.push_back(cost);
+        tokens.push_back(calls * (unit == BudgetUnit::samples ? 1.0 : std::max(1.0, stage.tokens.in + stage.tokens.out)));
     }
-    return weights;
+    return all_costed ? costs : tokens;
 }
 
 void validate(const PipelineSpec& spec, const std::vector<StageSetting>* settings, std::vector<TaskWork>& work,
