@@ -142,6 +142,7 @@ asio::awaitable<TaskEnd> run_configured_task(PipelineRun* run, planner::TaskScop
     std::string rule(default_rule);
     std::size_t selected_stage = spec.stages.size();
     std::string select_label = "select";
+    bool first_verify = true;  // the first verify stage's verdicts are "judge", the others' their stage name
     workers::RunServices* services = run->models.begin()->second.services.get();
 
     for (std::size_t s = 0; s < spec.stages.size(); ++s) {
@@ -158,10 +159,12 @@ asio::awaitable<TaskEnd> run_configured_task(PipelineRun* run, planner::TaskScop
             services = model->services.get();
         } else if (stage.kind == StageKind::verify) {
             const std::size_t input = generate_input(spec, stage);
+            std::string verifier = first_verify ? std::string(judge_name) : stage.name;
+            first_verify = false;
             if (set.samples <= 0 || input == spec.stages.size() || candidates[input].empty()) continue;
             const Ledger::AccountId account = stage_account(run, scope, s);
             StageResult r = co_await pipeline_detail::run_verify(&stage, &run->models.at(set.model), set.samples,
-                                                                 std::string(judge_name), scope, account, &candidates[input]);
+                                                                 std::move(verifier), scope, account, &candidates[input]);
             shortfall.budget_refused = shortfall.budget_refused || r.budget_refused;
             if (!r.error.empty()) shortfall.last_error = r.error;
         } else {

@@ -16,8 +16,9 @@ void run_agent(SearchContext& context, const SearchOptions& options) {
     while (!context.exhausted()) {
         std::optional<Config> c = options.proposer->propose(context);
         if (!c) break;
-        // Outside the space or over the budget: no trial is spent; the proposer sees the same archive.
-        if (!context.space().valid(*c) || !context.affordable(*c)) {
+        // Outside the space, over the budget or already tried: no trial is spent and the proposer
+        // sees the same archive, so a proposer that keeps doing it is done.
+        if (!context.space().valid(*c) || !context.affordable(*c) || context.known(*c)) {
             if (++rejected >= max_rejected_in_a_row) break;
             continue;
         }

@@ -74,6 +74,11 @@ OfflineEvaluator::OfflineEvaluator(const PipelineSamples& samples, const SearchS
                          stages[generate_].name + "' with model '" + m + "' and " + std::to_string(it) +
                          " iterations on task '" + t.task_id + "'; record again with these choices");
             }
+        // A task whose candidates have no answer has nothing to judge: no verdicts is no gap.
+        bool answered = false;
+        for (const auto& [name, pool] : t.generated)
+            for (const StoredSample& s : pool) answered = answered || !s.key.empty();
+        if (!answered) continue;
         for (std::size_t v : verify_) {
             const StageAxes& ax = space_.stages()[v];
             bool needed = std::any_of(ax.samples.begin(), ax.samples.end(), [](int n) { return n > 0; });
@@ -87,8 +92,8 @@ OfflineEvaluator::OfflineEvaluator(const PipelineSamples& samples, const SearchS
     if (samples_.tasks.empty()) fail("record run " + std::to_string(samples_.run.value) + " has no tasks");
     order_.resize(samples_.tasks.size());
     std::iota(order_.begin(), order_.end(), std::size_t{0});
-    std::mt19937_64 rng(derive_seed(options_.seed, "fidelity-order"));
-    std::shuffle(order_.begin(), order_.end(), rng);
+    // A portable shuffle (std::shuffle's draws differ between standard libraries).
+    order_ = draw_indices(order_.size(), order_.size(), derive_seed(options_.seed, "fidelity-order"));
 }
 
 OfflineEvaluator::Draw OfflineEvaluator::draw(const TaskSamples& task, const Config& config, std::size_t d,
@@ -124,7 +129,9 @@ OfflineEvaluator::Draw OfflineEvaluator::draw(const TaskSamples& task, const Con
         const int calls = space_.samples(config, v);
         if (calls <= 0) continue;
         const std::string& judge = space_.model(config, v);
-        const auto& judged = task.judged.at(judged_key(stages[v].name, judge));
+        static const std::map<std::string, StoredJudgement> none;
+        auto found = task.judged.find(judged_key(stages[v].name, judge));
+        const auto& judged = found == task.judged.end() ? none : found->second;
         std::map<std::string, double> key_score;
         double stage_cost = 0;
         for (std::size_t i : picked) {
@@ -155,8 +162,8 @@ OfflineEvaluator::Draw OfflineEvaluator::draw(const TaskSamples& task, const Con
         for (verifiers::Candidate& c : candidates) {
             double value = key_score[c.normalized];
             if (std::isnan(value)) continue;
-            if (v == verify_.front()) c.scores["judge"] = value;
-            c.scores[stages[v].name] = value;
+            // As a configuration run stores them: the first verify stage as "judge", others by name.
+            c.scores[v == verify_.front() ? std::string("judge") : stages[v].name] = value;
         }
     }
     if (!score) return out;

@@ -143,7 +143,8 @@ PipelineSamples load_pipeline_samples(store::Store& store, std::int64_t run_id) 
     for (const store::VerdictRecord* v : judge_verdicts) {
         auto t = task_index.find(v->task);
         auto node = by_id.find(v->node.value);
-        if (t == task_index.end() || node == by_id.end()) continue;
+        auto key = key_of.find(v->node.value);
+        if (t == task_index.end() || node == by_id.end() || key == key_of.end()) continue;
         nlohmann::json details = nlohmann::json::parse(v->details_json, nullptr, false);
         if (!details.is_object() || !details.contains("stage") || !details.contains("model")) continue;
         const std::string stage = details.value("stage", std::string());
@@ -166,7 +167,7 @@ PipelineSamples load_pipeline_samples(store::Store& store, std::int64_t run_id) 
                 calls[static_cast<BudgetUnit>(u)] /= count;
             j.cost_per_call = calls;
         }
-        out.tasks[t->second].judged[judged_key(stage, model)][key_of[v->node.value]] = std::move(j);
+        out.tasks[t->second].judged[judged_key(stage, model)][key->second] = std::move(j);
     }
     return out;
 }

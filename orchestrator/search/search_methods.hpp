@@ -3,7 +3,7 @@
 //   grid      every point of the space (exhaustive; the ground truth for regret on small spaces)
 //   random    uniform affordable points, without repeats
 //   halving   successive halving: a random pool on a small fraction of the dev tasks, the better
-//             half kept and re-evaluated on twice as many, until one remains at full fidelity
+//             half kept and re-evaluated on twice as many, until a final round at full fidelity
 //   greedy    insight-guided greedy with coordinate refinement (reference §8c): per-stage model
 //             preference from one-sample profiles, then the best Δaccuracy/Δcost move (double the
 //             samples, one more iteration, switch model, change rule) while affordable, stages

@@ -223,6 +223,8 @@ StageSpec parse_stage(const json& s, const std::string& path, const std::vector<
                 "max_tokens", "tokens"});
     StageSpec stage;
     stage.name = required_string(s, path, "name");
+    if (stage.name.find_first_of("/@") != std::string::npos)
+        fail(field(path, "name"), "a stage name must not contain '/' or '@'");
     stage.kind = parse_kind(s, path);
     if (s.contains("inputs")) {
         const json& inputs = s.at("inputs");
@@ -265,6 +267,9 @@ PipelineSpec parse_spec(const json& j, const std::filesystem::path& base_dir) {
     if (!j.contains("models")) fail("models", "required");
     for (const auto& [name, m] : object_at(j, "", "models").items()) {
         if (name.empty()) fail("models", "a model name must not be empty");
+        // Names are path segments of the stored run (t/<task>/<stage>/<model>/..., <stage>@<model>).
+        if (name.find_first_of("/@") != std::string::npos)
+            fail("models." + name, "a model name must not contain '/' or '@'");
         spec.models.push_back(parse_model(name, m, base_dir));
     }
 

@@ -143,6 +143,14 @@ TEST_CASE("Malformed pipeline specs are refused with the field's JSON path", "[t
         j["stages"][1]["inputs"] = json::array({"verify"});
         require_error(s, j, "stages: cycle generate -> verify -> generate");
     }
+    SECTION("a model or stage name holds a path separator") {
+        j["models"]["org/small"] = j["models"]["small"];
+        require_error(s, j, "models.org/small: a model name must not contain '/' or '@'");
+    }
+    SECTION("a stage name holds '@'") {
+        j["stages"][0]["name"] = "sel@ect";
+        require_error(s, j, "stages[0].name: a stage name must not contain '/' or '@'");
+    }
     SECTION("a price is negative") {
         j["models"]["small"]["price"]["input"] = -1;
         require_error(s, j, "models.small.price.input: must be a non-negative number");
