@@ -50,10 +50,8 @@ Result<std::unique_ptr<backends::Backend>> make_local(const RunConfig& config, a
     return std::unique_ptr<backends::Backend>(std::move(*local));
 }
 
-}  // namespace
-
 // The symbolic model's SoS+ search knobs from a pipeline model's "options" (absent keys keep defaults).
-static Result<void> read_search_options(const nlohmann::json& extras, tasks::countdown::SosOptions& search) {
+Result<void> read_search_options(const nlohmann::json& extras, tasks::countdown::SosOptions& search) {
     if (!extras.is_object()) return {};
     auto read_int = [&](const char* key, int& field) -> Result<void> {
         if (!extras.contains(key)) return {};
@@ -75,6 +73,8 @@ static Result<void> read_search_options(const nlohmann::json& extras, tasks::cou
     }
     return {};
 }
+
+}  // namespace
 
 std::vector<std::string> backend_names() {
     return {"symbolic", "symbolic-apr", "scripted", "openai", "local", "replay"};
