@@ -18,6 +18,7 @@
 #include "orchestrator/budget_allocator.hpp"
 #include "orchestrator/pipeline_stages.hpp"
 #include "orchestrator/run_config.hpp"
+#include "orchestrator/run_records.hpp"
 #include "planner/task_outcome.hpp"
 #include "verifiers/selection.hpp"
 
@@ -264,25 +265,10 @@ asio::awaitable<int> run_lane(PipelineRun* run) {
         }
         if (run->allocator) run->allocator->finish_task(scope.account);
 
-        const std::string status(planner::to_string(end.status));
-        store::TaskRecord record;
-        record.run = rec.run();
-        record.task_id = w.task.id;
-        record.kind = w.task.kind;
-        record.input_json = w.task.input.dump();
-        record.outcome = status;
-        record.answer = end.answer;
-        record.selected_node = end.selected;
-        rec.store().put_task(record);
-        const char* node_status = end.status == planner::TaskStatus::failed             ? "failed"
-                                  : end.status == planner::TaskStatus::budget_exhausted ? "skipped"
-                                                                                        : "finished";
-        rec.set_status(scope.node, node_status,
-                       nlohmann::json{{"outcome", status}, {"answer", end.answer}, {"error", end.error},
-                                      {"candidates", end.candidates}}
-                           .dump());
+        store_task_end(rec, scope.node, w.task, end.status, end.answer, end.selected, end.error,
+                       nlohmann::json{{"candidates", end.candidates}});
         co_await rec.flush();  // the outcome is durable before the task counts as done
-        run->log->info("task %s finished: %s", w.task.id.c_str(), status.c_str());
+        run->log->info("task %s finished: %s", w.task.id.c_str(), std::string(planner::to_string(end.status)).c_str());
         ++run->result->tasks;
         run->result->solved += end.status == planner::TaskStatus::solved;
         run->result->budget_exhausted += end.status == planner::TaskStatus::budget_exhausted;
@@ -445,11 +431,7 @@ PipelineRunResult execute(store::Store& store, const PipelineSpec& spec, const s
     record.id = result.run;
     record.status = status;
     record.finished_ms = now_ms();
-    record.spent_json = nlohmann::json{{"tokens", result.spent[BudgetUnit::tokens]},
-                                       {"usd", result.spent[BudgetUnit::usd]},
-                                       {"samples", result.spent[BudgetUnit::samples]},
-                                       {"flops", result.spent[BudgetUnit::flops]}}
-                            .dump();
+    record.spent_json = spent_json(result.spent);
     store.update_run(record);
     store.flush_sync();
     return result;

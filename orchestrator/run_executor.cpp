@@ -16,6 +16,7 @@
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/progress.hpp"
+#include "orchestrator/run_records.hpp"
 #include "planner/strategy.hpp"
 #include "store/run_recorder.hpp"
 
@@ -101,24 +102,8 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
             result.answer = outcome.candidates[*outcome.selection.index].normalized;
             selected = outcome.candidates[*outcome.selection.index].node;
         }
-        store::TaskRecord record;
-        record.run = rec.run();
-        record.task_id = w.task.id;
-        record.kind = w.task.kind;
-        record.input_json = w.task.input.dump();
-        record.outcome = result.status;
-        record.answer = result.answer;
-        record.selected_node = selected;
-        rec.store().put_task(record);
-        const char* node_status = outcome.status == planner::TaskStatus::failed             ? "failed"
-                                  : outcome.status == planner::TaskStatus::budget_exhausted ? "skipped"
-                                                                                            : "finished";
-        rec.set_status(scope.node, node_status,
-                       nlohmann::json{{"outcome", result.status},
-                                      {"answer", result.answer},
-                                      {"error", result.error},
-                                      {"metrics", planner::to_json(result.metrics)}}
-                           .dump());
+        store_task_end(rec, scope.node, w.task, outcome.status, result.answer, selected, result.error,
+                       nlohmann::json{{"metrics", planner::to_json(result.metrics)}});
         co_await rec.flush();  // the outcome is durable before the task counts as done
         services->log.info("task %s finished: %s", result.id.c_str(), result.status.c_str());
         if (progress) progress->task_done(result.status);
@@ -258,11 +243,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     BRAID_ASSERT(record.has_value(), "executing run exists");
     record->status = summary.status;
     record->finished_ms = now_ms();
-    const Amount& spent = ledger.spent(ledger.root());
-    record->spent_json = nlohmann::json{{"tokens", spent[BudgetUnit::tokens]},
-                                        {"usd", spent[BudgetUnit::usd]},
-                                        {"samples", spent[BudgetUnit::samples]}}
-                             .dump();
+    record->spent_json = spent_json(ledger.spent(ledger.root()));
     store.update_run(*record);
     store.flush_sync();
     return summary;
