@@ -41,12 +41,6 @@ tasks::pipeline::PipelineSpec load_spec(const std::string& path) {
     return std::move(*spec);
 }
 
-std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
-}
-
 nlohmann::json trial_json(const SearchSpace& space, const Trial& t) {
     return nlohmann::json{{"trial", t.number},         {"config", space.to_json(t.config)},
                           {"describe", space.describe(t.config)}, {"accuracy", t.result.accuracy},
@@ -233,21 +227,21 @@ int run_search_command(const SearchArgs& args) {
         std::printf(")\nmethod %s: %zu trials\n", args.method.c_str(), result.trials);
         if (result.best) {
             std::printf("best: %s\n  accuracy %s  cost %s (budget %s)\n", space.describe(result.best->config).c_str(),
-                        number(result.best->result.accuracy).c_str(), number(result.best->result.cost).c_str(),
-                        number(budget->amount).c_str());
+                        short_number(result.best->result.accuracy).c_str(), short_number(result.best->result.cost).c_str(),
+                        short_number(budget->amount).c_str());
             std::printf("  %s\n", space.to_json(result.best->config).dump().c_str());
         } else {
             std::printf("no evaluated configuration fits the budget\n");
         }
         std::printf("pareto front (cost, accuracy, configuration):\n");
         for (const Trial& t : result.pareto)
-            std::printf("  %-12s %-8s %s\n", number(t.result.cost).c_str(), number(t.result.accuracy).c_str(),
+            std::printf("  %-12s %-8s %s\n", short_number(t.result.cost).c_str(), short_number(t.result.accuracy).c_str(),
                         space.describe(t.config).c_str());
         if (exhaustive && exhaustive->best)
             std::printf("exhaustive grid: %zu trials, optimum %s (%s)\n", exhaustive->trials,
-                        number(exhaustive->best->result.accuracy).c_str(),
+                        short_number(exhaustive->best->result.accuracy).c_str(),
                         space.describe(exhaustive->best->config).c_str());
-        if (regret) std::printf("regret: %s\n", number(*regret).c_str());
+        if (regret) std::printf("regret: %s\n", short_number(*regret).c_str());
     }
     return result.best ? exit_ok : exit_budget_exhausted;
 }

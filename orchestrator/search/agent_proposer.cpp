@@ -1,7 +1,5 @@
 #include "orchestrator/search/agent_proposer.hpp"
 
-#include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
@@ -21,12 +19,6 @@ std::string join(const std::vector<int>& items) {
     std::string out;
     for (int v : items) out += (out.empty() ? "" : ", ") + std::to_string(v);
     return out;
-}
-
-std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
 }
 
 }  // namespace
@@ -72,8 +64,8 @@ std::string AgentProposer::prompt(const SearchContext& context) const {
     if (context.archive().empty()) p += "none\n";
     for (const Trial& t : context.archive())
         p += std::to_string(t.number) + ". " + space.to_json(t.config).dump() + " -> accuracy " +
-             number(t.result.accuracy) + ", cost " + number(t.result.cost) + (t.feasible ? "" : " (over budget)") +
-             (t.fidelity < 1 ? " at fidelity " + number(t.fidelity) : "") + "\n";
+             short_number(t.result.accuracy) + ", cost " + short_number(t.result.cost) + (t.feasible ? "" : " (over budget)") +
+             (t.fidelity < 1 ? " at fidelity " + short_number(t.fidelity) : "") + "\n";
     p += "\nPropose the next configuration to try: one sentence of rationale, then on the last line one JSON "
          "object mapping each stage name to {\"model\": ..., \"samples\": ..., \"iterations\": ..., \"rule\": ...} "
          "(omit fields a stage has no choice for).\n";
@@ -101,7 +93,7 @@ std::optional<Config> AgentProposer::propose(const SearchContext& context) {
         if (!config)
             problem = config.error().message;
         else if (!context.affordable(*config))
-            problem = "its planned cost " + number(context.predicted_cost(*config)) + " is over the budget " +
+            problem = "its planned cost " + short_number(context.predicted_cost(*config)) + " is over the budget " +
                       options_.budget;
         else if (context.known(*config))
             problem = "it was already tried";

@@ -1,6 +1,7 @@
 #include "orchestrator/search/trial.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <utility>
 
@@ -82,6 +83,12 @@ std::vector<Trial> pareto_front(const std::vector<Trial>& trials) {
             front.push_back(std::move(t));
     }
     return front;
+}
+
+std::string short_number(double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", value);
+    return buf;
 }
 
 }  // namespace braid::orchestrator::search

@@ -73,6 +73,9 @@ private:
     std::map<std::pair<std::vector<std::size_t>, double>, std::size_t> cache_;
 };
 
+// A score or cost as the search shows it (prompts, tables): 6 significant digits, "%.6g".
+std::string short_number(double value);
+
 // The accuracy–cost Pareto front of the feasible full-fidelity trials, cheapest first: a trial is
 // on it when no other is at least as accurate and at most as costly with one of them strict.
 // Duplicated configurations appear once.
