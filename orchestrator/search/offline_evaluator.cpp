@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
-#include <random>
 
 #include "core/hash.hpp"
+#include "orchestrator/search/task_subsets.hpp"
 #include "verifiers/evaluation.hpp"
 #include "verifiers/selection.hpp"
 
@@ -16,26 +15,6 @@ namespace {
 using tasks::pipeline::StageKind;
 
 [[noreturn]] void fail(std::string message) { throw FatalError(make_error(ErrorCode::invalid_input, std::move(message))); }
-
-// The first `n` of a seeded shuffle of 0..size-1 (a prefix-stable draw without replacement), or
-// `n` draws with replacement when the pool is smaller.
-std::vector<std::size_t> draw_indices(std::size_t size, std::size_t n, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::vector<std::size_t> out;
-    if (size == 0) return out;
-    if (n > size) {
-        for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<std::size_t>(rng() % size));
-        return out;
-    }
-    std::vector<std::size_t> pool(size);
-    std::iota(pool.begin(), pool.end(), std::size_t{0});
-    for (std::size_t i = 0; i < n; ++i) {
-        std::size_t j = i + static_cast<std::size_t>(rng() % (size - i));
-        std::swap(pool[i], pool[j]);
-        out.push_back(pool[i]);
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -90,10 +69,7 @@ OfflineEvaluator::OfflineEvaluator(const PipelineSamples& samples, const SearchS
         }
     }
     if (samples_.tasks.empty()) fail("record run " + std::to_string(samples_.run.value) + " has no tasks");
-    order_.resize(samples_.tasks.size());
-    std::iota(order_.begin(), order_.end(), std::size_t{0});
-    // A portable shuffle (std::shuffle's draws differ between standard libraries).
-    order_ = draw_indices(order_.size(), order_.size(), derive_seed(options_.seed, "fidelity-order"));
+    order_ = draw_indices(samples_.tasks.size(), samples_.tasks.size(), derive_seed(options_.seed, "fidelity-order"));
 }
 
 OfflineEvaluator::Draw OfflineEvaluator::draw(const TaskSamples& task, const Config& config, std::size_t d,
@@ -199,9 +175,7 @@ double OfflineEvaluator::cost(const Config& config) const {
 }
 
 Evaluation OfflineEvaluator::evaluate(const Config& config, double fidelity) {
-    fidelity = std::clamp(fidelity, 0.0, 1.0);
-    std::size_t count = static_cast<std::size_t>(std::lround(fidelity * static_cast<double>(order_.size())));
-    count = std::clamp<std::size_t>(count, 1, order_.size());
+    const std::size_t count = fidelity_count(fidelity, order_.size());
     std::vector<std::size_t> tasks(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(count));
     return average(tasks, config, true);
 }

@@ -1,12 +1,8 @@
 #include "orchestrator/search/online_evaluator.hpp"
 
-#include <algorithm>
-#include <cmath>
-#include <numeric>
-#include <random>
-
 #include "core/hash.hpp"
 #include "orchestrator/search/planned_cost.hpp"
+#include "orchestrator/search/task_subsets.hpp"
 
 namespace braid::orchestrator::search {
 
@@ -15,10 +11,7 @@ OnlineEvaluator::OnlineEvaluator(store::Store& store, const tasks::pipeline::Pip
                                  const Logger& log, PipelineRunOptions options)
     : store_(store), spec_(spec), space_(space), tasks_(std::move(tasks)), budget_(budget), log_(log),
       options_(std::move(options)) {
-    order_.resize(tasks_.size());
-    std::iota(order_.begin(), order_.end(), std::size_t{0});
-    std::mt19937_64 rng(derive_seed(options_.seed, "fidelity-order"));
-    std::shuffle(order_.begin(), order_.end(), rng);
+    order_ = draw_indices(tasks_.size(), tasks_.size(), derive_seed(options_.seed, "fidelity-order"));
 }
 
 double OnlineEvaluator::cost(const Config& config) const {
@@ -28,9 +21,7 @@ double OnlineEvaluator::cost(const Config& config) const {
 Evaluation OnlineEvaluator::evaluate(const Config& config, double fidelity) {
     Evaluation e;
     if (tasks_.empty()) return e;
-    fidelity = std::clamp(fidelity, 0.0, 1.0);
-    std::size_t count = static_cast<std::size_t>(std::lround(fidelity * static_cast<double>(tasks_.size())));
-    count = std::clamp<std::size_t>(count, 1, tasks_.size());
+    const std::size_t count = fidelity_count(fidelity, tasks_.size());
     std::vector<tasks::Task> subset;
     for (std::size_t i = 0; i < count; ++i) subset.push_back(tasks_[order_[i]]);
     const double share = static_cast<double>(count) / static_cast<double>(tasks_.size());
