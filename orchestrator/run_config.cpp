@@ -56,15 +56,15 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
     }
 }
 
-Result<backends::openai::PriceTable> price_table(const RunConfig& config) {
-    backends::openai::PriceTable table;
+Result<PriceTable> price_table(const RunConfig& config) {
+    PriceTable table;
     if (!config.prices.is_null()) {
-        auto loaded = backends::openai::PriceTable::from_json(config.prices.dump());
+        auto loaded = PriceTable::from_json(config.prices.dump());
         if (!loaded) return std::move(loaded).error();
         table = std::move(*loaded);
     }
     if (config.usd_per_mtok_in > 0 || config.usd_per_mtok_out > 0)
-        table.set("*", backends::openai::ModelPrice{config.usd_per_mtok_in, config.usd_per_mtok_out, config.usd_per_mtok_in});
+        table.set("*", ModelPrice{config.usd_per_mtok_in, config.usd_per_mtok_out, config.usd_per_mtok_in});
     return table;
 }
 

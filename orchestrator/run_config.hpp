@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/openai/price_table.hpp"
+#include "core/price_table.hpp"
 #include "core/error.hpp"
 #include "planner/strategy_options.hpp"
 
@@ -53,6 +53,6 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j);
 
 // The ledger's prices: the --prices table, with --usd-per-mtok-in/out as its "*" entry when given.
 // Errors (invalid_input) name the model and field at fault.
-Result<backends::openai::PriceTable> price_table(const RunConfig& config);
+Result<PriceTable> price_table(const RunConfig& config);
 
 }  // namespace braid::orchestrator
