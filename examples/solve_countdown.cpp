@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     // A run is a row plus its tasks; the config says how to solve them.
     orchestrator::RunConfig config;
     config.strategy = "best-of-n";
-    config.samples = 4;
+    config.strategy_options.samples = 4;
     config.backend = "symbolic";  // a stand-in model that answers with symbolic search traces
     tasks::countdown::Problem problem = tasks::countdown::generate(/*seed=*/7, /*count=*/1).front();
     tasks::Task task{"cd-7", "countdown", tasks::countdown::problem_to_json("cd-7", problem)};

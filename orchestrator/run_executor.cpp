@@ -189,7 +189,7 @@ RunParts strategy_parts(const RunConfig& config, RunResources& resources) {
     parts.backend = std::move(backend->model);
     parts.stored = std::move(backend->stored);
     parts.stored_backends.push_back(parts.stored.get());
-    auto strategy = planner::make_strategy(config.strategy, strategy_options_of(config));
+    auto strategy = planner::make_strategy(config.strategy, config.strategy_options);
     if (!strategy) throw FatalError(std::move(strategy).error());
     parts.strategy = std::move(*strategy);
     auto prices = price_table(config);

@@ -59,7 +59,7 @@ namespace {
 std::vector<tasks::Task> validate(SolveArgs& args) {
     RunConfig& cfg = args.config;
     if (!args.script_path.empty()) cfg.script = read_json_file(args.script_path, "script file");
-    if (auto s = planner::make_strategy(cfg.strategy, strategy_options_of(cfg)); !s)
+    if (auto s = planner::make_strategy(cfg.strategy, cfg.strategy_options); !s)
         fail(std::move(s).error());
     if (cfg.usd_per_mtok_in < 0 || cfg.usd_per_mtok_out < 0)
         fail(make_error(ErrorCode::invalid_input, "prices per million tokens must not be negative"));
