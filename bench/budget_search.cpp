@@ -1,4 +1,4 @@
-// Budget search methods on the synthetic pipeline (orchestrator/search): for each seed, the grid
+// Budget search methods on the synthetic pipeline (search/): for each seed, the grid
 // gives the exhaustive optimum; greedy runs without a trial limit and random, halving and tpe get
 // the trials greedy used. Prints per-method trials and regret (noise-free accuracy of the method's
 // best against the optimum), averaged over seeds.
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/search/search_methods.hpp"
-#include "orchestrator/search/synthetic_pipeline.hpp"
+#include "search/search_methods.hpp"
+#include "search/synthetic_pipeline.hpp"
 
-using namespace braid::orchestrator::search;
+using namespace braid::search;
 
 namespace {
 

@@ -29,7 +29,7 @@
 #include "planner/strategy.hpp"
 #include "store/store.hpp"
 #include "tasks/countdown/generator.hpp"
-#include "tasks/countdown/symbolic_backend.hpp"
+#include "tasks/countdown/standin/symbolic_backend.hpp"
 #include "workers/thread_context.hpp"
 
 using namespace braid;

@@ -16,19 +16,11 @@ int main(int argc, char** argv) {
     // A run is a row plus its tasks; the config says how to solve them.
     orchestrator::RunConfig config;
     config.strategy = "best-of-n";
-    config.samples = 4;
+    config.strategy_options.samples = 4;
     config.backend = "symbolic";  // a stand-in model that answers with symbolic search traces
-    store::RunRecord record;
-    record.config_json = to_json(config).dump();
-    RunId run = store->create_run(record);
-
     tasks::countdown::Problem problem = tasks::countdown::generate(/*seed=*/7, /*count=*/1).front();
-    store::TaskRecord task;
-    task.run = run;
-    task.task_id = "cd-7";
-    task.kind = "countdown";
-    task.input_json = tasks::countdown::problem_to_json("cd-7", problem).dump();
-    store->put_task(task);
+    tasks::Task task{"cd-7", "countdown", tasks::countdown::problem_to_json("cd-7", problem)};
+    RunId run = orchestrator::create_run(*store, config, "examples/solve_countdown", {task});
 
     // Threads are coroutines on one io_context; the DAG and every event land in the store.
     orchestrator::RunSummary summary = orchestrator::execute_run(*store, run, config, Logger{}, {});

@@ -1,10 +1,15 @@
 #include "orchestrator/backend_factory.hpp"
 
+#include <algorithm>
+#include <filesystem>
+
+#include "core/assert.hpp"
+
 #include "backends/local/engine/local_backend.hpp"
 #include "backends/openai/curl_multi_asio.hpp"
 #include "backends/openai/openai_backend.hpp"
 #include "backends/scripted/scripted_backend.hpp"
-#include "tasks/countdown/symbolic_backend.hpp"
+#include "tasks/countdown/standin/symbolic_backend.hpp"
 
 namespace braid::orchestrator {
 
@@ -80,7 +85,38 @@ std::vector<std::string> backend_names() {
     return {"symbolic", "symbolic-apr", "scripted", "openai", "local", "replay"};
 }
 
+Result<void> check_backend(const RunConfig& config) {
+    const auto known = backend_names();
+    if (std::find(known.begin(), known.end(), config.backend) == known.end()) {
+        std::string names;
+        for (const std::string& n : known) names += (names.empty() ? "" : ", ") + n;
+        return make_error(ErrorCode::invalid_input, "unknown backend '" + config.backend + "' (known: " + names + ")");
+    }
+    if (config.backend == "symbolic" || config.backend == "symbolic-apr") {
+        tasks::countdown::SosOptions search;
+        return read_search_options(config.backend_options, search);
+    }
+    if (config.backend == "scripted" && config.script.is_null())
+        return make_error(ErrorCode::invalid_input, "--backend scripted needs --script FILE (a JSON script)");
+    if (config.backend == "openai") {
+        if (config.base_url.empty())
+            return make_error(ErrorCode::invalid_input, "--backend openai needs --base-url (e.g. http://host:8000/v1)");
+        if (!config.api_key_env.empty())
+            if (auto key = backends::openai::read_api_key(config.api_key_env); !key) return std::move(key).error();
+    }
+    if (config.backend == "local") {
+        if (config.model.empty())
+            return make_error(ErrorCode::invalid_input, "--backend local needs --model PATH (a GGUF model file)");
+        std::error_code ec;  // a GGUF file, or a folder of safetensors with its config.json
+        if (!std::filesystem::exists(config.model, ec))
+            return Error(make_error(ErrorCode::not_found, "no such model file: " + config.model))
+                .with_context("loading model " + config.model);
+    }
+    return {};
+}
+
 Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config, asio::any_io_executor executor) {
+    if (auto ok = check_backend(config); !ok) return std::move(ok).error();
     backends::StreamPacing pacing;
     pacing.delay_per_chunk = std::chrono::microseconds(static_cast<std::int64_t>(config.latency_ms * 1000));
     if (config.backend == "symbolic" || config.backend == "symbolic-apr") {
@@ -91,19 +127,27 @@ Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config,
         return std::unique_ptr<backends::Backend>(std::make_unique<tasks::countdown::SymbolicBackend>(options));
     }
     if (config.backend == "scripted") {
-        if (config.script.is_null())
-            return make_error(ErrorCode::invalid_input, "--backend scripted needs --script FILE (a JSON script)");
         auto scripted = backends::ScriptedBackend::from_json(config.script);
         if (!scripted) return std::move(scripted).error();
         return std::unique_ptr<backends::Backend>(std::move(*scripted));
     }
     if (config.backend == "openai") return make_openai(config, std::move(executor));
     if (config.backend == "local") return make_local(config, std::move(executor));
-    if (config.backend == "replay") return std::unique_ptr<backends::Backend>();
-    std::string known;
-    for (const std::string& n : backend_names()) known += (known.empty() ? "" : ", ") + n;
+    BRAID_ASSERT(config.backend == "replay", "check_backend knows every backend");
     return make_error(ErrorCode::invalid_input,
-                      "unknown backend '" + config.backend + "' (known: " + known + ")");
+                      "the replay backend has no model of its own: it answers from a run's stored completions");
+}
+
+Result<RecordedBackend> make_recorded_backend(const RunConfig& config, asio::any_io_executor executor,
+                                              store::Store& store, asio::thread_pool& pool) {
+    RecordedBackend recorded;
+    if (config.backend != "replay") {
+        auto model = make_backend(config, std::move(executor));
+        if (!model) return std::move(model).error();
+        recorded.model = std::move(*model);
+    }
+    recorded.stored = std::make_unique<backends::StoredBackend>(store, pool, recorded.model.get());
+    return recorded;
 }
 
 }  // namespace braid::orchestrator

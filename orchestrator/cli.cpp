@@ -87,7 +87,7 @@ int run_cli(int argc, char** argv) {
     CLI::App* solve_cmd = app.add_subcommand("solve", "Solve every task of a JSONL file");
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
     solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish | apr | multiverse | llmcompiler | beam | tree | refine | swe")->capture_default_str();
-    solve_cmd->add_option("--samples", cfg.samples, "Threads per task")->capture_default_str();
+    solve_cmd->add_option("--samples", cfg.strategy_options.samples, "Threads per task")->capture_default_str();
     solve_cmd->add_option("--backend", cfg.backend, "symbolic | symbolic-apr | scripted | openai | local | replay")->capture_default_str();
     solve_cmd->add_option("--model", cfg.model, "openai: model name sent with each request; local: model file (GGUF)");
     solve_cmd->add_option("--threads", cfg.threads, "local backend: kernel threads (0: every core)");
@@ -104,8 +104,8 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("--latency-ms", cfg.latency_ms, "Stand-in backends: delay per streamed line (ms)");
     solve_cmd->add_option("--seed", cfg.seed, "Run seed; every node's seed derives from it")->capture_default_str();
     solve_cmd->add_option("--budget", cfg.budget, "Limits, e.g. tokens=50000,samples=64,usd=2");
-    solve_cmd->add_option("--max-tokens", cfg.max_tokens, "Per-thread completion cap")->capture_default_str();
-    solve_cmd->add_option("--temperature", cfg.temperature, "Sampling temperature")->capture_default_str();
+    solve_cmd->add_option("--max-tokens", cfg.strategy_options.max_tokens, "Per-thread completion cap")->capture_default_str();
+    solve_cmd->add_option("--temperature", cfg.strategy_options.temperature, "Sampling temperature")->capture_default_str();
     solve_cmd->add_option("--parallel", cfg.parallel_tasks, "Tasks solved concurrently")->capture_default_str();
     add_strategy_options(solve_cmd, cfg.strategy_options);
     add_common(solve_cmd, solve.common);

@@ -61,7 +61,7 @@ int run_eval(const CommonArgs& common, std::int64_t run_id, const std::string& r
 int run_runs_list(const CommonArgs& common);
 int run_runs_show(const CommonArgs& common, std::int64_t run_id);
 int run_doctor(const CommonArgs& common);
-// `braid search PIPELINE`: budget search over a pipeline's stage choices (orchestrator/search/).
+// `braid search PIPELINE`: budget search over a pipeline's stage choices (search/).
 struct SearchArgs {
     CommonArgs common;
     std::string pipeline_path;

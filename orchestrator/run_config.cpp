@@ -3,24 +3,19 @@
 namespace braid::orchestrator {
 
 nlohmann::json to_json(const RunConfig& c) {
-    return nlohmann::json{{"tasks_path", c.tasks_path}, {"strategy", c.strategy},   {"samples", c.samples},
-                          {"max_tokens", c.max_tokens}, {"temperature", c.temperature}, {"backend", c.backend},
+    // samples, max_tokens and temperature also stand at the top level, where runs have always
+    // stored them (readers of stored runs and older braid versions look there).
+    const planner::StrategyOptions& o = c.strategy_options;
+    return nlohmann::json{{"tasks_path", c.tasks_path}, {"strategy", c.strategy},   {"samples", o.samples},
+                          {"max_tokens", o.max_tokens}, {"temperature", o.temperature}, {"backend", c.backend},
                           {"model", c.model},           {"script", c.script},
                           {"base_url", c.base_url},     {"api_key_env", c.api_key_env},
                           {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},
                           {"prices", c.prices},       {"latency_ms", c.latency_ms},
                           {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks},
-                          {"threads", c.threads},       {"strategy_options", planner::to_json(strategy_options_of(c))},
+                          {"threads", c.threads},       {"strategy_options", planner::to_json(o)},
                           {"pipeline", c.pipeline},     {"pipeline_config", c.pipeline_config},
                           {"backend_options", c.backend_options}};
-}
-
-planner::StrategyOptions strategy_options_of(const RunConfig& config) {
-    planner::StrategyOptions o = config.strategy_options;
-    o.samples = config.samples;
-    o.max_tokens = config.max_tokens;
-    o.temperature = config.temperature;
-    return o;
 }
 
 Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
@@ -28,9 +23,6 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         RunConfig c;
         c.tasks_path = j.at("tasks_path").get<std::string>();
         c.strategy = j.at("strategy").get<std::string>();
-        c.samples = j.at("samples").get<int>();
-        c.max_tokens = j.at("max_tokens").get<std::int64_t>();
-        c.temperature = j.at("temperature").get<double>();
         c.backend = j.at("backend").get<std::string>();
         c.model = j.at("model").get<std::string>();
         c.script = j.value("script", nlohmann::json());
@@ -50,21 +42,25 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         auto options = planner::strategy_options_from_json(j.value("strategy_options", nlohmann::json()));
         if (!options) return std::move(options).error();
         c.strategy_options = std::move(*options);
+        // The top-level copies are the ones every stored run has.
+        c.strategy_options.samples = j.at("samples").get<int>();
+        c.strategy_options.max_tokens = j.at("max_tokens").get<std::int64_t>();
+        c.strategy_options.temperature = j.at("temperature").get<double>();
         return c;
     } catch (const nlohmann::json::exception& e) {
         return make_error(ErrorCode::invalid_input, std::string("stored run config is unreadable: ") + e.what());
     }
 }
 
-Result<backends::openai::PriceTable> price_table(const RunConfig& config) {
-    backends::openai::PriceTable table;
+Result<PriceTable> price_table(const RunConfig& config) {
+    PriceTable table;
     if (!config.prices.is_null()) {
-        auto loaded = backends::openai::PriceTable::from_json(config.prices.dump());
+        auto loaded = PriceTable::from_json(config.prices.dump());
         if (!loaded) return std::move(loaded).error();
         table = std::move(*loaded);
     }
     if (config.usd_per_mtok_in > 0 || config.usd_per_mtok_out > 0)
-        table.set("*", backends::openai::ModelPrice{config.usd_per_mtok_in, config.usd_per_mtok_out, config.usd_per_mtok_in});
+        table.set("*", ModelPrice{config.usd_per_mtok_in, config.usd_per_mtok_out, config.usd_per_mtok_in});
     return table;
 }
 

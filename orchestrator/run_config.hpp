@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/openai/price_table.hpp"
+#include "core/price_table.hpp"
 #include "core/error.hpp"
 #include "planner/strategy_options.hpp"
 
@@ -16,9 +16,6 @@ namespace braid::orchestrator {
 struct RunConfig {
     std::string tasks_path;       // where the tasks came from (informational; tasks are stored)
     std::string strategy = "best-of-n";
-    int samples = 8;
-    std::int64_t max_tokens = 4096;
-    double temperature = 1.0;
     std::string backend = "symbolic";
     std::string model;            // openai: the model name sent; local: the model FILE (GGUF)
     std::size_t threads = 0;      // local backend: kernel threads (0: every core)
@@ -40,19 +37,16 @@ struct RunConfig {
     // for other strategies, and `pipeline_config` null for a record run.
     nlohmann::json pipeline;
     nlohmann::json pipeline_config;
-    // The strategies' own options; its samples / max_tokens / temperature are ignored in favour of
-    // the fields above (see strategy_options_of).
+    // What the run's strategy is built with: samples, max_tokens, temperature and each
+    // strategy's own options.
     planner::StrategyOptions strategy_options;
 };
-
-// The options the run's strategy is built with.
-planner::StrategyOptions strategy_options_of(const RunConfig& config);
 
 nlohmann::json to_json(const RunConfig& config);
 Result<RunConfig> run_config_from_json(const nlohmann::json& j);
 
 // The ledger's prices: the --prices table, with --usd-per-mtok-in/out as its "*" entry when given.
 // Errors (invalid_input) name the model and field at fault.
-Result<backends::openai::PriceTable> price_table(const RunConfig& config);
+Result<PriceTable> price_table(const RunConfig& config);
 
 }  // namespace braid::orchestrator

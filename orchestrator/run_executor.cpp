@@ -10,13 +10,13 @@
 #include <asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 
-#include "backends/replay/stored_backend.hpp"
+#include "backends/stored/stored_backend.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/progress.hpp"
-#include "orchestrator/run_records.hpp"
+#include "orchestrator/run_parts.hpp"
 #include "planner/strategy.hpp"
 #include "store/run_recorder.hpp"
 
@@ -32,6 +32,41 @@ struct TaskWork {
 };
 
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+// A finished task: its row in `tasks` (outcome, answer, selected candidate) and its node's final
+// status — "finished", "failed", or "skipped" when the budget stopped it — whose details are
+// `details` plus outcome, answer and error. The caller flushes before counting the task as done.
+void store_task_end(store::RunRecorder& recorder, NodeId task_node, const tasks::Task& task,
+                    planner::TaskStatus status, const std::string& answer, NodeId selected, const std::string& error,
+                    nlohmann::json details) {
+    const std::string outcome(planner::to_string(status));
+    store::TaskRecord record;
+    record.run = recorder.run();
+    record.task_id = task.id;
+    record.kind = task.kind;
+    record.input_json = task.input.dump();
+    record.outcome = outcome;
+    record.answer = answer;
+    record.selected_node = selected;
+    recorder.store().put_task(record);
+    const char* node_status = status == planner::TaskStatus::failed             ? "failed"
+                              : status == planner::TaskStatus::budget_exhausted ? "skipped"
+                                                                                : "finished";
+    details["outcome"] = outcome;
+    details["answer"] = answer;
+    details["error"] = error;
+    recorder.set_status(task_node, node_status, details.dump());
+}
+
+// A run's `spent` column: tokens, usd and samples, and flops and bytes when the run spent any.
+std::string spent_json(const Amount& spent) {
+    nlohmann::json j{{"tokens", spent[BudgetUnit::tokens]},
+                     {"usd", spent[BudgetUnit::usd]},
+                     {"samples", spent[BudgetUnit::samples]}};
+    if (spent[BudgetUnit::flops] > 0) j["flops"] = spent[BudgetUnit::flops];
+    if (spent[BudgetUnit::bytes] > 0) j["bytes"] = spent[BudgetUnit::bytes];
+    return j.dump();
+}
 
 asio::awaitable<std::optional<planner::TaskOutcome>> solve_task(planner::Strategy* strategy,
                                                                 workers::RunServices* services,
@@ -103,7 +138,7 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
             selected = outcome.candidates[*outcome.selection.index].node;
         }
         store_task_end(rec, scope.node, w.task, outcome.status, result.answer, selected, result.error,
-                       nlohmann::json{{"metrics", planner::to_json(result.metrics)}});
+                       nlohmann::json{{"metrics", planner::to_json(result.metrics)}, {"candidates", result.candidates}});
         co_await rec.flush();  // the outcome is durable before the task counts as done
         services->log.info("task %s finished: %s", result.id.c_str(), result.status.c_str());
         if (progress) progress->task_done(result.status);
@@ -146,6 +181,25 @@ TaskResult stored_result(const store::TaskRecord& t) {
     return r;
 }
 
+// A solve run's parts: the configured backend behind the store, and the planner strategy.
+RunParts strategy_parts(const RunConfig& config, RunResources& resources) {
+    RunParts parts;
+    auto backend = make_recorded_backend(config, resources.executor, resources.store, resources.pool);
+    if (!backend) throw FatalError(std::move(backend).error());
+    parts.backend = std::move(backend->model);
+    parts.stored = std::move(backend->stored);
+    parts.stored_backends.push_back(parts.stored.get());
+    auto strategy = planner::make_strategy(config.strategy, config.strategy_options);
+    if (!strategy) throw FatalError(std::move(strategy).error());
+    parts.strategy = std::move(*strategy);
+    auto prices = price_table(config);
+    if (!prices) throw FatalError(std::move(prices).error());
+    parts.services = std::make_unique<workers::RunServices>(workers::RunServices{
+        resources.recorder, *parts.stored, resources.ledger, resources.log, config.seed, config.model,
+        std::move(*prices)});
+    return parts;
+}
+
 }  // namespace
 
 std::size_t RunSummary::count(std::string_view s) const {
@@ -161,14 +215,32 @@ int RunSummary::exit_code() const {
     return exit_ok;
 }
 
+RunId create_run(store::Store& store, const RunConfig& config, const std::string& command_line,
+                 const std::vector<tasks::Task>& tasks) {
+    store::RunRecord record;
+    record.started_ms = now_ms();
+    record.command = command_line;
+    record.config_json = to_json(config).dump();
+    record.status = "running";
+    record.seed = static_cast<std::int64_t>(config.seed);
+    record.budget_json = nlohmann::json{{"limit", config.budget}}.dump();
+    const RunId run = store.create_run(record);
+    for (const tasks::Task& t : tasks) {
+        store::TaskRecord task;
+        task.run = run;
+        task.task_id = t.id;
+        task.kind = t.kind;
+        task.input_json = t.input.dump();
+        store.put_task(task);
+    }
+    store.flush_sync();
+    return run;
+}
+
 RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, const Logger& log,
                        ExecuteOptions options) {
     auto started = std::chrono::steady_clock::now();
     asio::io_context io;
-    auto backend = make_backend(config, io.get_executor());
-    if (!backend) throw FatalError(std::move(backend).error());
-    auto strategy = planner::make_strategy(config.strategy, strategy_options_of(config));
-    if (!strategy) throw FatalError(std::move(strategy).error());
 
     // Tasks come from the store: what was accepted at `solve` time is what a resume finishes.
     store.flush_sync();  // the caller's enqueued task rows are committed before we read them
@@ -190,14 +262,13 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     }
 
     asio::thread_pool pool(blocking_pool_threads);
-    backends::StoredBackend stored(store, pool, backend->get());
     Ledger ledger(budget_limit(config));
     charge_finished_tasks(store, run, results, ledger);
     store::RunRecorder recorder(store, run);
     Logger run_log = log.for_run(run);
-    auto prices = price_table(config);
-    if (!prices) throw FatalError(std::move(prices).error());
-    workers::RunServices services{recorder, stored, ledger, run_log, config.seed, config.model, std::move(*prices)};
+    RunResources resources{io.get_executor(), store, pool, recorder, ledger, run_log};
+    RunParts parts = config.strategy == "pipeline" ? pipeline_parts(config, resources, work.size())
+                                                   : strategy_parts(config, resources);
 
     NodeId root = recorder.create_node(NodeId{0}, "run", "run", config.strategy);
     recorder.set_status(root, "running");
@@ -215,7 +286,8 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
         std::vector<asio::awaitable<int>> queues;
         std::size_t lanes = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(config.parallel_tasks), work.size()));
         for (std::size_t i = 0; i < lanes; ++i)
-            queues.push_back(solve_queue(&services, strategy->get(), &work, &next, root, &results, &progress, deadline));
+            queues.push_back(solve_queue(parts.services.get(), parts.strategy.get(), &work, &next, root, &results,
+                                         &progress, deadline));
         co_await async::when_all(std::move(queues));
         progress.stop();
     };
@@ -233,8 +305,11 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
         t.metrics = it->second->metrics;
         if (t.error.empty()) t.error = it->second->error;
     }
-    summary.model_calls = stored.misses();
-    summary.stored_completions = stored.hits();
+    for (const backends::StoredBackend* stored : parts.stored_backends) {
+        summary.model_calls += stored->misses();
+        summary.stored_completions += stored->hits();
+    }
+    summary.spent = ledger.spent(ledger.root());
     summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     summary.status = summary.count("budget_exhausted") > 0 ? "budget_exhausted" : "finished";
     recorder.set_status(root, "finished", nlohmann::json{{"status", summary.status}}.dump());
@@ -243,7 +318,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     BRAID_ASSERT(record.has_value(), "executing run exists");
     record->status = summary.status;
     record->finished_ms = now_ms();
-    record->spent_json = spent_json(ledger.spent(ledger.root()));
+    record->spent_json = spent_json(summary.spent);
     store.update_run(*record);
     store.flush_sync();
     return summary;

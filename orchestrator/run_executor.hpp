@@ -1,8 +1,13 @@
 #pragma once
-// Executes a stored run: the tasks of run `run` that have no outcome yet are solved with the
-// configured strategy, on one io_context, every event going to the store. `solve` calls it on a
-// fresh run; `resume` calls it again on an interrupted one — node paths are stable, so the nodes
-// are the same rows, and completions already stored are served from the store, never re-requested.
+// The one run loop of braid: every command that executes tasks — `solve`, `resume`, the pipeline
+// runs of `braid search` and the example — creates its run with create_run and executes it with
+// execute_run. execute_run solves the tasks of the run that have no outcome yet with the run's
+// strategy (a planner strategy, or a pipeline: run_parts.hpp), `parallel_tasks` task lanes at
+// once on one io_context, each task under its own node and budget account, the run's wall-clock
+// budget a deadline for all of them; every event goes to the store, each task's end is durable
+// before it counts as done, and the run is closed with its status and what it spent. `resume`
+// calls it again on an interrupted run — node paths are stable, so the nodes are the same rows,
+// and completions already stored are served from the store, never re-requested.
 
 #include <cstdint>
 #include <string>
@@ -32,6 +37,7 @@ struct RunSummary {
     std::vector<TaskResult> tasks;
     Usage usage;
     double cost_usd = 0;
+    Amount spent;                       // the ledger's total in this execution (every unit)
     std::size_t model_calls = 0;        // completions requested from the model in this execution
     std::size_t stored_completions = 0; // completions served from the store instead
     double wall_s = 0;
@@ -44,7 +50,12 @@ struct ExecuteOptions {
     bool show_progress = false;  // live progress line on stderr
 };
 
-// Throws FatalError for environment failures (backend cannot be built from a stored config).
+// Stores a new run of `config` over `tasks` (each pending) with its command line; returns its id.
+// The tasks are validated by the caller; nothing here fails on user input.
+RunId create_run(store::Store& store, const RunConfig& config, const std::string& command_line,
+                 const std::vector<tasks::Task>& tasks);
+
+// Throws FatalError for environment failures (a backend cannot be built from the stored config).
 RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, const Logger& log,
                        ExecuteOptions options);
 

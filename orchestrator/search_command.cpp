@@ -10,16 +10,15 @@
 
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/commands.hpp"
-#include "orchestrator/cost_model.hpp"
+#include "search/cost_model.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/pipeline_run.hpp"
-#include "orchestrator/search/agent_proposer.hpp"
-#include "orchestrator/search/offline_evaluator.hpp"
-#include "orchestrator/search/online_evaluator.hpp"
-#include "orchestrator/search/pipeline_samples.hpp"
-#include "orchestrator/search/search_methods.hpp"
+#include "search/agent_proposer.hpp"
+#include "search/offline_evaluator.hpp"
+#include "search/online_evaluator.hpp"
+#include "search/pipeline_samples.hpp"
+#include "search/search_methods.hpp"
 #include "store/store.hpp"
-#include "verifiers/selection.hpp"
 
 namespace braid::orchestrator {
 
@@ -29,15 +28,9 @@ using namespace search;
 
 [[noreturn]] void fail(ErrorCode code, std::string message) { throw FatalError(make_error(code, std::move(message))); }
 
-tasks::pipeline::PipelineSpec load_spec(const std::string& path) {
-    auto spec = tasks::pipeline::load_pipeline(path);
+search::PipelineSpec load_spec(const std::string& path) {
+    auto spec = search::load_pipeline(path);
     if (!spec) throw FatalError(std::move(spec).error());
-    // Rules are the verifiers layer's business: checked here, naming the field.
-    for (std::size_t s = 0; s < spec->stages.size(); ++s)
-        for (std::size_t r = 0; r < spec->stages[s].rules.size(); ++r)
-            if (auto ok = verifiers::rule_verifiers(spec->stages[s].rules[r]); !ok)
-                fail(ErrorCode::invalid_input, path + ": stages[" + std::to_string(s) + "].rules[" + std::to_string(r) +
-                                                   "]: " + ok.error().message);
     return std::move(*spec);
 }
 
@@ -56,7 +49,7 @@ std::size_t default_trials(const SearchArgs& args, const SearchSpace& space) {
     return std::max<std::size_t>(20, space.size() / 10);
 }
 
-int record(const SearchArgs& args, const tasks::pipeline::PipelineSpec& spec) {
+int record(const SearchArgs& args, const search::PipelineSpec& spec) {
     if (args.dev_path.empty()) fail(ErrorCode::invalid_input, "--record needs --dev TASKS");
     std::vector<tasks::Task> dev = load_task_file(args.dev_path);
     auto store = store::Store::open(args.common.db_path);
@@ -86,7 +79,7 @@ int record(const SearchArgs& args, const tasks::pipeline::PipelineSpec& spec) {
 
 int run_search_command(const SearchArgs& args) {
     const std::string mode = args.mode.empty() ? "offline" : args.mode;
-    tasks::pipeline::PipelineSpec spec = load_spec(args.pipeline_path);
+    search::PipelineSpec spec = load_spec(args.pipeline_path);
     if (!is_method(args.method)) {
         std::string known;
         for (const std::string& m : method_names()) known += (known.empty() ? "" : ", ") + m;
@@ -158,7 +151,15 @@ int run_search_command(const SearchArgs& args) {
         o.seed = args.seed;
         o.parallel_tasks = static_cast<std::size_t>(args.parallel_tasks);
         o.command_line = args.command_line;
-        auto e = std::make_unique<OnlineEvaluator>(*store, spec, space, dev, *budget, log, o);
+        // Each trial is a stored run of the one run loop.
+        PipelineRunner run = [&store = *store, &spec, &log, o](const std::vector<StageSetting>& settings,
+                                                               const std::vector<tasks::Task>& tasks,
+                                                               const SearchBudget& trial_budget) {
+            PipelineRunOptions trial = o;
+            trial.budget = trial_budget;
+            return run_pipeline_settings(store, spec, settings, tasks, log, trial);
+        };
+        auto e = std::make_unique<OnlineEvaluator>(spec, space, dev, *budget, args.seed, std::move(run));
         online = e.get();
         evaluator = std::move(e);
     } else {

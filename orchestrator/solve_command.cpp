@@ -5,10 +5,8 @@
 #include <sstream>
 #include <unistd.h>
 
-#include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/clock.hpp"
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
@@ -61,14 +59,13 @@ namespace {
 std::vector<tasks::Task> validate(SolveArgs& args) {
     RunConfig& cfg = args.config;
     if (!args.script_path.empty()) cfg.script = read_json_file(args.script_path, "script file");
-    if (auto s = planner::make_strategy(cfg.strategy, strategy_options_of(cfg)); !s)
+    if (auto s = planner::make_strategy(cfg.strategy, cfg.strategy_options); !s)
         fail(std::move(s).error());
     if (cfg.usd_per_mtok_in < 0 || cfg.usd_per_mtok_out < 0)
         fail(make_error(ErrorCode::invalid_input, "prices per million tokens must not be negative"));
     if (!args.prices_path.empty()) cfg.prices = read_json_file(args.prices_path, "price table");
     if (auto p = price_table(cfg); !p) fail(std::move(p).error());
-    asio::io_context probe;  // the backend is built once here only to validate its options
-    if (auto b = make_backend(cfg, probe.get_executor()); !b) fail(std::move(b).error());
+    if (auto ok = check_backend(cfg); !ok) fail(std::move(ok).error());
     if (!cfg.budget.empty())
         if (auto b = parse_budget(cfg.budget); !b) fail(std::move(b).error());
     if (cfg.parallel_tasks < 1) fail(make_error(ErrorCode::invalid_input, "--parallel must be at least 1"));
@@ -100,25 +97,7 @@ int run_solve(const SolveArgs& input) {
     SolveArgs args = input;
     std::vector<tasks::Task> loaded = validate(args);
     auto store = store::Store::open(args.common.db_path);
-
-    store::RunRecord record;
-    record.started_ms = now_ms();
-    record.command = args.command_line;
-    record.config_json = to_json(args.config).dump();
-    record.status = "running";
-    record.seed = static_cast<std::int64_t>(args.config.seed);
-    record.budget_json = nlohmann::json{{"limit", args.config.budget}}.dump();
-    RunId run = store->create_run(record);
-    for (const tasks::Task& t : loaded) {
-        store::TaskRecord task;
-        task.run = run;
-        task.task_id = t.id;
-        task.kind = t.kind;
-        task.input_json = t.input.dump();
-        store->put_task(task);
-    }
-    store->flush_sync();
-
+    const RunId run = create_run(*store, args.config, args.command_line, loaded);
     RunSummary summary = execute_run(*store, run, args.config, logger_for(args.common), execute_options(args.common));
     print_summary(summary, args.config, args.common.json);
     maybe_write_predictions(*store, run, args.config, args.predictions_path, args.common.json);

@@ -19,7 +19,7 @@ nlohmann::json summary_json(const RunSummary& s, const RunConfig& config) {
                           {"status", s.status},
                           {"strategy", config.strategy},
                           {"backend", config.backend},
-                          {"samples", config.samples},
+                          {"samples", config.strategy_options.samples},
                           {"solved", s.count("solved")},
                           {"total", s.tasks.size()},
                           {"tasks", std::move(tasks)},
@@ -52,7 +52,7 @@ void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
         return;
     }
     std::printf("run %lld: %s x%d on %s, %zu tasks\n", static_cast<long long>(s.run.value),
-                config.strategy.c_str(), config.samples, config.backend.c_str(), s.tasks.size());
+                config.strategy.c_str(), config.strategy_options.samples, config.backend.c_str(), s.tasks.size());
     for (const TaskResult& t : s.tasks) {
         std::printf("  %-16s %-16s %zu candidates", t.id.c_str(), t.status.c_str(), t.candidates);
         if (!t.answer.empty()) std::printf("  answer: %s", one_line(t.answer).c_str());

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "backends/backend.hpp"
-#include "backends/openai/price_table.hpp"
+#include "core/price_table.hpp"
 #include "core/budget.hpp"
 #include "core/ids.hpp"
 #include "core/kinetics.hpp"
@@ -23,7 +23,7 @@ struct RunServices {
     const Logger& log;
     std::uint64_t run_seed = 0;
     std::string model;  // model name sent with every request ("" for stand-in backends)
-    backends::openai::PriceTable prices = {};  // USD per million tokens by model; empty = free
+    PriceTable prices = {};  // USD per million tokens by model; empty = free
     // The model's architecture for the flops/bytes units (Kinetics); incomplete = not costed.
     KineticsModel compute = {};
     double intensity = b200_intensity;  // hardware arithmetic intensity for eFLOPs

@@ -32,7 +32,7 @@
 #include "backends/backend.hpp"
 #include "backends/openai/concurrency_limit.hpp"
 #include "backends/openai/curl_multi_asio.hpp"
-#include "backends/openai/price_table.hpp"
+#include "core/price_table.hpp"
 #include "backends/openai/retry_policy.hpp"
 
 namespace braid::backends::openai {

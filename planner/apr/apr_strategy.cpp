@@ -24,7 +24,7 @@
 #include "core/async.hpp"
 #include "planner/strategies.hpp"
 #include "planner/task_outcome.hpp"
-#include "tasks/countdown/apr_model.hpp"
+#include "tasks/countdown/standin/apr_model.hpp"
 #include "tasks/countdown/apr_protocol.hpp"
 #include "workers/thread_loop.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "tasks/countdown/search_tree.hpp"
+#include "tasks/countdown/standin/search_tree.hpp"
 #include "tasks/countdown/text_scan.hpp"
 
 namespace braid::tasks::countdown {

@@ -3,7 +3,7 @@
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
 
-#include "backends/replay/stored_backend.hpp"
+#include "backends/stored/stored_backend.hpp"
 #include "backends/scripted/scripted_backend.hpp"
 #include "core/async.hpp"
 #include "store/store.hpp"

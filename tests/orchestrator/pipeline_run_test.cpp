@@ -18,7 +18,7 @@ using braid::LogLevel;
 using braid::test::TempDir;
 using nlohmann::json;
 namespace orch = braid::orchestrator;
-namespace pipeline = braid::tasks::pipeline;
+namespace pipeline = braid::search;
 namespace store = braid::store;
 
 namespace {
@@ -91,9 +91,9 @@ pipeline::PipelineSpec countdown_spec(const std::string& judge_script) {
     return spec;
 }
 
-std::vector<orch::StageSetting> setting(const std::string& model, int samples, int judge_samples, const std::string& rule) {
-    return {orch::StageSetting{model, samples, 1, ""}, orch::StageSetting{"scripted-judge", judge_samples, 1, ""},
-            orch::StageSetting{"", 1, 1, rule}};
+std::vector<braid::search::StageSetting> setting(const std::string& model, int samples, int judge_samples, const std::string& rule) {
+    return {braid::search::StageSetting{model, samples, 1, ""}, braid::search::StageSetting{"scripted-judge", judge_samples, 1, ""},
+            braid::search::StageSetting{"", 1, 1, rule}};
 }
 
 std::map<std::int64_t, std::string> paths_of(store::Store& db, braid::RunId run) {
@@ -211,7 +211,7 @@ TEST_CASE("A tight budget stops some tasks and is never overspent", "[pipeline]"
     options.seed = 5;
     options.parallel_tasks = 2;
     const double budget = 4;  // samples: fewer than one per task once generate and verify split a share
-    options.budget = orch::SearchBudget{BudgetUnit::samples, budget};
+    options.budget = braid::search::SearchBudget{BudgetUnit::samples, budget};
     auto result = orch::run_pipeline_settings(*db, spec, setting("small", 2, 1, "majority"), tasks,
                                               Logger(LogLevel::off), options);
     REQUIRE(result.tasks == tasks.size());

@@ -8,9 +8,9 @@
 #include "core/async.hpp"
 #include "planner/strategy.hpp"
 #include "store/store.hpp"
-#include "tasks/countdown/apr_search.hpp"
+#include "tasks/countdown/standin/apr_search.hpp"
 #include "tasks/countdown/generator.hpp"
-#include "tasks/countdown/symbolic_backend.hpp"
+#include "tasks/countdown/standin/symbolic_backend.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "workers/thread_context.hpp"
 

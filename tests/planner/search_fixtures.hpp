@@ -19,7 +19,7 @@
 #include "planner/search/step_tree.hpp"
 #include "store/store.hpp"
 #include "tasks/countdown/partial_trace.hpp"
-#include "tasks/countdown/symbolic_backend.hpp"
+#include "tasks/countdown/standin/symbolic_backend.hpp"
 #include "tasks/jsonl.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "verifiers/step_scorer.hpp"

@@ -6,7 +6,7 @@
 #include "core/async.hpp"
 #include "planner/strategy.hpp"
 #include "store/store.hpp"
-#include "tasks/countdown/symbolic_backend.hpp"
+#include "tasks/countdown/standin/symbolic_backend.hpp"
 #include "tasks/jsonl.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "verifiers/selection.hpp"

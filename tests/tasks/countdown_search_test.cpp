@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include "tasks/countdown/apr_protocol.hpp"
-#include "tasks/countdown/apr_search.hpp"
+#include "tasks/countdown/standin/apr_search.hpp"
 #include "tasks/countdown/checker.hpp"
 #include "tasks/countdown/generator.hpp"
-#include "tasks/countdown/search.hpp"
+#include "tasks/countdown/standin/search.hpp"
 
 using namespace braid::tasks::countdown;
 

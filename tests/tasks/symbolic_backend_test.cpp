@@ -11,7 +11,7 @@
 #include "core/async.hpp"
 #include "tasks/countdown/checker.hpp"
 #include "tasks/countdown/generator.hpp"
-#include "tasks/countdown/symbolic_backend.hpp"
+#include "tasks/countdown/standin/symbolic_backend.hpp"
 
 using namespace braid;
 using namespace braid::tasks::countdown;

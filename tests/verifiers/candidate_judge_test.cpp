@@ -44,7 +44,7 @@ struct JudgeHarness {
         return s;
     }
     Result<verifiers::JudgeResult> judge(backends::Backend& backend, verifiers::CandidateJudgeOptions o = {},
-                                         backends::openai::PriceTable prices = {}) {
+                                         PriceTable prices = {}) {
         workers::RunServices services{rec, backend, ledger, log, kRunSeed, "", std::move(prices)};
         return async::run_sync(io, verifiers::judge_candidate(services, subject(), o));
     }
@@ -76,8 +76,8 @@ TEST_CASE("The candidate judge reads P(yes) from the first token's logprobs in o
           "[verifiers][judge]") {
     JudgeHarness h;
     auto backend = script(R"({"default": {"text": "Yes", "top_logprobs": {"Yes": -0.1, "No": -2.4}}})");
-    backends::openai::PriceTable prices;
-    prices.set("*", backends::openai::ModelPrice{1.0, 2.0, 0.5});
+    PriceTable prices;
+    prices.set("*", ModelPrice{1.0, 2.0, 0.5});
     auto r = h.judge(*backend, {}, prices);
     REQUIRE(r.has_value());
     // exp(-0.1) / (exp(-0.1) + exp(-2.4)) = 0.904837 / 0.995555

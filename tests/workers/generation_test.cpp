@@ -120,7 +120,7 @@ TEST_CASE("Costs come from the price table: cached prompt tokens at the cached p
     auto backend = backends::ScriptedBackend::instant("x");
     Ledger ledger;
     workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "m"};
-    s.prices.set("m", backends::openai::ModelPrice{1.0, 2.0, 0.5});
+    s.prices.set("m", ModelPrice{1.0, 2.0, 0.5});
     backends::CompletionRequest request;
     request.prompt = "hello world";  // 2 estimated tokens
     request.sampling.max_tokens = 100;
