@@ -4,16 +4,22 @@
 
 #include "backends/openai/retry_policy.hpp"
 #include "backends/openai/sse_parser.hpp"
-#include "backends/openai/stream_assembler.hpp"
+#include "backends/openai_wire/api_error.hpp"
+#include "backends/openai_wire/stream_assembler.hpp"
 
 namespace braid::backends::openai {
+
+using openai_wire::ApiError;
+using openai_wire::Endpoint;
+using openai_wire::ParsedResponse;
+using openai_wire::StreamAssembler;
 
 namespace {
 
 constexpr std::size_t max_json_body_bytes = 64u << 20;
 
 struct ReadState {
-    explicit ReadState(ApiMode mode) : assembler(mode) {}
+    explicit ReadState(Endpoint endpoint) : assembler(endpoint) {}
     SseParser parser;
     StreamAssembler assembler;
     bool decided = false;  // whether the body is SSE is decided at its first byte
@@ -43,10 +49,10 @@ Error divergence_error(const std::string& where) {
 
 }  // namespace
 
-asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest request, ApiMode mode,
-                                           DeliveryGate& gate) {
+asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest request,
+                                           Endpoint endpoint, DeliveryGate& gate) {
     const std::string where = request.method + " " + loggable_url(request.url);
-    ReadState st(mode);
+    ReadState st(endpoint);
     StreamAssembler::TextSink on_text = [&gate, &st, &where](std::size_t choice,
                                                              std::string_view piece) {
         if (!gate.deliver(choice, piece) && !st.error) st.error = divergence_error(where);
@@ -103,11 +109,11 @@ asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest requ
     const HttpHead& head = sent->head;
 
     if (head.status < 200 || head.status >= 300) {
-        ApiErrorInfo info = parse_error_body(sent->error_body);
+        ApiError info = openai_wire::parse_error_body(sent->error_body);
         bool retry = should_retry_status(head.status, head.find("x-should-retry"));
         AttemptResult r = failed(make_error(ErrorCode::backend,
                                             "HTTP " + std::to_string(head.status) + " from " +
-                                                where + ": " + describe(info),
+                                                where + ": " + openai_wire::describe(info),
                                             retry),
                                  requested_retry_delay(head, std::time(nullptr)));
         r.http_status = static_cast<int>(head.status);
@@ -127,7 +133,7 @@ asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest requ
         response.usage = st.assembler.usage();
         response.choices = st.assembler.take_completions();
     } else {
-        Result<ParsedResponse> parsed = parse_response(st.json_body, mode);
+        Result<ParsedResponse> parsed = openai_wire::parse_response(st.json_body, endpoint);
         if (!parsed) co_return accepted_failure(std::move(parsed).error().with_context(where));
         response = std::move(*parsed);
         for (std::size_t i = 0; i < response.choices.size(); ++i)

@@ -11,12 +11,13 @@
 
 #include "backends/openai/curl_multi_asio.hpp"
 #include "backends/openai/delivery_gate.hpp"
-#include "backends/openai/openai_wire.hpp"
+#include "backends/openai_wire/api_request.hpp"
+#include "backends/openai_wire/api_response.hpp"
 
 namespace braid::backends::openai {
 
 struct AttemptResult {
-    std::optional<ParsedResponse> response;                // set on success
+    std::optional<openai_wire::ParsedResponse> response;   // set on success
     Error error;                                           // meaningful when `response` is empty
     std::optional<std::chrono::milliseconds> retry_after;  // requested by the server's headers
     int http_status = 0;  // the answer's status when the failure is an HTTP error status
@@ -31,7 +32,7 @@ struct AttemptResult {
 // every choice finished (and without [DONE]) as a retryable ErrorCode::backend; malformed chunks
 // and error objects per StreamAssembler; a retried stream that contradicts delivered text as a
 // retryable ErrorCode::backend with gate.diverged() set.
-asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest request, ApiMode mode,
-                                           DeliveryGate& gate);
+asio::awaitable<AttemptResult> run_attempt(CurlMultiAsio& http, HttpRequest request,
+                                           openai_wire::Endpoint endpoint, DeliveryGate& gate);
 
 }  // namespace braid::backends::openai

@@ -9,10 +9,14 @@
 #include <asio/use_awaitable.hpp>
 
 #include "backends/openai/openai_attempt.hpp"
-#include "backends/openai/openai_wire.hpp"
+#include "backends/openai_wire/api_request.hpp"
 #include "core/async.hpp"
 
 namespace braid::backends::openai {
+
+using openai_wire::Endpoint;
+using openai_wire::ParsedResponse;
+using openai_wire::WireOptions;
 
 namespace {
 
@@ -127,7 +131,7 @@ struct OpenAIBackend::Outcome {
 asio::awaitable<OpenAIBackend::Outcome> OpenAIBackend::request_with_retries(
     CompletionRequest request, std::int64_t n, ChoiceSink sink, Clock::time_point deadline) {
     co_await asio::this_coro::throw_if_cancelled(false);
-    const ApiMode mode = mode_for(request);
+    const Endpoint endpoint = openai_wire::endpoint_for(request);
     WireOptions wire{model_for(request), options_.stream, n};
     Outcome out;
     auto done = [&out](Result<ParsedResponse> response, int status = 0) {
@@ -138,12 +142,12 @@ asio::awaitable<OpenAIBackend::Outcome> OpenAIBackend::request_with_retries(
     if (wire.model.empty())
         co_return done(make_error(ErrorCode::invalid_input,
                                   "OpenAI request: no model named and no default model"));
-    Result<std::string> body = request_json(request, wire);
+    Result<std::string> body = openai_wire::request_json(request, wire);
     if (!body) co_return done(std::move(body).error());
     const std::int64_t prompt_estimate = counted_usage(request, {}).prompt_tokens;
 
     HttpRequest base;
-    base.url = options_.base_url + std::string(endpoint_path(mode));
+    base.url = options_.base_url + std::string(openai_wire::endpoint_path(endpoint));
     base.headers = headers();
     base.body = std::move(*body);
     base.connect_timeout = options_.timeouts.connect;
@@ -167,7 +171,7 @@ asio::awaitable<OpenAIBackend::Outcome> OpenAIBackend::request_with_retries(
         }
         gate.begin_attempt();
         ++stats_.http_requests;
-        AttemptResult result = co_await run_attempt(http_, std::move(attempt), mode, gate);
+        AttemptResult result = co_await run_attempt(http_, std::move(attempt), endpoint, gate);
         permit->release();
         if (result.response) co_return done(std::move(*result.response));
         if (result.accepted) {

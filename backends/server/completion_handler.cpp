@@ -12,12 +12,19 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "backends/openai_wire/api_response.hpp"
+#include "backends/openai_wire/stream_encoder.hpp"
 #include "backends/server/http_response.hpp"
-#include "backends/server/openai_stream.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
 
 namespace braid::backends::server {
+
+using openai_wire::ApiError;
+using openai_wire::ApiRequest;
+using openai_wire::Endpoint;
+using openai_wire::ResponseMeta;
+using openai_wire::StreamEncoder;
 
 namespace {
 
@@ -112,9 +119,9 @@ struct Exchange {
             if (failure)
                 head = render_error_response(*failure, keep_alive);
             else
-                head =
-                    render_http_response(200, "application/json",
-                                         render_response(request, meta, completions), keep_alive);
+                head = render_http_response(
+                    200, "application/json",
+                    openai_wire::render_response(request, meta, completions), keep_alive);
             return;
         }
         if (failure && !reported) {
@@ -122,7 +129,7 @@ struct Exchange {
             encoder.error(body, *failure);
         }
         if (!failure && request.include_usage)
-            encoder.usage(body, response_usage(request, completions));
+            encoder.usage(body, openai_wire::response_usage(request, completions));
         encoder.done(body);
         if (chunked) tail = last_chunk;
     }

@@ -11,6 +11,8 @@
 
 namespace braid::backends::server {
 
+using openai_wire::ApiError;
+
 namespace {
 
 constexpr std::size_t read_chunk_bytes = 8 * 1024;
@@ -27,8 +29,8 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 std::string render_error_response(const ApiError& error, bool keep_alive) {
     HeaderList extra;
     if (error.status == 429 || error.status == 503) extra.emplace_back("Retry-After", "1");
-    return render_http_response(error.status, "application/json", render_error(error), keep_alive,
-                                extra);
+    return render_http_response(error.status, "application/json", openai_wire::render_error(error),
+                                keep_alive, extra);
 }
 
 asio::awaitable<bool> write_error(Connection& conn, ApiError error, bool keep_alive) {

@@ -19,6 +19,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "backends/openai_wire/api_error.hpp"
 #include "backends/server/server_state.hpp"
 
 namespace braid::backends::server {
@@ -72,8 +73,8 @@ private:
 };
 
 // A complete JSON error response (with Retry-After on 429 and 503).
-std::string render_error_response(const ApiError& error, bool keep_alive);
+std::string render_error_response(const openai_wire::ApiError& error, bool keep_alive);
 // Writes render_error_response(); false if the write failed.
-asio::awaitable<bool> write_error(Connection& conn, ApiError error, bool keep_alive);
+asio::awaitable<bool> write_error(Connection& conn, openai_wire::ApiError error, bool keep_alive);
 
 }  // namespace braid::backends::server

@@ -13,6 +13,8 @@
 
 namespace braid::backends::server {
 
+using openai_wire::ApiError;
+
 namespace {
 
 // After a failed accept (out of file descriptors, say) wait before trying again instead of

@@ -30,8 +30,8 @@
 #include <asio/any_io_executor.hpp>
 
 #include "backends/backend.hpp"
+#include "backends/openai_wire/api_request.hpp"
 #include "backends/server/http_request_parser.hpp"
-#include "backends/server/openai_codec.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 
@@ -42,7 +42,7 @@ struct ServerOptions {
     std::uint16_t port = 0;            // 0: an ephemeral port; see HttpServer::port()
     std::string model_name = "braid";  // listed by GET /v1/models
     HttpLimits http;
-    DecodeLimits decode;
+    openai_wire::DecodeLimits decode;
     std::size_t max_connections = 1024;         // further connections get a 503 and are closed
     std::size_t max_concurrent_streams = 1024;  // further stream requests get a 503
     // From a request's first byte (or from accept, for the first request) to its last byte.

@@ -8,6 +8,10 @@
 
 namespace braid::backends::server {
 
+using openai_wire::ApiError;
+using openai_wire::ApiRequest;
+using openai_wire::Endpoint;
+
 namespace {
 
 constexpr std::string_view json_type = "application/json";
@@ -29,7 +33,8 @@ std::string method_not_allowed(const HttpRequest& request, std::string_view allo
                     std::string(request.path()) + "; use " + std::string(allowed) + ".";
     error.code = "method_not_allowed";
     HeaderList extra{{"Allow", std::string(allowed)}};
-    return render_http_response(error.status, json_type, render_error(error), keep_alive, extra);
+    return render_http_response(error.status, json_type, openai_wire::render_error(error),
+                                keep_alive, extra);
 }
 
 }  // namespace
@@ -48,7 +53,7 @@ asio::awaitable<bool> handle_request(std::shared_ptr<Connection> conn, HttpReque
     if (endpoint && request.method == "POST") {
         ApiRequest api;
         if (std::optional<ApiError> error =
-                decode_request(*endpoint, request.body, api, server.options.decode)) {
+                openai_wire::decode_request(*endpoint, request.body, api, server.options.decode)) {
             response = render_error_response(*error, keep_alive);
         } else {
             bool chunked = request.version_minor >= 1;

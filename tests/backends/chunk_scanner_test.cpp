@@ -6,11 +6,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "backends/openai/chunk_scanner.hpp"
+#include "backends/openai_wire/chunk_scanner.hpp"
 
-using braid::backends::openai::ApiMode;
-using braid::backends::openai::scan_plain_chunk;
-using braid::backends::openai::ScannedChunk;
+using braid::backends::openai_wire::Endpoint;
+using braid::backends::openai_wire::scan_plain_chunk;
+using braid::backends::openai_wire::ScannedChunk;
 
 namespace {
 
@@ -25,9 +25,9 @@ const char* text_chunk =
     R"({"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[)"
     R"({"index":1,"text":"tok\n","logprobs":null,"finish_reason":"length"}]})";
 
-bool scans(std::string_view data, ApiMode mode = ApiMode::chat) {
+bool scans(std::string_view data, Endpoint endpoint = Endpoint::chat_completions) {
     ScannedChunk out;
-    return scan_plain_chunk(data, mode, max_choices, out);
+    return scan_plain_chunk(data, endpoint, max_choices, out);
 }
 
 // What the full parser makes of a chunk, in the scanner's terms.
@@ -43,12 +43,12 @@ std::string string_or_empty(const nlohmann::json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-std::vector<Expected> expected_from_dom(const nlohmann::json& j, ApiMode mode) {
+std::vector<Expected> expected_from_dom(const nlohmann::json& j, Endpoint endpoint) {
     std::vector<Expected> out;
     for (const auto& c : j.at("choices")) {
         Expected e;
         if (c.contains("index")) e.index = c["index"].get<std::size_t>();
-        if (mode == ApiMode::chat) {
+        if (endpoint == Endpoint::chat_completions) {
             if (c.contains("delta") && c["delta"].is_object())
                 e.piece = string_or_empty(c["delta"], "content");
         } else {
@@ -66,20 +66,20 @@ std::vector<Expected> expected_from_dom(const nlohmann::json& j, ApiMode mode) {
 
 TEST_CASE("chunk scanner reads chat and legacy text chunks", "[openai][scanner]") {
     ScannedChunk out;
-    REQUIRE(scan_plain_chunk(chat_chunk, ApiMode::chat, max_choices, out));
+    REQUIRE(scan_plain_chunk(chat_chunk, Endpoint::chat_completions, max_choices, out));
     REQUIRE(out.count == 1);
     CHECK(out.choices[0].index == 0);
     CHECK(out.choices[0].piece == "Hi");
     CHECK(out.choices[0].finish_reason.empty());
 
-    REQUIRE(scan_plain_chunk(text_chunk, ApiMode::completions, max_choices, out));
+    REQUIRE(scan_plain_chunk(text_chunk, Endpoint::completions, max_choices, out));
     REQUIRE(out.count == 1);
     CHECK(out.choices[0].index == 1);
     CHECK(out.choices[0].piece == "tok\n");
     CHECK(out.choices[0].finish_reason == "length");
 
     // In chat mode a legacy `text` field is not the piece, and vice versa.
-    REQUIRE(scan_plain_chunk(text_chunk, ApiMode::chat, max_choices, out));
+    REQUIRE(scan_plain_chunk(text_chunk, Endpoint::chat_completions, max_choices, out));
     CHECK(out.choices[0].piece.empty());
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("chunk scanner decodes escapes, surrogate pairs and raw UTF-8", "[open
         R"({"choices":[{"delta":{"content":"a\"b\\c\/d\b\f\n\r\t \u00e9\u20ac\ud83d\ude00 )"
         "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
         R"("}}]})";
-    REQUIRE(scan_plain_chunk(chunk, ApiMode::chat, max_choices, out));
+    REQUIRE(scan_plain_chunk(chunk, Endpoint::chat_completions, max_choices, out));
     REQUIRE(out.count == 1);
     CHECK(out.choices[0].piece ==
           "a\"b\\c/d\b\f\n\r\t \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 "
@@ -137,24 +137,24 @@ TEST_CASE("chunk scanner hands everything else to the full parser", "[openai][sc
 TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real chunks",
           "[openai][scanner]") {
     std::mt19937 rng(20261122);
-    const std::vector<std::pair<std::string, ApiMode>> seeds = {
-        {chat_chunk, ApiMode::chat},
-        {text_chunk, ApiMode::completions},
+    const std::vector<std::pair<std::string, Endpoint>> seeds = {
+        {chat_chunk, Endpoint::chat_completions},
+        {text_chunk, Endpoint::completions},
         {R"({"choices":[{"index":0,"delta":{"content":"\u00e9\n"}},{"index":2,"delta":{},)"
          R"("finish_reason":"stop"}]})",
-         ApiMode::chat},
+         Endpoint::chat_completions},
         {R"({"choices":[{"index":0,"text":"","finish_reason":"stop","stop_reason":"</Path>"}]})",
-         ApiMode::completions},
+         Endpoint::completions},
         {R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop","matched_stop":"\n\n",)"
          R"("stop_reason":null}]})",
-         ApiMode::chat},
+         Endpoint::chat_completions},
         {R"({"choices":[{"index":0,"text":"x","finish_reason":"stop","stop_reason":128009}]})",
-         ApiMode::completions},
+         Endpoint::completions},
     };
     const std::string alphabet = "{}[]\":,\\u0123456789abcdefnrtl.-+eE \x01\x7f\xc3\xa9\xed\xf0";
     int fast = 0, fallback = 0;
     for (int round = 0; round < 20000; ++round) {
-        auto [data, mode] = seeds[rng() % seeds.size()];
+        auto [data, endpoint] = seeds[rng() % seeds.size()];
         int edits = 1 + static_cast<int>(rng() % 3);
         for (int e = 0; e < edits && !data.empty(); ++e) {
             std::size_t at = rng() % data.size();
@@ -172,7 +172,7 @@ TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real 
             }
         }
         ScannedChunk out;
-        bool ok = scan_plain_chunk(data, mode, max_choices, out);
+        bool ok = scan_plain_chunk(data, endpoint, max_choices, out);
         nlohmann::json dom = nlohmann::json::parse(data, nullptr, false);
         if (!ok) {
             ++fallback;
@@ -183,7 +183,7 @@ TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real 
         REQUIRE_FALSE(dom.is_discarded());
         REQUIRE(dom.is_object());
         std::vector<Expected> want =
-            dom.contains("choices") ? expected_from_dom(dom, mode) : std::vector<Expected>{};
+            dom.contains("choices") ? expected_from_dom(dom, endpoint) : std::vector<Expected>{};
         REQUIRE(out.count == want.size());
         for (std::size_t i = 0; i < want.size(); ++i) {
             CHECK(out.choices[i].index == want[i].index);
@@ -201,18 +201,18 @@ TEST_CASE("chunk scanner reads the matched stop string of vLLM and SGLang", "[op
     ScannedChunk out;
     REQUIRE(scan_plain_chunk(
         R"({"choices":[{"index":0,"text":"","finish_reason":"stop","stop_reason":"</Path>"}]})",
-        ApiMode::completions, max_choices, out));
+        Endpoint::completions, max_choices, out));
     CHECK(out.choices[0].stop_sequence == "</Path>");
     REQUIRE(scan_plain_chunk(
         R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop","matched_stop":"</Goal>"}]})",
-        ApiMode::chat, max_choices, out));
+        Endpoint::chat_completions, max_choices, out));
     CHECK(out.choices[0].stop_sequence == "</Goal>");
     // A token id (vLLM's int stop_reason) or null is no stop string; buffers do not leak across
     // chunks.
     REQUIRE(scan_plain_chunk(
         R"({"choices":[{"index":0,"text":"","finish_reason":"stop","stop_reason":151645,)"
         R"("matched_stop":null}]})",
-        ApiMode::completions, max_choices, out));
+        Endpoint::completions, max_choices, out));
     CHECK(out.choices[0].stop_sequence.empty());
     CHECK_FALSE(scans(R"({"choices":[{"stop_reason":"a","stop_reason":"b"}]})"));
 }

@@ -2,14 +2,26 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/openai/openai_wire.hpp"
+#include "backends/openai_wire/api_error.hpp"
+#include "backends/openai_wire/api_request.hpp"
+#include "backends/openai_wire/api_response.hpp"
 
 using namespace braid;
 using namespace braid::backends;
-using namespace braid::backends::openai;
+using namespace braid::backends::openai_wire;
 using nlohmann::json;
 
 namespace {
+
+// An error as parse_error_body gives it: status 0, absent fields "".
+ApiError parsed_error(std::string message, std::string type, std::string code) {
+    ApiError e;
+    e.status = 0;
+    e.message = std::move(message);
+    e.type = std::move(type);
+    e.code = std::move(code);
+    return e;
+}
 
 CompletionRequest chat_request() {
     CompletionRequest r;
@@ -112,8 +124,8 @@ TEST_CASE("legacy completions request JSON sends the prompt and logprobs as an i
     r.prompt = "2+2=";
     r.sampling.top_logprobs = 3;
     r.sampling.seed = ~0ULL;  // the top bit is dropped: servers take a signed 64-bit seed
-    REQUIRE(mode_for(r) == ApiMode::completions);
-    CHECK(endpoint_path(mode_for(r)) == "/completions");
+    REQUIRE(endpoint_for(r) == Endpoint::completions);
+    CHECK(endpoint_path(endpoint_for(r)) == "/completions");
     json j = body_of(r, {"m", true, 1});
     CHECK(j["prompt"] == "2+2=");
     CHECK_FALSE(j.contains("messages"));
@@ -169,7 +181,7 @@ TEST_CASE("a chat response parses text, tool calls, finish reason, logprobs and 
         {"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop",
          "logprobs":{"content":[{"token":"Hello","logprob":-0.1,"top_logprobs":[{"token":"Hello","logprob":-0.1},{"token":"Hi","logprob":-2.5}]}]}}],
       "usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,"prompt_tokens_details":{"cached_tokens":4}}})";
-    auto parsed = parse_response(body, ApiMode::chat);
+    auto parsed = parse_response(body, Endpoint::chat_completions);
     REQUIRE(parsed.has_value());
     REQUIRE(parsed->choices.size() == 2);
     const Completion& first = parsed->choices[0];
@@ -194,7 +206,7 @@ TEST_CASE("a legacy completions response parses text and per-token alternatives,
     const char* body =
         R"({"object":"text_completion","choices":[{"index":0,"text":" 4","finish_reason":"length",
         "logprobs":{"tokens":[" 4"],"token_logprobs":[-0.01],"top_logprobs":[{" 5":-3.0," 4":-0.01}],"text_offset":[4]}}]})";
-    auto parsed = parse_response(body, ApiMode::completions);
+    auto parsed = parse_response(body, Endpoint::completions);
     REQUIRE(parsed.has_value());
     REQUIRE(parsed->choices.size() == 1);
     CHECK(parsed->choices[0].text == " 4");
@@ -206,11 +218,11 @@ TEST_CASE("a legacy completions response parses text and per-token alternatives,
 
 TEST_CASE("a response that is not JSON or has no choices is a retryable parse error",
           "[backends][wire]") {
-    auto garbage = parse_response("<html>bad gateway</html>", ApiMode::chat);
+    auto garbage = parse_response("<html>bad gateway</html>", Endpoint::chat_completions);
     REQUIRE_FALSE(garbage.has_value());
     CHECK(garbage.error().code == ErrorCode::parse);
     CHECK(garbage.error().retryable);
-    CHECK(parse_response("{}", ApiMode::chat).error().code == ErrorCode::parse);
+    CHECK(parse_response("{}", Endpoint::chat_completions).error().code == ErrorCode::parse);
 }
 
 TEST_CASE("error bodies parse with a string or an integer code and other common shapes",
@@ -230,13 +242,13 @@ TEST_CASE("error bodies parse with a string or an integer code and other common 
 
 TEST_CASE("error objects name client errors as not retryable and server errors as retryable",
           "[backends][wire]") {
-    CHECK(stream_error_retryable({"engine crashed", "", ""}));
-    CHECK(stream_error_retryable({"x", "", "503"}));
-    CHECK(stream_error_retryable({"x", "", "429"}));
-    CHECK_FALSE(stream_error_retryable({"x", "", "400"}));
-    CHECK_FALSE(stream_error_retryable({"x", "invalid_request_error", ""}));
-    CHECK_FALSE(stream_error_retryable({"x", "", "context_length_exceeded"}));
-    CHECK(stream_error_retryable({"x", "server_error", ""}));
+    CHECK(stream_error_retryable(parsed_error("engine crashed", "", "")));
+    CHECK(stream_error_retryable(parsed_error("x", "", "503")));
+    CHECK(stream_error_retryable(parsed_error("x", "", "429")));
+    CHECK_FALSE(stream_error_retryable(parsed_error("x", "", "400")));
+    CHECK_FALSE(stream_error_retryable(parsed_error("x", "invalid_request_error", "")));
+    CHECK_FALSE(stream_error_retryable(parsed_error("x", "", "context_length_exceeded")));
+    CHECK(stream_error_retryable(parsed_error("x", "server_error", "")));
 }
 
 TEST_CASE("a response names the matched stop string from vLLM stop_reason or SGLang matched_stop",
@@ -246,7 +258,7 @@ TEST_CASE("a response names the matched stop string from vLLM stop_reason or SGL
         {"index":1,"text":"b","finish_reason":"stop","matched_stop":"</Goal>"},
         {"index":2,"text":"c","finish_reason":"stop","stop_reason":151645},
         {"index":3,"text":"d","finish_reason":"length","stop_reason":null}]})";
-    auto parsed = parse_response(body, ApiMode::completions);
+    auto parsed = parse_response(body, Endpoint::completions);
     REQUIRE(parsed.has_value());
     REQUIRE(parsed->choices.size() == 4);
     CHECK(parsed->choices[0].stop_sequence == "</Path>");

@@ -4,11 +4,11 @@
 #include <utility>
 #include <vector>
 
-#include "backends/openai/stream_assembler.hpp"
+#include "backends/openai_wire/stream_assembler.hpp"
 
 using namespace braid;
 using namespace braid::backends;
-using namespace braid::backends::openai;
+using namespace braid::backends::openai_wire;
 
 namespace {
 
@@ -34,7 +34,7 @@ void feed_all(StreamAssembler& a, const std::vector<std::string>& chunks,
 TEST_CASE("assembler joins a tool call split across chunks and records the usage-only chunk",
           "[backends][assembler]") {
     // The stream the official openai npm client assembled on the build machine (ecosystem.md §1.3).
-    StreamAssembler a(ApiMode::chat);
+    StreamAssembler a(Endpoint::chat_completions);
     feed_all(
         a,
         {R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})",
@@ -57,7 +57,7 @@ TEST_CASE("assembler joins a tool call split across chunks and records the usage
 
 TEST_CASE("assembler keeps n=2 interleaved choices apart, with two parallel tool calls in one",
           "[backends][assembler]") {
-    StreamAssembler a(ApiMode::chat);
+    StreamAssembler a(Endpoint::chat_completions);
     Fed fed;
     feed_all(
         a,
@@ -83,7 +83,7 @@ TEST_CASE("assembler keeps n=2 interleaved choices apart, with two parallel tool
 
 TEST_CASE("assembler is lenient with tool-call fragments that omit index or send null arguments",
           "[backends][assembler]") {
-    StreamAssembler a(ApiMode::chat);
+    StreamAssembler a(Endpoint::chat_completions);
     feed_all(
         a,
         {R"({"choices":[{"delta":{"tool_calls":[{"id":"x1","function":{"name":"f","arguments":null}}]}}]})",
@@ -101,7 +101,7 @@ TEST_CASE("assembler is lenient with tool-call fragments that omit index or send
 TEST_CASE(
     "assembler turns an error object inside the stream into an Error with the right retryable flag",
     "[backends][assembler]") {
-    StreamAssembler crashed(ApiMode::chat);
+    StreamAssembler crashed(Endpoint::chat_completions);
     REQUIRE(crashed.feed(R"({"choices":[{"index":0,"delta":{"content":"par"}}]})", {}).has_value());
     auto r = crashed.feed(R"({"error":{"message":"engine crashed","code":503}})", {});
     REQUIRE_FALSE(r.has_value());
@@ -110,7 +110,7 @@ TEST_CASE(
     CHECK(r.error().message.find("engine crashed") != std::string::npos);
     CHECK_FALSE(crashed.feed(R"({"choices":[]})", {}).has_value());  // the error sticks
 
-    StreamAssembler rejected(ApiMode::chat);
+    StreamAssembler rejected(Endpoint::chat_completions);
     auto bad = rejected.feed(
         R"({"error":{"message":"too long","type":"invalid_request_error","code":"context_length_exceeded"}})",
         {});
@@ -120,20 +120,20 @@ TEST_CASE(
 
 TEST_CASE("assembler rejects chunks that are not JSON and absurd choice indices",
           "[backends][assembler]") {
-    StreamAssembler a(ApiMode::chat);
+    StreamAssembler a(Endpoint::chat_completions);
     auto r = a.feed("{\"choices\":[{\"delta\":", {});
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code == ErrorCode::parse);
     CHECK(r.error().retryable);
 
-    StreamAssembler b(ApiMode::chat);
+    StreamAssembler b(Endpoint::chat_completions);
     CHECK(b.feed(R"({"choices":[{"index":99999999,"delta":{"content":"x"}}]})", {}).error().code ==
           ErrorCode::parse);
 }
 
 TEST_CASE("assembler builds legacy completions streams with logprobs across chunks",
           "[backends][assembler]") {
-    StreamAssembler a(ApiMode::completions);
+    StreamAssembler a(Endpoint::completions);
     Fed fed;
     feed_all(
         a,
@@ -153,16 +153,16 @@ TEST_CASE("assembler builds legacy completions streams with logprobs across chun
 
 TEST_CASE("assembler does not call a stream finished while a choice lacks its finish_reason",
           "[backends][assembler]") {
-    StreamAssembler a(ApiMode::chat);
+    StreamAssembler a(Endpoint::chat_completions);
     feed_all(a, {R"({"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]})",
                  R"({"choices":[{"index":1,"delta":{"content":"b"}}]})"});
     CHECK_FALSE(a.finished());
-    CHECK_FALSE(StreamAssembler(ApiMode::chat).finished());
+    CHECK_FALSE(StreamAssembler(Endpoint::chat_completions).finished());
 }
 
 TEST_CASE("assembler keeps the matched stop string of the last chunk, on both parsing paths",
           "[backends][assembler]") {
-    StreamAssembler a(ApiMode::completions);
+    StreamAssembler a(Endpoint::completions);
     feed_all(a, {
                     // fast path (plain chunks)
                     R"({"choices":[{"index":0,"text":"x","finish_reason":null}]})",

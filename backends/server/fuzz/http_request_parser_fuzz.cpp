@@ -16,12 +16,13 @@
 #include <string_view>
 #include <vector>
 
+#include "backends/openai_wire/api_request.hpp"
+#include "backends/openai_wire/api_response.hpp"
+#include "backends/openai_wire/stream_encoder.hpp"
 #include "backends/server/http_request_parser.hpp"
-#include "backends/server/openai_codec.hpp"
-#include "backends/server/openai_stream.hpp"
 
-using braid::backends::server::ApiRequest;
-using braid::backends::server::Endpoint;
+using braid::backends::openai_wire::ApiRequest;
+using braid::backends::openai_wire::Endpoint;
 using braid::backends::server::HttpLimits;
 using braid::backends::server::HttpRequestParser;
 
@@ -37,10 +38,10 @@ void render(const ApiRequest& api, const std::string& text) {
     completion.tool_calls.push_back({text, text, text});
     completion.logprobs.push_back({text, -1.0, {{text, -2.0}}});
     std::vector<braid::backends::Completion> choices(api.num_choices(), completion);
-    braid::backends::server::ResponseMeta meta{"id", 1, api.request.model};
-    std::string body = braid::backends::server::render_response(api, meta, choices);
+    braid::backends::openai_wire::ResponseMeta meta{"id", 1, api.request.model};
+    std::string body = braid::backends::openai_wire::render_response(api, meta, choices);
     check(!body.empty());
-    braid::backends::server::StreamEncoder encoder(api, meta);
+    braid::backends::openai_wire::StreamEncoder encoder(api, meta);
     std::string sse;
     encoder.begin(sse);
     for (std::size_t i = 0; i < choices.size(); ++i) {
@@ -83,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             ApiRequest api;
             Endpoint endpoint =
                 request.target.size() % 2 ? Endpoint::chat_completions : Endpoint::completions;
-            if (!braid::backends::server::decode_request(endpoint, request.body, api))
+            if (!braid::backends::openai_wire::decode_request(endpoint, request.body, api))
                 render(api, request.body);
             parser.reset();
             continue;

@@ -1,8 +1,10 @@
-#include "backends/openai/chunk_scanner.hpp"
+#include "backends/openai_wire/chunk_scanner.hpp"
 
 #include <cstdint>
 
-namespace braid::backends::openai {
+#include "backends/openai_wire/json_string.hpp"
+
+namespace braid::backends::openai_wire {
 
 namespace {
 
@@ -189,28 +191,10 @@ private:
     // One well-formed UTF-8 sequence starting at a byte >= 0x80 (RFC 3629: no overlongs, no
     // surrogates, nothing above U+10FFFF), appended to *out unless out is null.
     bool utf8_sequence(std::string* out) {
-        auto byte = [&](std::ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
-        unsigned char lead = byte(0);
-        int length = 0;
-        unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-        if (lead >= 0xC2 && lead <= 0xDF) {
-            length = 2;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            length = 3;
-            if (lead == 0xE0) lo = 0xA0;
-            if (lead == 0xED) hi = 0x9F;
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            length = 4;
-            if (lead == 0xF0) lo = 0x90;
-            if (lead == 0xF4) hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (end_ - p_ < length) return false;
-        if (byte(1) < lo || byte(1) > hi) return false;
-        for (int i = 2; i < length; ++i)
-            if (byte(i) < 0x80 || byte(i) > 0xBF) return false;
-        if (out) out->append(p_, static_cast<std::size_t>(length));
+        std::size_t length =
+            utf8_sequence_length(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0);
+        if (length == 0) return false;
+        if (out) out->append(p_, length);
         p_ += length;
         return true;
     }
@@ -332,7 +316,7 @@ bool scan_delta(Cursor& in, std::string& piece) {
     return in.eat('}');
 }
 
-bool scan_choice(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChoice& c) {
+bool scan_choice(Cursor& in, Endpoint endpoint, std::size_t max_choices, ScannedChoice& c) {
     c.index = 0;
     c.piece.clear();
     c.finish_reason.clear();
@@ -367,9 +351,9 @@ bool scan_choice(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChoic
             ok = once(seen_matched_stop) && in.string_or_skip(&c.matched_stop);
         } else if (key == "logprobs") {
             ok = in.null();
-        } else if (mode == ApiMode::completions && key == "text") {
+        } else if (endpoint == Endpoint::completions && key == "text") {
             ok = once(seen_piece) && in.optional_string(&c.piece);
-        } else if (mode == ApiMode::chat && key == "delta") {
+        } else if (endpoint == Endpoint::chat_completions && key == "delta") {
             ok = once(seen_piece) && scan_delta(in, c.piece);
         } else {
             ok = in.skip_value();
@@ -380,12 +364,12 @@ bool scan_choice(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChoic
     return in.eat('}');
 }
 
-bool scan_choices(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChunk& out) {
+bool scan_choices(Cursor& in, Endpoint endpoint, std::size_t max_choices, ScannedChunk& out) {
     if (!in.eat('[')) return false;
     if (in.eat(']')) return true;
     do {
         if (out.count == out.choices.size()) out.choices.emplace_back();
-        if (!scan_choice(in, mode, max_choices, out.choices[out.count])) return false;
+        if (!scan_choice(in, endpoint, max_choices, out.choices[out.count])) return false;
         ++out.count;
     } while (in.eat(','));
     return in.eat(']');
@@ -393,7 +377,7 @@ bool scan_choices(Cursor& in, ApiMode mode, std::size_t max_choices, ScannedChun
 
 }  // namespace
 
-bool scan_plain_chunk(std::string_view data, ApiMode mode, std::size_t max_choices,
+bool scan_plain_chunk(std::string_view data, Endpoint endpoint, std::size_t max_choices,
                       ScannedChunk& out) {
     out.count = 0;
     Cursor in(data);
@@ -405,7 +389,7 @@ bool scan_plain_chunk(std::string_view data, ApiMode mode, std::size_t max_choic
         if (!in.key(key)) return false;
         bool ok = true;
         if (key == "choices") {
-            ok = !seen_choices && scan_choices(in, mode, max_choices, out);
+            ok = !seen_choices && scan_choices(in, endpoint, max_choices, out);
             seen_choices = true;
         } else if (key == "usage" || key == "error") {
             ok = in.null();
@@ -417,4 +401,4 @@ bool scan_plain_chunk(std::string_view data, ApiMode mode, std::size_t max_choic
     return in.eat('}') && in.at_end();
 }
 
-}  // namespace braid::backends::openai
+}  // namespace braid::backends::openai_wire

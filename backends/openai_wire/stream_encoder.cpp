@@ -1,6 +1,11 @@
-#include "backends/server/openai_stream.hpp"
+// StreamEncoder: chunks written byte by byte (no DOM per piece); the shared shapes (usage,
+// logprobs, errors) come from wire_json and api_error.
+#include "backends/openai_wire/stream_encoder.hpp"
 
-namespace braid::backends::server {
+#include "backends/openai_wire/json_string.hpp"
+#include "backends/openai_wire/wire_json.hpp"
+
+namespace braid::backends::openai_wire {
 
 StreamEncoder::StreamEncoder(const ApiRequest& request, const ResponseMeta& meta)
     : chat_(request.endpoint == Endpoint::chat_completions),
@@ -91,8 +96,8 @@ void StreamEncoder::finish(std::string& out, std::size_t choice, const Completio
     out += chat_ ? "\"delta\":{}" : "\"text\":\"\"";
     std::string logprobs = "null";
     if (logprobs_)
-        logprobs = chat_ ? chat_logprobs_json(completion.logprobs)
-                         : text_logprobs_json(completion.logprobs);
+        logprobs = wire_json::dump(wire_json::logprobs_object(
+            completion.logprobs, chat_ ? Endpoint::chat_completions : Endpoint::completions));
     // As vLLM: the last chunk names the stop string that ended the choice, or null.
     out += ",\"stop_reason\":";
     if (completion.stop_sequence.empty())
@@ -105,7 +110,7 @@ void StreamEncoder::finish(std::string& out, std::size_t choice, const Completio
 
 void StreamEncoder::usage(std::string& out, const Usage& usage) {
     out += usage_prefix_;
-    out += usage_json(usage);
+    out += wire_json::dump(wire_json::usage_object(usage));
     out += "}\n\n";
 }
 
@@ -119,4 +124,4 @@ void StreamEncoder::done(std::string& out) {
     out += "data: [DONE]\n\n";
 }
 
-}  // namespace braid::backends::server
+}  // namespace braid::backends::openai_wire

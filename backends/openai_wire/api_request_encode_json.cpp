@@ -1,13 +1,13 @@
-// Request bodies for /chat/completions and /completions (ecosystem.md §1.1, §1.5).
-#include "backends/openai/openai_wire.hpp"
+// Encoding request bodies for /chat/completions and /completions (ecosystem.md §1.1, §1.5).
 
 #include <array>
 #include <cctype>
 #include <limits>
 
-#include <nlohmann/json.hpp>
+#include "backends/openai_wire/api_request.hpp"
+#include "backends/openai_wire/wire_json.hpp"
 
-namespace braid::backends::openai {
+namespace braid::backends::openai_wire {
 
 namespace {
 
@@ -39,34 +39,19 @@ json message_json(const Message& m) {
         jm["content"] = nullptr;
     else
         jm["content"] = m.content;
-    if (!m.tool_calls.empty()) {
-        json calls = json::array();
-        for (const ToolCall& c : m.tool_calls)
-            calls.push_back({{"id", c.id},
-                             {"type", "function"},
-                             {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
-        jm["tool_calls"] = std::move(calls);
-    }
+    if (!m.tool_calls.empty()) jm["tool_calls"] = wire_json::tool_calls_array(m.tool_calls);
     if (!m.tool_call_id.empty()) jm["tool_call_id"] = m.tool_call_id;
     return jm;
 }
 
 }  // namespace
 
-ApiMode mode_for(const CompletionRequest& request) {
-    return request.messages.empty() ? ApiMode::completions : ApiMode::chat;
-}
-
-std::string_view endpoint_path(ApiMode mode) {
-    return mode == ApiMode::chat ? "/chat/completions" : "/completions";
-}
-
 Result<std::string> request_json(const CompletionRequest& request, const WireOptions& options) {
-    const ApiMode mode = mode_for(request);
+    const bool chat = endpoint_for(request) == Endpoint::chat_completions;
     const SamplingParams& s = request.sampling;
     json j;
     j["model"] = options.model;
-    if (mode == ApiMode::chat) {
+    if (chat) {
         json messages = json::array();
         for (const Message& m : request.messages) messages.push_back(message_json(m));
         j["messages"] = std::move(messages);
@@ -83,7 +68,7 @@ Result<std::string> request_json(const CompletionRequest& request, const WireOpt
     j["stream"] = options.stream;
     if (options.stream) j["stream_options"] = {{"include_usage", true}};
     if (s.top_logprobs >= 0) {
-        if (mode == ApiMode::chat) {
+        if (chat) {
             j["logprobs"] = true;
             // 0 = the chosen tokens' logprobs only: said by leaving top_logprobs out, which
             // every OpenAI-compatible server reads that way.
@@ -93,16 +78,14 @@ Result<std::string> request_json(const CompletionRequest& request, const WireOpt
         }
     }
     if (!request.tools_json.empty()) {
-        if (mode != ApiMode::chat)
-            return invalid("tools need a chat request (messages), not a prompt");
+        if (!chat) return invalid("tools need a chat request (messages), not a prompt");
         json tools = json::parse(request.tools_json, nullptr, false);
         if (!tools.is_array()) return invalid("tools_json is not a JSON array");
         j["tools"] = std::move(tools);
         j["parallel_tool_calls"] = request.parallel_tool_calls;
     }
     if (!request.tool_choice_json.empty()) {
-        if (mode != ApiMode::chat)
-            return invalid("tool_choice needs a chat request (messages), not a prompt");
+        if (!chat) return invalid("tool_choice needs a chat request (messages), not a prompt");
         auto choice = parse_tool_choice(request.tool_choice_json);
         if (!choice) return std::move(choice).error();
         j["tool_choice"] = std::move(*choice);
@@ -116,7 +99,7 @@ Result<std::string> request_json(const CompletionRequest& request, const WireOpt
             if (!owned) j[key] = value;
         }
     }
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    return wire_json::dump(j);
 }
 
-}  // namespace braid::backends::openai
+}  // namespace braid::backends::openai_wire

@@ -1,11 +1,16 @@
+// The server's direction of the OpenAI codec: request bodies decoded (with OpenAI-style 400s),
+// responses, streams and error bodies rendered.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include "backends/server/openai_codec.hpp"
-#include "backends/server/openai_stream.hpp"
+#include "backends/openai_wire/api_error.hpp"
+#include "backends/openai_wire/api_request.hpp"
+#include "backends/openai_wire/api_response.hpp"
+#include "backends/openai_wire/json_string.hpp"
+#include "backends/openai_wire/stream_encoder.hpp"
 
-using namespace braid::backends::server;
+using namespace braid::backends::openai_wire;
 using braid::Role;
 using nlohmann::json;
 
@@ -34,7 +39,8 @@ const json chat_base = {{"model", "m"}, {"messages", {{{"role", "user"}, {"conte
 
 }  // namespace
 
-TEST_CASE("a chat request decodes roles, content parts and sampling fields", "[server][codec]") {
+TEST_CASE("a chat request decodes roles, content parts and sampling fields",
+          "[backends][wire][server]") {
     json body = {
         {"model", "qwen"},
         {"messages",
@@ -84,7 +90,7 @@ TEST_CASE("a chat request decodes roles, content parts and sampling fields", "[s
     CHECK(r.choice_request(1).sampling.seed == 8);
 }
 
-TEST_CASE("tools and unknown fields pass through as JSON text", "[server][codec]") {
+TEST_CASE("tools and unknown fields pass through as JSON text", "[backends][wire][server]") {
     json body = chat_base;
     body["tools"] = {{{"type", "function"},
                       {"function", {{"name", "ls"}, {"parameters", {{"type", "object"}}}}}}};
@@ -100,7 +106,7 @@ TEST_CASE("tools and unknown fields pass through as JSON text", "[server][codec]
 }
 
 TEST_CASE("a completions request takes a string or an array of prompts and defaults to 16 tokens",
-          "[server][codec]") {
+          "[backends][wire][server]") {
     ApiRequest one = decode_ok(Endpoint::completions, {{"model", "m"}, {"prompt", "once"}});
     CHECK(one.request.prompt == "once");
     CHECK(one.request.sampling.max_tokens == 16);
@@ -117,7 +123,8 @@ TEST_CASE("a completions request takes a string or an array of prompts and defau
     CHECK(many.request.sampling.top_logprobs == 2);
 }
 
-TEST_CASE("invalid requests are rejected with the offending parameter named", "[server][codec]") {
+TEST_CASE("invalid requests are rejected with the offending parameter named",
+          "[backends][wire][server]") {
     auto with = [](const char* key, json value) {
         json body = chat_base;
         body[key] = std::move(value);
@@ -176,7 +183,7 @@ TEST_CASE("invalid requests are rejected with the offending parameter named", "[
 }
 
 TEST_CASE("an error renders as the OpenAI error object with null param and code when unset",
-          "[server][codec]") {
+          "[backends][wire][server]") {
     ApiError e;
     e.message = "bad";
     json j = json::parse(render_error(e));
@@ -188,7 +195,7 @@ TEST_CASE("an error renders as the OpenAI error object with null param and code 
 }
 
 TEST_CASE("a chat response renders content, tool calls, finish reasons and usage",
-          "[server][codec]") {
+          "[backends][wire][server]") {
     ApiRequest r = decode_ok(Endpoint::chat_completions, chat_base);
     braid::backends::Completion c;
     c.text = "";
@@ -214,7 +221,7 @@ TEST_CASE("a chat response renders content, tool calls, finish reasons and usage
 }
 
 TEST_CASE("JSON strings replace invalid UTF-8 and streams hold back a split character",
-          "[server][codec]") {
+          "[backends][wire][server]") {
     std::string out;
     append_json_string(out, "a\"\n\x01\xff\xc3\xa9");
     CHECK(out == "\"a\\\"\\n\\u0001\xef\xbf\xbd\xc3\xa9\"");
@@ -238,7 +245,7 @@ TEST_CASE("JSON strings replace invalid UTF-8 and streams hold back a split char
 }
 
 TEST_CASE("tool turns need a tool_call_id and tool calls belong to assistant turns",
-          "[server][codec]") {
+          "[backends][wire][server]") {
     auto with_message = [](json message) {
         json body = chat_base;
         body["messages"].push_back(std::move(message));

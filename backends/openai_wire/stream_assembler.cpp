@@ -1,8 +1,8 @@
 // StreamAssembler: the stream's bookkeeping, and the fast path for plain text chunks. The DOM path
 // for every other chunk is in stream_assembler_json.cpp.
-#include "backends/openai/stream_assembler.hpp"
+#include "backends/openai_wire/stream_assembler.hpp"
 
-namespace braid::backends::openai {
+namespace braid::backends::openai_wire {
 
 Result<void> StreamAssembler::feed(std::string_view data, const TextSink& on_text) {
     if (error_) return *error_;
@@ -11,7 +11,7 @@ Result<void> StreamAssembler::feed(std::string_view data, const TextSink& on_tex
         done_ = true;
         return {};
     }
-    if (!scan_plain_chunk(data, mode_, max_choices, scanned_)) return feed_json(data, on_text);
+    if (!scan_plain_chunk(data, endpoint_, max_choices, scanned_)) return feed_json(data, on_text);
     for (std::size_t i = 0; i < scanned_.count; ++i) {
         ScannedChoice& s = scanned_.choices[i];
         Choice& c = choice_at(s.index);
@@ -60,4 +60,4 @@ std::vector<Completion> StreamAssembler::take_completions() {
     return out;
 }
 
-}  // namespace braid::backends::openai
+}  // namespace braid::backends::openai_wire

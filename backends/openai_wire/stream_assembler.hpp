@@ -24,17 +24,17 @@
 #include <vector>
 
 #include "backends/backend.hpp"
-#include "backends/openai/chunk_scanner.hpp"
-#include "backends/openai/openai_wire.hpp"
+#include "backends/openai_wire/api_request.hpp"
+#include "backends/openai_wire/chunk_scanner.hpp"
 
-namespace braid::backends::openai {
+namespace braid::backends::openai_wire {
 
 class StreamAssembler {
 public:
     using TextSink = std::function<void(std::size_t choice, std::string_view piece)>;
     static constexpr std::size_t max_choices = 1024;
 
-    explicit StreamAssembler(ApiMode mode) : mode_(mode) {}
+    explicit StreamAssembler(Endpoint endpoint) : endpoint_(endpoint) {}
 
     // One SSE event's data.
     Result<void> feed(std::string_view data, const TextSink& on_text);
@@ -65,7 +65,7 @@ private:
                       const TextSink& on_text);
     static void finish_choice(Choice& c, std::string reason);
 
-    ApiMode mode_;
+    Endpoint endpoint_;
     ScannedChunk scanned_;  // the fast path's reused buffers
     std::vector<Choice> choices_;
     std::optional<Usage> usage_;
@@ -75,4 +75,4 @@ private:
     friend struct StreamAssemblerAccess;  // stream_assembler_json.cpp fills choices from JSON
 };
 
-}  // namespace braid::backends::openai
+}  // namespace braid::backends::openai_wire

@@ -1,12 +1,12 @@
 // StreamAssembler: chunk JSON → per-choice deltas, tool-call fragments, usage, errors.
-#include "backends/openai/stream_assembler.hpp"
+#include "backends/openai_wire/stream_assembler.hpp"
 
-#include "backends/openai/openai_json.hpp"
+#include "backends/openai_wire/wire_json.hpp"
 
-namespace braid::backends::openai {
+namespace braid::backends::openai_wire {
 
 using nlohmann::json;
-using namespace json_detail;
+using namespace wire_json;
 
 struct StreamAssemblerAccess {
     using Choice = StreamAssembler::Choice;
@@ -64,7 +64,7 @@ struct StreamAssemblerAccess {
         }
         Choice& c = self.choice_at(index);
         std::string piece;
-        if (self.mode_ == ApiMode::chat) {
+        if (self.endpoint_ == Endpoint::chat_completions) {
             auto delta = jc.find("delta");
             if (delta != jc.end() && delta->is_object()) {
                 piece = string_at(*delta, "content");
@@ -78,7 +78,7 @@ struct StreamAssemblerAccess {
         self.append_piece(index, c, piece, on_text);
         auto lp = jc.find("logprobs");
         if (lp != jc.end() && lp->is_object()) {
-            auto more = parse_logprobs(*lp, self.mode_);
+            auto more = parse_logprobs(*lp, self.endpoint_);
             c.completion.logprobs.insert(c.completion.logprobs.end(),
                                          std::make_move_iterator(more.begin()),
                                          std::make_move_iterator(more.end()));
@@ -101,7 +101,7 @@ Result<void> StreamAssembler::feed_json(std::string_view data, const TextSink& o
     }
     auto err = j.find("error");
     if (err != j.end() && !err->is_null()) {
-        ApiErrorInfo info = parse_error_value(*err);
+        ApiError info = parse_error_value(*err);
         error_ = make_error(ErrorCode::backend, "server error inside the stream: " + describe(info),
                             stream_error_retryable(info));
         return *error_;
@@ -121,4 +121,4 @@ Result<void> StreamAssembler::feed_json(std::string_view data, const TextSink& o
     return {};
 }
 
-}  // namespace braid::backends::openai
+}  // namespace braid::backends::openai_wire

@@ -13,14 +13,17 @@
 // Pieces are held back while they end inside a UTF-8 sequence, so a character split across
 // backend pieces is never mangled; bytes that are not UTF-8 become U+FFFD. The encoder only
 // appends to the caller's buffer; framing for HTTP (chunked coding) is the caller's business.
+// StreamAssembler (stream_assembler.hpp) reads these chunks back.
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "backends/server/openai_codec.hpp"
+#include "backends/openai_wire/api_error.hpp"
+#include "backends/openai_wire/api_request.hpp"
+#include "backends/openai_wire/api_response.hpp"
 
-namespace braid::backends::server {
+namespace braid::backends::openai_wire {
 
 class StreamEncoder {
 public:
@@ -52,4 +55,4 @@ private:
     std::vector<std::string> held_;  // per choice: trailing bytes of an unfinished UTF-8 sequence
 };
 
-}  // namespace braid::backends::server
+}  // namespace braid::backends::openai_wire

@@ -1,4 +1,4 @@
-// Decoding of OpenAI request bodies (openai_codec.hpp). Every rejection names the parameter and
+// Decoding of OpenAI request bodies (api_request.hpp). Every rejection names the parameter and
 // says what was expected; fields braid does not interpret are kept in extra_json.
 
 #include <cmath>
@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/server/openai_codec.hpp"
+#include "backends/openai_wire/api_request.hpp"
 
-namespace braid::backends::server {
+namespace braid::backends::openai_wire {
 
 namespace {
 
@@ -399,20 +399,6 @@ struct Decoder {
 
 }  // namespace
 
-std::size_t ApiRequest::num_choices() const {
-    std::size_t prompts_count = endpoint == Endpoint::completions ? prompts.size() : 1;
-    return prompts_count * static_cast<std::size_t>(n);
-}
-
-CompletionRequest ApiRequest::choice_request(std::size_t index) const {
-    BRAID_ASSERT(index < num_choices(), "choice index out of range");
-    auto per_prompt = static_cast<std::size_t>(n);
-    CompletionRequest r = request;
-    if (endpoint == Endpoint::completions) r.prompt = prompts[index / per_prompt];
-    r.sampling.seed += index % per_prompt;
-    return r;
-}
-
 std::optional<ApiError> decode_request(Endpoint endpoint, std::string_view body, ApiRequest& out,
                                        const DecodeLimits& limits) {
     if (json_depth(body) > limits.max_json_depth)
@@ -433,4 +419,4 @@ std::optional<ApiError> decode_request(Endpoint endpoint, std::string_view body,
     return decoder.finish(extra);
 }
 
-}  // namespace braid::backends::server
+}  // namespace braid::backends::openai_wire

@@ -2,7 +2,7 @@
 // scan_plain_chunk: a DOM-free reader for the streaming chunk that makes up almost every event of
 // an OpenAI stream — choices carrying `index`, a text piece (`text` for legacy completions,
 // `delta.content` for chat), `finish_reason` and the matched stop string (vLLM `stop_reason`,
-// SGLang `matched_stop`; see json_detail::stop_sequence_at), with everything else skipped.
+// SGLang `matched_stop`; see wire_json::stop_sequence_at), with everything else skipped.
 //
 // Contract: it returns true only for a chunk that is valid JSON (strict: UTF-8 checked, numbers
 // and literals checked, nesting bounded) and holds nothing the fast path does not handle. It
@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/openai/openai_wire.hpp"
+#include "backends/openai_wire/api_request.hpp"
 
-namespace braid::backends::openai {
+namespace braid::backends::openai_wire {
 
 struct ScannedChoice {
     std::size_t index = 0;
@@ -37,7 +37,7 @@ struct ScannedChunk {
     std::size_t count = 0;               // choices[0..count) are this chunk's
 };
 
-bool scan_plain_chunk(std::string_view data, ApiMode mode, std::size_t max_choices,
+bool scan_plain_chunk(std::string_view data, Endpoint endpoint, std::size_t max_choices,
                       ScannedChunk& out);
 
-}  // namespace braid::backends::openai
+}  // namespace braid::backends::openai_wire
