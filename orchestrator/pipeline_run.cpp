@@ -19,7 +19,7 @@
 #include "orchestrator/pipeline_stages.hpp"
 #include "orchestrator/run_config.hpp"
 #include "orchestrator/run_records.hpp"
-#include "planner/task_outcome.hpp"
+#include "planner/strategy.hpp"
 #include "verifiers/selection.hpp"
 
 namespace braid::orchestrator {
@@ -139,7 +139,7 @@ asio::awaitable<TaskEnd> run_configured_task(PipelineRun* run, planner::TaskScop
     const PipelineSpec& spec = *run->spec;
     const std::vector<StageSetting>& settings = *run->settings;
     std::vector<std::vector<verifiers::Candidate>> candidates(spec.stages.size());
-    planner::Shortfall shortfall;
+    verifiers::Shortfall shortfall;
     std::string rule(default_rule);
     std::size_t selected_stage = spec.stages.size();
     std::string select_label = "select";
@@ -179,7 +179,13 @@ asio::awaitable<TaskEnd> run_configured_task(PipelineRun* run, planner::TaskScop
     std::vector<NodeId> nodes;
     if (selected_stage < spec.stages.size()) outcome.candidates = candidates[selected_stage];
     for (const verifiers::Candidate& c : outcome.candidates) nodes.push_back(c.node);
-    planner::select_outcome(*services, scope, rule, select_label, nodes, shortfall, outcome);
+    planner::verdict_recorder(*services, scope)
+        .select({.rule = rule,
+                 .label = select_label,
+                 .joined = nodes,
+                 .fallback = shortfall.fallback(outcome.candidates.size()),
+                 .event = nlohmann::json{{"metrics", planner::to_json(outcome.metrics)}}},
+                outcome);
     // A task the ledger stopped counts as stopped by the budget unless it was solved anyway.
     if (shortfall.budget_refused && outcome.status != planner::TaskStatus::solved) {
         outcome.status = planner::TaskStatus::budget_exhausted;
