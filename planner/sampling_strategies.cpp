@@ -9,7 +9,6 @@
 
 #include "core/async.hpp"
 #include "planner/strategies.hpp"
-#include "planner/task_outcome.hpp"
 #include "store/store.hpp"
 #include "verifiers/confidence.hpp"
 #include "verifiers/selection.hpp"
@@ -91,7 +90,8 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
     }
 
     TaskOutcome outcome;
-    Shortfall shortfall;
+    verifiers::Shortfall shortfall;
+    const verifiers::VerdictRecorder verdicts = verdict_recorder(services, scope);
     std::int64_t longest = 0;
     int started = 0;  // threads the ledger let call the model
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -119,20 +119,25 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
             longest = tokens;
         const std::optional<double> confidence = verifiers::mean_logprob(r->logprobs);
         const std::int64_t completion_tokens = r->usage.completion_tokens;
-        verifiers::Candidate c = record_candidate(services, scope, nodes[i], std::move(r->text), completion_tokens);
+        verifiers::Candidate c = verdicts.record_candidate(nodes[i], std::move(r->text), completion_tokens);
         if (confidence)
-            record_verdict(services, scope, c, verifiers::confidence_verifier, *confidence, 0.0,
-                           nlohmann::json{{"tokens", r->logprobs.size()}}.dump());
-        record_verdict(services, scope, c, verifiers::length_verifier, -static_cast<double>(completion_tokens), 0.0,
-                       nlohmann::json{{"completion_tokens", completion_tokens}}.dump());
+            verdicts.record_verdict(c, verifiers::confidence_verifier, *confidence, 0.0,
+                                    nlohmann::json{{"tokens", r->logprobs.size()}}.dump());
+        verdicts.record_verdict(c, verifiers::length_verifier, -static_cast<double>(completion_tokens), 0.0,
+                                nlohmann::json{{"completion_tokens", completion_tokens}}.dump());
         if (info_.mode == Mode::first_finish)
-            record_verdict(services, scope, c, verifiers::first_finish_verifier, first == i ? 1.0 : 0.0, 0.0, "{}");
+            verdicts.record_verdict(c, verifiers::first_finish_verifier, first == i ? 1.0 : 0.0);
         outcome.candidates.push_back(std::move(c));
     }
     outcome.metrics.critical_path_tokens = longest;
     outcome.metrics.threads = started;
     outcome.metrics.max_depth = 1;
-    select_outcome(services, scope, selection_rule(), info_.name, nodes, shortfall, outcome);
+    verdicts.select({.rule = std::string(selection_rule()),
+                     .label = std::string(info_.name),
+                     .joined = nodes,
+                     .fallback = shortfall.fallback(outcome.candidates.size()),
+                     .event = nlohmann::json{{"metrics", to_json(outcome.metrics)}}},
+                    outcome);
     co_return outcome;
 }
 

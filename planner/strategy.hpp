@@ -14,7 +14,7 @@
 #include "planner/plan_metrics.hpp"
 #include "planner/strategy_options.hpp"
 #include "tasks/task_kind.hpp"
-#include "verifiers/candidate.hpp"
+#include "verifiers/verdict_recorder.hpp"
 #include "workers/thread_context.hpp"
 
 namespace braid::planner {
@@ -28,16 +28,20 @@ struct TaskScope {
     Ledger::AccountId account = 0;
 };
 
-enum class TaskStatus { solved, unsolved, failed, budget_exhausted };
-std::string_view to_string(TaskStatus status);
+// How a task's solve ended: the verifiers' type (verifiers/verdict_recorder.hpp), under the name
+// the planner's callers know it by.
+using TaskStatus = verifiers::TaskStatus;
+using verifiers::to_string;
 
-struct TaskOutcome {
-    TaskStatus status = TaskStatus::unsolved;
-    std::vector<verifiers::Candidate> candidates;
-    verifiers::Selection selection;
-    std::string error;  // why no candidate exists (failed / budget_exhausted)
+// The candidates, selection and status (recorded by verifiers::VerdictRecorder), and the plan.
+struct TaskOutcome : verifiers::TaskVerdict {
     PlanMetrics metrics;
 };
+
+// Where the strategy working on `scope` records its candidates, verdicts and selection.
+inline verifiers::VerdictRecorder verdict_recorder(workers::RunServices& services, const TaskScope& scope) {
+    return verifiers::VerdictRecorder(services.recorder, *scope.task, *scope.kind, scope.node, scope.path);
+}
 
 class Strategy {
 public:

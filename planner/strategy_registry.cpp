@@ -41,16 +41,6 @@ Error unknown(std::string_view name) {
 
 }  // namespace
 
-std::string_view to_string(TaskStatus status) {
-    switch (status) {
-        case TaskStatus::solved: return "solved";
-        case TaskStatus::unsolved: return "unsolved";
-        case TaskStatus::failed: return "failed";
-        case TaskStatus::budget_exhausted: return "budget_exhausted";
-    }
-    return "unsolved";
-}
-
 Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, StrategyOptions options) {
     if (auto valid = options.validate(); !valid) return std::move(valid).error();
     const Entry* e = find(name);

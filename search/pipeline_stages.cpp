@@ -6,7 +6,7 @@
 
 #include "core/assert.hpp"
 #include "core/async.hpp"
-#include "planner/task_outcome.hpp"
+#include "planner/strategy.hpp"
 #include "verifiers/candidate_judge.hpp"
 
 namespace braid::search {
@@ -118,7 +118,8 @@ asio::awaitable<StageResult> run_verify(const StageSpec* stage, ModelRuntime* mo
         details["stage"] = stage->name;
         details["model"] = model->spec->name;
         verifiers::Candidate& first = (*candidates)[judged[j]];
-        planner::record_verdict(services, task, first, verifier, v->score, v->cost_usd, details.dump());
+        planner::verdict_recorder(services, task)
+            .record_verdict(first, verifier, v->score, v->cost_usd, details.dump());
         for (verifiers::Candidate& c : *candidates)
             if (c.normalized == first.normalized) c.scores[verifier] = v->score;
     }

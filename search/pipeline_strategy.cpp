@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "planner/task_outcome.hpp"
+#include "planner/strategy.hpp"
 #include "search/cost_model.hpp"
 #include "verifiers/selection.hpp"
 
@@ -171,7 +171,7 @@ Ledger::AccountId PipelineStrategy::stage_account(const planner::TaskScope& scop
 asio::awaitable<planner::TaskOutcome> PipelineStrategy::run_configured(planner::TaskScope scope) {
     const std::vector<StageSetting>& settings = *settings_;
     std::vector<std::vector<verifiers::Candidate>> candidates(spec_.stages.size());
-    planner::Shortfall shortfall;
+    verifiers::Shortfall shortfall;
     std::string rule(default_rule);
     std::size_t selected_stage = spec_.stages.size();
     std::string select_label = "select";
@@ -211,7 +211,13 @@ asio::awaitable<planner::TaskOutcome> PipelineStrategy::run_configured(planner::
     std::vector<NodeId> nodes;
     if (selected_stage < spec_.stages.size()) outcome.candidates = candidates[selected_stage];
     for (const verifiers::Candidate& c : outcome.candidates) nodes.push_back(c.node);
-    planner::select_outcome(*services, scope, rule, select_label, nodes, shortfall, outcome);
+    planner::verdict_recorder(*services, scope)
+        .select({.rule = rule,
+                 .label = select_label,
+                 .joined = nodes,
+                 .fallback = shortfall.fallback(outcome.candidates.size()),
+                 .event = nlohmann::json{{"metrics", planner::to_json(outcome.metrics)}}},
+                outcome);
     // A task the ledger stopped counts as stopped by the budget unless it was solved anyway.
     if (shortfall.budget_refused && outcome.status != planner::TaskStatus::solved) {
         outcome.status = planner::TaskStatus::budget_exhausted;

@@ -23,7 +23,6 @@
 
 #include "core/async.hpp"
 #include "planner/strategies.hpp"
-#include "planner/task_outcome.hpp"
 #include "tasks/countdown/standin/apr_model.hpp"
 #include "tasks/countdown/apr_protocol.hpp"
 #include "workers/thread_loop.hpp"
@@ -225,7 +224,8 @@ asio::awaitable<TaskOutcome> AprStrategy::solve(workers::RunServices& services, 
     }
     std::vector<Result<AprThreadResult>> done = co_await async::when_all(std::move(threads));
 
-    Shortfall shortfall;
+    verifiers::Shortfall shortfall;
+    const verifiers::VerdictRecorder verdicts = verdict_recorder(services, scope);
     for (std::size_t i = 0; i < done.size(); ++i) {
         if (!done[i]) {
             shortfall.note(done[i].error());
@@ -241,11 +241,16 @@ asio::awaitable<TaskOutcome> AprStrategy::solve(workers::RunServices& services, 
         }
         std::string output = r.thread.context.text.substr(r.thread.context.prompt.size());
         outcome.candidates.push_back(
-            record_candidate(services, scope, roots[i], std::move(output), r.thread.completion_tokens()));
+            verdicts.record_candidate(roots[i], std::move(output), r.thread.completion_tokens()));
     }
     outcome.metrics.threads = task.threads;
     outcome.metrics.max_depth = task.max_level + 1;
-    select_outcome(services, scope, selection_rule(), name(), roots, shortfall, outcome);
+    verdicts.select({.rule = std::string(selection_rule()),
+                     .label = std::string(name()),
+                     .joined = roots,
+                     .fallback = shortfall.fallback(outcome.candidates.size()),
+                     .event = nlohmann::json{{"metrics", to_json(outcome.metrics)}}},
+                    outcome);
     co_return outcome;
 }
 

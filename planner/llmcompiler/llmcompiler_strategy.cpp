@@ -24,8 +24,6 @@
 #include "planner/llmcompiler/prompts.hpp"
 #include "planner/strategies.hpp"
 #include "store/store.hpp"
-#include "verifiers/selection.hpp"
-#include "verifiers/task_checker.hpp"
 #include "workers/generation.hpp"
 
 namespace braid::planner {
@@ -233,45 +231,28 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         }
     }
 
-    NodeId select = rec.create_node(scope.node, scope.path + "/select", "join", "llmcompiler");
-    rec.set_status(select, "running");
+    // The joiner's answer is the one candidate; without one the round's failure is the outcome.
+    const verifiers::VerdictRecorder verdicts = verdict_recorder(services, scope);
+    std::vector<NodeId> joined;
     if (answer) {
-        verifiers::Candidate& c = *answer;
-        rec.add_edge(c.node, select, "join");
-        verifiers::Verdict verdict = verifiers::check_with_task(*scope.kind, task, c);
-        rec.store().put_candidate(
-            store::CandidateRecord{rec.run(), c.node, task.id, c.output, c.normalized});
-        rec.store().put_verdict(store::VerdictRecord{rec.run(), c.node, task.id, verdict.verifier,
-                                                     verdict.score, 0.0, verdict.details_json});
-        outcome.candidates.push_back(std::move(c));
-    } else if (failure) {
-        outcome.error = *failure;
+        joined.push_back(answer->node);
+        outcome.candidates.push_back(
+            verdicts.record_candidate(answer->node, std::move(answer->output), answer->completion_tokens));
     }
-    auto selection = verifiers::select_by_rule(kRule, outcome.candidates);
-    BRAID_ASSERT(selection.has_value(), "llmcompiler names a valid rule");
-    outcome.selection = std::move(*selection);
-    if (outcome.selection.index)
-        outcome.status =
-            outcome.candidates[0].score(std::string(verifiers::checker_verifier)).value_or(0) > 0
-                ? TaskStatus::solved
-                : TaskStatus::unsolved;
     outcome.metrics.wall_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
-    nlohmann::json payload{{"rule", outcome.selection.rule},
-                           {"reason", outcome.selection.reason},
-                           {"candidates", outcome.candidates.size()},
-                           {"status", std::string(to_string(outcome.status))},
-                           {"tool_calls", tfu.runs().size()},
-                           {"tool_critical_path_ms", tfu.critical_path_ms()},
-                           {"metrics", to_json(outcome.metrics)}};
-    if (failure) payload["error"] = *failure;
-    if (outcome.selection.index) {
-        payload["node"] = outcome.candidates[0].node.value;
-        payload["answer"] = outcome.candidates[0].normalized;
-    }
-    rec.event(select, "selected", payload.dump());
-    rec.set_status(select, failure ? "failed" : "finished");
+    nlohmann::json event{{"tool_calls", tfu.runs().size()},
+                         {"tool_critical_path_ms", tfu.critical_path_ms()},
+                         {"metrics", to_json(outcome.metrics)}};
+    if (failure) event["error"] = *failure;
+    verdicts.select({.rule = std::string(kRule),
+                     .label = "llmcompiler",
+                     .joined = std::move(joined),
+                     .fallback = {.status = outcome.status, .error = failure.value_or("")},
+                     .event = std::move(event),
+                     .failed = failure.has_value()},
+                    outcome);
     co_return outcome;
 }
 

@@ -4,11 +4,11 @@
 // failed (malformed output, backend failure) gives no candidate.
 #include <chrono>
 
+#include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
 #include "planner/multiverse/multiverse_thread.hpp"
 #include "planner/strategies.hpp"
-#include "planner/task_outcome.hpp"
 
 namespace braid::planner {
 
@@ -61,7 +61,8 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
     std::vector<multiverse::ThreadOutcome> results = co_await async::when_all(std::move(mains));
 
     TaskOutcome outcome;
-    Shortfall shortfall;
+    verifiers::Shortfall shortfall;
+    const verifiers::VerdictRecorder verdicts = verdict_recorder(services, scope);
     std::vector<NodeId> threads;
     for (multiverse::ThreadOutcome& r : results) {
         threads.push_back(r.node);
@@ -71,11 +72,16 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
             continue;
         }
         outcome.candidates.push_back(
-            record_candidate(services, scope, r.node, r.own_text(), r.result.completion_tokens()));
+            verdicts.record_candidate(r.node, r.own_text(), r.result.completion_tokens()));
     }
     outcome.metrics.wall_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    select_outcome(services, scope, kRule, name(), threads, shortfall, outcome);
+    verdicts.select({.rule = std::string(kRule),
+                     .label = std::string(name()),
+                     .joined = threads,
+                     .fallback = shortfall.fallback(outcome.candidates.size()),
+                     .event = nlohmann::json{{"metrics", to_json(outcome.metrics)}}},
+                    outcome);
     co_return outcome;
 }
 

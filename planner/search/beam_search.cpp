@@ -45,7 +45,7 @@ asio::awaitable<TaskOutcome> BeamSearch::solve(workers::RunServices& services, T
     StepTree tree(services, scope, options_, *scorer_, "beam");
     std::vector<std::size_t> beam{tree.root()};
     std::vector<std::size_t> finished;
-    SearchStop stop;
+    verifiers::Shortfall stop;
     bool solved = false;
     for (int level = 0; level < options_.max_steps && !solved && !stop.budget_refused; ++level) {
         std::vector<std::size_t> open, pool;
@@ -53,7 +53,7 @@ asio::awaitable<TaskOutcome> BeamSearch::solve(workers::RunServices& services, T
         if (open.empty()) break;
         Expansion grown = co_await tree.expand(open);
         stop.budget_refused = stop.budget_refused || grown.budget_refused;
-        if (!grown.error.empty()) stop.error = grown.error;
+        if (!grown.error.empty()) stop.last_error = grown.error;
         if (grown.children.empty()) break;  // every call of the level failed
         // A level cut short by the budget may have lost better children: its parents compete too.
         if (grown.budget_refused) pool.insert(pool.end(), open.begin(), open.end());

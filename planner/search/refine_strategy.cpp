@@ -66,7 +66,7 @@ asio::awaitable<TaskOutcome> Refine::solve(workers::RunServices& services, TaskS
     store::RunRecorder& rec = services.recorder;
     const std::string task_prompt = scope.kind->prompt(*scope.task);
     std::vector<Attempt> attempts;
-    SearchStop stop;
+    verifiers::Shortfall stop;
     for (int round = 0; round <= options_.rounds; ++round) {
         std::string path = scope.path + "/refine/r" + std::to_string(round);
         Attempt a;
@@ -89,7 +89,7 @@ asio::awaitable<TaskOutcome> Refine::solve(workers::RunServices& services, TaskS
             if (done.error().code == ErrorCode::budget_exhausted)
                 stop.budget_refused = true;
             else
-                stop.error = done.error().describe();
+                stop.last_error = done.error().describe();
             break;
         }
         a.text = std::move(done->text);

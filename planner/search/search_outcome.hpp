@@ -1,6 +1,6 @@
 #pragma once
 // The end of a search or refinement (planner/search): what it found becomes candidates, graded by
-// the task's checker, stored with their verdicts, and one is selected.
+// the task's checker, and one is selected, all recorded by verifiers::VerdictRecorder.
 
 #include <cstdint>
 #include <map>
@@ -12,12 +12,6 @@
 
 namespace braid::planner::search {
 
-// Why a search stopped.
-struct SearchStop {
-    bool budget_refused = false;  // the ledger refused a call
-    std::string error;            // the last other failure ("" if none)
-};
-
 struct Found {
     NodeId node;                           // the node whose thread wrote `text`
     std::string text;                      // the output after the task prompt
@@ -25,16 +19,17 @@ struct Found {
     std::map<std::string, double> scores;  // verdicts besides the checker's, by verifier name
 };
 
-// Grades each found text with the task's checker (verifiers::check_with_task), stores candidates
-// and verdicts (the checker's and `found.scores`), selects with `rule` and records a "select" join
-// node below the task with the selection. Candidates keep the order given (list them by node id,
-// the order `braid replay` reads them in, so replay selects the same one).
+// Grades each found text with the task's checker, records candidates and verdicts (the checker's
+// and `found.scores`), selects with `rule` and records a "select" join node below the task with
+// the selection (verifiers::VerdictRecorder). Candidates keep the order given (list them by node
+// id, the order `braid replay` reads them in, so replay selects the same one).
 //
-// Status: solved when the selected candidate passes the checker; budget_exhausted when the ledger
-// stopped the search first (the best candidate so far is still selected); failed when nothing was
-// found because of another error; unsolved otherwise.
+// `stop` says why the search stopped: the ledger refused a call (budget_refused), or the last
+// other failure (last_error). Status: solved when the selected candidate is correct;
+// budget_exhausted when the ledger stopped the search first (the best candidate so far is still
+// selected); failed when nothing was found because of another error; unsolved otherwise.
 TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope,
                          std::string_view strategy, std::string_view rule, std::vector<Found> found,
-                         const SearchStop& stop);
+                         const verifiers::Shortfall& stop);
 
 }  // namespace braid::planner::search

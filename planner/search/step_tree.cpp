@@ -211,7 +211,7 @@ PlanMetrics StepTree::metrics(std::optional<std::size_t> selected) const {
     return m;
 }
 
-TaskOutcome StepTree::outcome(std::vector<std::size_t> candidates, const SearchStop& stop) {
+TaskOutcome StepTree::outcome(std::vector<std::size_t> candidates, const verifiers::Shortfall& stop) {
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     std::vector<Found> found;

@@ -81,7 +81,7 @@ public:
 
     // The candidates (tree indices, any order; the root is ignored), stored with their checker
     // verdict and a "search" verdict (search_score), selected by best-score:search.
-    TaskOutcome outcome(std::vector<std::size_t> candidates, const SearchStop& stop);
+    TaskOutcome outcome(std::vector<std::size_t> candidates, const verifiers::Shortfall& stop);
 
 private:
     struct Grown;

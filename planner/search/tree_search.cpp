@@ -52,7 +52,7 @@ asio::awaitable<TaskOutcome> TreeSearch::solve(workers::RunServices& services, T
     StepTree tree(services, scope, options_, *scorer_, "tree");
     std::vector<std::size_t> frontier{tree.root()};
     std::vector<std::size_t> candidates;
-    SearchStop stop;
+    verifiers::Shortfall stop;
     bool solved = false;
     const long budget = static_cast<long>(options_.max_steps) * options_.beam_width;
     for (long expanded = 0;
@@ -60,7 +60,7 @@ asio::awaitable<TaskOutcome> TreeSearch::solve(workers::RunServices& services, T
         std::vector<std::size_t> parent{pop_best(tree, frontier)};
         Expansion grown = co_await tree.expand(std::move(parent));
         stop.budget_refused = stop.budget_refused || grown.budget_refused;
-        if (!grown.error.empty()) stop.error = grown.error;
+        if (!grown.error.empty()) stop.last_error = grown.error;
         for (std::size_t c : grown.children) {
             const SearchNode& n = tree.node(c);
             solved = solved || n.accepted;

@@ -6,7 +6,7 @@
 //   2. `--samples` agents run concurrently (workers/agent), "<task>/s<k>".
 //   3. A submitted patch is split into its fix and the tests the agent wrote; the fix is the
 //      candidate, the tests are reproduction tests for every candidate.
-//   4. The verifiers of swe_verification.hpp score the candidates (apply, regression, repro,
+//   4. The verifiers of verifiers/swe_verification.hpp score the candidates (apply, regression, repro,
 //      judge, length) and `--verifier` (default: the hybrid cascade) selects from that visible
 //      evidence. The hidden tests are each candidate's "oracle" verdict: they decide
 //      solved/unsolved and never the selection.
@@ -18,11 +18,11 @@
 
 #include "core/async.hpp"
 #include "planner/strategies.hpp"
-#include "planner/task_outcome.hpp"
-#include "planner/swe/swe_verification.hpp"
 #include "store/store.hpp"
 #include "tasks/swe/grading.hpp"
 #include "tasks/swe/swe_kind.hpp"
+#include "verifiers/swe_selector.hpp"
+#include "verifiers/swe_verification.hpp"
 #include "workers/agent/agent.hpp"
 
 namespace braid::planner {
@@ -160,9 +160,9 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
     std::vector<AgentRun> runs = co_await async::when_all(std::move(agents));
 
     // 3. Submitted patches, split into fix and tests.
-    Shortfall shortfall;
+    verifiers::Shortfall shortfall;
     std::vector<NodeId> thread_nodes;
-    std::vector<swe::SubmittedPatch> patches;
+    std::vector<verifiers::SubmittedPatch> patches;
     PlanMetrics& m = outcome.metrics;
     for (std::size_t i = 0; i < runs.size(); ++i) {
         AgentRun& run = runs[i];
@@ -195,20 +195,27 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
         const std::string& context = r.thread.context.text;
         const std::string& prompt = r.thread.context.prompt;
         std::string trajectory = context.starts_with(prompt) ? context.substr(prompt.size()) : context;
-        patches.push_back(swe::SubmittedPatch{run.node, scope.path + "/s" + std::to_string(i), std::move(split.fix),
-                                              std::move(split.tests), std::move(key), r.thread.completion_tokens(),
-                                              std::move(trajectory)});
+        patches.push_back(verifiers::SubmittedPatch{run.node, scope.path + "/s" + std::to_string(i),
+                                                    std::move(split.fix), std::move(split.tests), std::move(key),
+                                                    r.thread.completion_tokens(), std::move(trajectory)});
     }
 
     // 4. Verifiers, then selection.
-    swe::SweVerifyContext context{&task, &base->statuses, &sandbox_, root_, pool_.get(), options_.judge_samples};
-    auto verify = swe::verify_patches(services, scope, context, std::move(patches));
+    const verifiers::VerdictRecorder verdicts = verdict_recorder(services, scope);
+    verifiers::SweVerifyContext context{&task,       &base->statuses,         &sandbox_,    root_,
+                                        pool_.get(), options_.judge_samples, scope.account};
+    auto verify = verifiers::verify_patches(services, verdicts, context, std::move(patches));
     outcome.candidates = co_await std::move(verify);
     if (options_.selector) {
-        auto selector = swe::run_selection_thread(services, scope, context, kRule, outcome.candidates);
+        auto selector = verifiers::run_selection_thread(services, verdicts, context, kRule, outcome.candidates);
         co_await std::move(selector);
     }
-    select_outcome(services, scope, rule_, "swe", thread_nodes, shortfall, outcome);
+    verdicts.select({.rule = rule_,
+                     .label = "swe",
+                     .joined = thread_nodes,
+                     .fallback = shortfall.fallback(outcome.candidates.size()),
+                     .event = nlohmann::json{{"metrics", to_json(outcome.metrics)}}},
+                    outcome);
     co_return outcome;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The verifiers of strategy `swe` (issue 7), run over one task's submitted patches and recorded:
+// The verifiers of strategy `swe` (issue 7), run over one task's submitted patches and recorded
+// (VerdictRecorder; the node paths below are under its task path):
 //   apply       per distinct fix: the harness apply chain and a syntax check  "<task>/verify/a<k>"
 //   regression  per distinct fix: the repository's suite vs at base           "<task>/verify/r<k>"
 //   repro       the agents' reproduction tests kept if they fail at base, run
@@ -20,13 +21,15 @@
 #include <asio/awaitable.hpp>
 #include <asio/thread_pool.hpp>
 
-#include "planner/strategy.hpp"
+#include "core/budget.hpp"
 #include "tasks/env/sandbox.hpp"
 #include "tasks/swe/swe_task.hpp"
 #include "tasks/swe/test_log.hpp"
 #include "tasks/swe/workspace.hpp"
+#include "verifiers/verdict_recorder.hpp"
+#include "workers/thread_context.hpp"
 
-namespace braid::planner::swe {
+namespace braid::verifiers {
 
 // One submitted patch, split into its fix and its test files.
 struct SubmittedPatch {
@@ -39,6 +42,7 @@ struct SubmittedPatch {
     std::string trajectory;      // the agent's context after its prompt
 };
 
+// What the verifiers run on; all pointees outlive the verification.
 struct SweVerifyContext {
     const tasks::swe::SweTask* task = nullptr;
     const tasks::swe::TestStatusMap* base = nullptr;  // the suite at base
@@ -46,26 +50,13 @@ struct SweVerifyContext {
     std::shared_ptr<tasks::swe::WorkspaceRoot> root;
     asio::thread_pool* pool = nullptr;
     int judge_samples = 0;       // 0: no judge
+    Ledger::AccountId account = 0;  // the task's account: the judge's and the selector's calls
 };
 
 // Runs every verifier above over `patches` and returns their candidates, in input order, with
-// normalized keys, scores and repro signatures filled in and everything stored.
-asio::awaitable<std::vector<verifiers::Candidate>> verify_patches(workers::RunServices& services,
-                                                                  const TaskScope& scope, SweVerifyContext context,
-                                                                  std::vector<SubmittedPatch> patches);
+// normalized keys, scores and repro signatures filled in and everything recorded by `verdicts`.
+// On the run's orchestration executor; blocking checks run on context.pool.
+asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& services, VerdictRecorder verdicts,
+                                                       SweVerifyContext context, std::vector<SubmittedPatch> patches);
 
-}  // namespace braid::planner::swe
-
-namespace braid::planner::swe {
-
-// The optional selection thread (swe_selector.cpp): the top three distinct fixes by `rule` (its
-// pick, then its pick among the rest, and so on) go to verifiers::run_selector, whose test scripts
-// run on the pool. Its choice is stored as a "selector" verdict on every candidate of the three
-// fixes (1 for the chosen fix, 0 for the others) and put in their scores. Nothing happens with
-// fewer than two distinct fixes. A failing thread is recorded on its node and leaves the scores
-// as they were.
-asio::awaitable<void> run_selection_thread(workers::RunServices& services, const TaskScope& scope,
-                                           SweVerifyContext context, std::string_view rule,
-                                           std::vector<verifiers::Candidate>& candidates);
-
-}  // namespace braid::planner::swe
+}  // namespace braid::verifiers

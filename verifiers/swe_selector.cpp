@@ -1,32 +1,31 @@
-// run_selection_thread (declared in swe_verification.hpp).
+#include "verifiers/swe_selector.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
-#include "planner/swe/swe_verification.hpp"
-#include "planner/task_outcome.hpp"
 #include "store/store.hpp"
 #include "verifiers/selection.hpp"
 #include "verifiers/selector_scripts.hpp"
 
-namespace braid::planner::swe {
+namespace braid::verifiers {
 
 namespace {
 
 constexpr std::size_t kShown = 3;
 
 // Up to `count` distinct fixes in `rule`'s order of preference: each is a representative index.
-std::vector<std::size_t> top_fixes(const std::vector<verifiers::Candidate>& candidates, std::string_view rule,
+std::vector<std::size_t> top_fixes(const std::vector<Candidate>& candidates, std::string_view rule,
                                    std::size_t count) {
     std::vector<std::size_t> chosen;
-    std::vector<verifiers::Candidate> rest = candidates;
+    std::vector<Candidate> rest = candidates;
     std::vector<std::size_t> index_of(candidates.size());
     for (std::size_t i = 0; i < index_of.size(); ++i) index_of[i] = i;
     while (chosen.size() < count && !rest.empty()) {
-        auto pick = verifiers::select_by_rule(rule, rest);
+        auto pick = select_by_rule(rule, rest);
         if (!pick || !pick->index) break;
         const std::string key = rest[*pick->index].normalized;
         chosen.push_back(index_of[*pick->index]);
-        std::vector<verifiers::Candidate> kept;
+        std::vector<Candidate> kept;
         std::vector<std::size_t> kept_index;
         for (std::size_t i = 0; i < rest.size(); ++i) {
             if (rest[i].normalized == key) continue;
@@ -39,11 +38,11 @@ std::vector<std::size_t> top_fixes(const std::vector<verifiers::Candidate>& cand
     return chosen;
 }
 
-asio::awaitable<Result<std::vector<verifiers::ScriptRun>>> run_scripts(SweVerifyContext context,
+asio::awaitable<Result<std::vector<ScriptRun>>> run_scripts(SweVerifyContext context,
                                                                         std::vector<std::string> fixes,
                                                                         std::string script) {
     auto work = [&context, &fixes, &script] {
-        return verifiers::run_script_on_fixes(*context.task, fixes, script, *context.sandbox, context.root);
+        return run_script_on_fixes(*context.task, fixes, script, *context.sandbox, context.root);
     };
     auto op = async::run_blocking(*context.pool, std::move(work));
     co_return co_await std::move(op);
@@ -51,27 +50,27 @@ asio::awaitable<Result<std::vector<verifiers::ScriptRun>>> run_scripts(SweVerify
 
 }  // namespace
 
-asio::awaitable<void> run_selection_thread(workers::RunServices& services, const TaskScope& scope,
+asio::awaitable<void> run_selection_thread(workers::RunServices& services, VerdictRecorder verdicts,
                                            SweVerifyContext context, std::string_view rule,
-                                           std::vector<verifiers::Candidate>& candidates) {
+                                           std::vector<Candidate>& candidates) {
     store::RunRecorder& rec = services.recorder;
     std::vector<std::size_t> top = top_fixes(candidates, rule, kShown);
     if (top.size() < 2) co_return;
 
-    verifiers::SelectorSubject subject;
-    subject.path = scope.path + "/selector";
-    const NodeId node = rec.create_node(scope.node, subject.path, "verify", "selection thread");
+    SelectorSubject subject;
+    subject.path = verdicts.path() + "/selector";
+    const NodeId node = rec.create_node(verdicts.node(), subject.path, "verify", "selection thread");
     subject.parent = node;
-    subject.account = scope.account;
+    subject.account = context.account;
     subject.problem = context.task->problem_statement;
     for (std::size_t i : top) subject.fixes.push_back(candidates[i].output);
     rec.set_status(subject.parent, "running");
 
     std::vector<std::string> fixes = subject.fixes;
-    verifiers::ScriptRunner runner = [context, fixes](std::string script) {
+    ScriptRunner runner = [context, fixes](std::string script) {
         return run_scripts(context, fixes, std::move(script));
     };
-    auto op = verifiers::run_selector(services, std::move(subject), std::move(runner));
+    auto op = run_selector(services, std::move(subject), std::move(runner));
     auto result = co_await std::move(op);
     if (!result) {
         rec.set_status(node, "failed", nlohmann::json{{"reason", result.error().describe()}}.dump());
@@ -94,12 +93,12 @@ asio::awaitable<void> run_selection_thread(workers::RunServices& services, const
             if (candidates[i].normalized == candidates[t].normalized) shown.push_back(i);
     const double share = 1.0 / static_cast<double>(shown.size());
     for (std::size_t i : shown) {
-        verifiers::Candidate& c = candidates[i];
+        Candidate& c = candidates[i];
         const double score = c.normalized == chosen_key ? 1.0 : 0.0;
         nlohmann::json d = details;
         d["wall_ms"] = result->test_wall_ms * share;
-        record_verdict(services, scope, c, verifiers::selector_verifier, score, result->cost_usd * share, d.dump());
+        verdicts.record_verdict(c, selector_verifier, score, result->cost_usd * share, d.dump());
     }
 }
 
-}  // namespace braid::planner::swe
+}  // namespace braid::verifiers

@@ -1,4 +1,4 @@
-#include "planner/swe/swe_verification.hpp"
+#include "verifiers/swe_verification.hpp"
 
 #include <map>
 #include <optional>
@@ -6,14 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
-#include "planner/task_outcome.hpp"
 #include "store/store.hpp"
 #include "verifiers/apply_check.hpp"
 #include "verifiers/candidate_judge.hpp"
 #include "verifiers/regression_check.hpp"
 #include "verifiers/repro_tests.hpp"
 
-namespace braid::planner::swe {
+namespace braid::verifiers {
 
 namespace {
 
@@ -21,15 +20,15 @@ namespace sw = tasks::swe;
 
 // What the per-fix checks found for one distinct fix (blocking; on a pool thread).
 struct FixChecks {
-    std::optional<Result<verifiers::ApplyVerdict>> apply;
-    std::optional<Result<verifiers::RegressionVerdict>> regression;  // only when it applied
+    std::optional<Result<ApplyVerdict>> apply;
+    std::optional<Result<RegressionVerdict>> regression;  // only when it applied
 };
 
 FixChecks check_fix(const SweVerifyContext& c, const std::string& fix) {
     FixChecks out;
-    out.apply = verifiers::check_apply(*c.task, fix, *c.sandbox, c.root);
+    out.apply = check_apply(*c.task, fix, *c.sandbox, c.root);
     if (*out.apply && (*out.apply)->applied)
-        out.regression = verifiers::check_regressions(*c.task, fix, *c.base, *c.sandbox, c.root);
+        out.regression = check_regressions(*c.task, fix, *c.base, *c.sandbox, c.root);
     return out;
 }
 
@@ -39,8 +38,9 @@ asio::awaitable<FixChecks> check_fix_on_pool(const SweVerifyContext& c, const st
     co_return co_await std::move(op);
 }
 
-asio::awaitable<tasks::Grade> grade_on_pool(asio::thread_pool& pool, const TaskScope& scope, const std::string& fix) {
-    auto work = [&scope, &fix] { return scope.kind->grade(*scope.task, fix); };
+asio::awaitable<tasks::Grade> grade_on_pool(asio::thread_pool& pool, const VerdictRecorder& verdicts,
+                                            const std::string& fix) {
+    auto work = [&verdicts, &fix] { return verdicts.kind().grade(verdicts.task(), fix); };
     auto op = async::run_blocking(pool, std::move(work));
     co_return co_await std::move(op);
 }
@@ -66,10 +66,11 @@ nlohmann::json with_share(nlohmann::json details, double wall_ms, std::size_t me
 
 }  // namespace
 
-asio::awaitable<std::vector<verifiers::Candidate>> verify_patches(workers::RunServices& services,
-                                                                  const TaskScope& scope, SweVerifyContext context,
-                                                                  std::vector<SubmittedPatch> patches) {
+asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& services, VerdictRecorder verdicts,
+                                                       SweVerifyContext context, std::vector<SubmittedPatch> patches) {
     store::RunRecorder& rec = services.recorder;
+    const NodeId task_node = verdicts.node();
+    const std::string& task_path = verdicts.path();
     const SweVerifyContext& ctx = context;
 
     // Distinct fixes, in order of first appearance.
@@ -92,9 +93,9 @@ asio::awaitable<std::vector<verifiers::Candidate>> verify_patches(workers::RunSe
     std::vector<asio::awaitable<FixChecks>> checks;
     for (std::size_t k = 0; k < fixes.size(); ++k) {
         const std::string n = std::to_string(k);
-        apply_nodes.push_back(rec.create_node(scope.node, scope.path + "/verify/a" + n, "verify", "apply " + n));
+        apply_nodes.push_back(rec.create_node(task_node, task_path + "/verify/a" + n, "verify", "apply " + n));
         regression_nodes.push_back(
-            rec.create_node(scope.node, scope.path + "/verify/r" + n, "verify", "regression " + n));
+            rec.create_node(task_node, task_path + "/verify/r" + n, "verify", "regression " + n));
         rec.set_status(apply_nodes.back(), "running");
         rec.set_status(regression_nodes.back(), "running");
         checks.push_back(check_fix_on_pool(ctx, fixes[k]));
@@ -105,20 +106,20 @@ asio::awaitable<std::vector<verifiers::Candidate>> verify_patches(workers::RunSe
         finish_check_node(rec, regression_nodes[k], checked[k].regression);
     }
 
-    std::vector<verifiers::ReproTest> tests;
+    std::vector<ReproTest> tests;
     for (const SubmittedPatch& p : patches)
-        if (!p.tests.empty()) tests.push_back(verifiers::ReproTest{p.node, p.tests});
-    std::optional<verifiers::ReproMatrix> matrix;
+        if (!p.tests.empty()) tests.push_back(ReproTest{p.node, p.tests});
+    std::optional<ReproMatrix> matrix;
     if (!tests.empty()) {
-        NodeId node = rec.create_node(scope.node, scope.path + "/verify/repro", "verify", "reproduction tests");
+        NodeId node = rec.create_node(task_node, task_path + "/verify/repro", "verify", "reproduction tests");
         rec.set_status(node, "running");
-        auto op = verifiers::run_repro_matrix(*ctx.pool, *ctx.task, std::move(tests), fixes, *ctx.sandbox, ctx.root);
+        auto op = run_repro_matrix(*ctx.pool, *ctx.task, std::move(tests), fixes, *ctx.sandbox, ctx.root);
         auto ran = co_await std::move(op);
         if (ran) {
             nlohmann::json rows = nlohmann::json::array();
             for (std::size_t k = 0; k < fixes.size(); ++k) rows.push_back(ran->signature(k));
             nlohmann::json dropped = nlohmann::json::array();
-            for (const verifiers::ReproTestCheck& t : ran->tests)
+            for (const ReproTestCheck& t : ran->tests)
                 if (!t.kept) dropped.push_back({{"files", t.files}, {"reason", t.reason}});
             rec.set_status(node, "finished",
                            nlohmann::json{{"tests", ran->tests.size()}, {"kept", ran->kept.size()},
@@ -132,63 +133,64 @@ asio::awaitable<std::vector<verifiers::Candidate>> verify_patches(workers::RunSe
     }
 
     std::vector<asio::awaitable<tasks::Grade>> grades;
-    for (const SubmittedPatch& p : patches) grades.push_back(grade_on_pool(*ctx.pool, scope, p.fix));
+    for (const SubmittedPatch& p : patches) grades.push_back(grade_on_pool(*ctx.pool, verdicts, p.fix));
     std::vector<tasks::Grade> graded = co_await async::when_all(std::move(grades));
 
     // The judge, per candidate (model calls on the task's account).
-    std::vector<std::optional<Result<verifiers::JudgeResult>>> judged(patches.size());
+    std::vector<std::optional<Result<JudgeResult>>> judged(patches.size());
     if (ctx.judge_samples > 0) {
-        std::vector<asio::awaitable<Result<verifiers::JudgeResult>>> calls;
+        std::vector<asio::awaitable<Result<JudgeResult>>> calls;
         for (const SubmittedPatch& p : patches) {
-            verifiers::JudgeSubject subject;
+            JudgeSubject subject;
             subject.parent = p.node;
             subject.path = p.path;
-            subject.account = scope.account;
+            subject.account = ctx.account;
             subject.problem = ctx.task->problem_statement;
             subject.candidate = p.fix;
             subject.trajectory = p.trajectory;
-            verifiers::CandidateJudgeOptions options;
+            CandidateJudgeOptions options;
             options.samples = ctx.judge_samples;
-            calls.push_back(verifiers::judge_candidate(services, std::move(subject), options));
+            calls.push_back(judge_candidate(services, std::move(subject), options));
         }
-        std::vector<Result<verifiers::JudgeResult>> results = co_await async::when_all(std::move(calls));
+        std::vector<Result<JudgeResult>> results = co_await async::when_all(std::move(calls));
         for (std::size_t i = 0; i < results.size(); ++i) judged[i] = std::move(results[i]);
     }
 
     // Candidates and their verdicts.
-    std::vector<verifiers::Candidate> out;
+    std::vector<Candidate> out;
     for (std::size_t i = 0; i < patches.size(); ++i) {
         SubmittedPatch& p = patches[i];
         const std::size_t k = fix_of[i];
-        verifiers::Candidate c =
-            record_graded_candidate(services, scope, p.node, std::move(p.fix), p.completion_tokens, graded[i]);
+        Candidate c =
+            verdicts.record_graded_candidate(p.node, std::move(p.fix), p.completion_tokens, graded[i]);
         const FixChecks& fc = checked[k];
         if (fc.apply && *fc.apply)
-            record_verdict(services, scope, c, verifiers::apply_verifier, (*fc.apply)->score(), 0.0,
-                           with_share((*fc.apply)->details(), (*fc.apply)->wall_ms, members[k]).dump());
+            verdicts.record_verdict(c, apply_verifier, (*fc.apply)->score(), 0.0,
+                                    with_share((*fc.apply)->details(), (*fc.apply)->wall_ms, members[k]).dump());
         if (fc.regression && *fc.regression && (*fc.regression)->applied)
-            record_verdict(services, scope, c, verifiers::regression_verifier, (*fc.regression)->score(), 0.0,
-                           with_share((*fc.regression)->details(), (*fc.regression)->wall_ms, members[k]).dump());
+            verdicts.record_verdict(
+                c, regression_verifier, (*fc.regression)->score(), 0.0,
+                with_share((*fc.regression)->details(), (*fc.regression)->wall_ms, members[k]).dump());
         if (matrix && !matrix->kept.empty()) {
             c.repro_signature = matrix->signature(k);
-            record_verdict(services, scope, c, verifiers::repro_verifier, static_cast<double>(matrix->votes(k)), 0.0,
-                           with_share(matrix->details(k), matrix->fix_wall_ms[k], members[k]).dump());
+            verdicts.record_verdict(c, repro_verifier, static_cast<double>(matrix->votes(k)), 0.0,
+                                    with_share(matrix->details(k), matrix->fix_wall_ms[k], members[k]).dump());
         }
         if (judged[i] && *judged[i]) {
-            const verifiers::JudgeResult& j = **judged[i];
+            const JudgeResult& j = **judged[i];
             nlohmann::json details = nlohmann::json::parse(j.details_json, nullptr, false);
             if (!details.is_object()) details = nlohmann::json::object();
             details["calls"] = j.calls;
             details["tokens"] = j.usage.total_tokens();
-            record_verdict(services, scope, c, verifiers::judge_verifier, j.score, j.cost_usd, details.dump());
+            verdicts.record_verdict(c, judge_verifier, j.score, j.cost_usd, details.dump());
         } else if (judged[i]) {
             rec.event(p.node, "judge_failed", nlohmann::json{{"reason", judged[i]->error().describe()}}.dump());
         }
-        record_verdict(services, scope, c, verifiers::length_verifier, -static_cast<double>(p.completion_tokens), 0.0,
-                       nlohmann::json{{"completion_tokens", p.completion_tokens}}.dump());
+        verdicts.record_verdict(c, length_verifier, -static_cast<double>(p.completion_tokens), 0.0,
+                                nlohmann::json{{"completion_tokens", p.completion_tokens}}.dump());
         out.push_back(std::move(c));
     }
     co_return out;
 }
 
-}  // namespace braid::planner::swe
+}  // namespace braid::verifiers
