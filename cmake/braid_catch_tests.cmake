@@ -13,7 +13,7 @@ set(BRAID_CATCH_ADD_TESTS_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/braid_catch_add_tests
 set(BRAID_CATCH_ENTRY_ARGS --warn NoTests)
 
 # braid_catch_tests(TARGET PREFIX LABEL): after TARGET is built, list its test cases and write one
-# ctest entry per case, named "<PREFIX><case name>" and labelled LABEL.
+# ctest entry per case, named "<PREFIX>: <case name>" and labelled LABEL.
 function(braid_catch_tests target prefix label)
   set(ctest_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_tests.cmake)
   set(include_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_include.cmake)
