@@ -27,6 +27,7 @@
 #include "verifiers/selection.hpp"
 #include "verifiers/task_checker.hpp"
 #include "workers/generation.hpp"
+#include "workers/tools/tool_registry.hpp"
 
 namespace braid::planner {
 
