@@ -25,7 +25,8 @@ Result<std::string> not_a_file(const std::string& shown) {
 }
 
 // The whole file; one past `max_bytes` is refused.
-Result<std::string> read_text(const fs::path& path, const std::string& shown, std::uintmax_t max_bytes) {
+Result<std::string> read_text(const fs::path& path, const std::string& shown,
+                              std::uintmax_t max_bytes) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return not_a_file(shown);
     if (fs::file_size(path, ec) > max_bytes)
@@ -39,7 +40,8 @@ Result<std::string> read_text(const fs::path& path, const std::string& shown, st
 }
 
 // The first `max_bytes` of the file, with a note when there is more.
-Result<std::string> read_head(const fs::path& path, const std::string& shown, std::size_t max_bytes) {
+Result<std::string> read_head(const fs::path& path, const std::string& shown,
+                              std::size_t max_bytes) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return not_a_file(shown);
     std::ifstream in(path, std::ios::binary);
@@ -53,7 +55,8 @@ Result<std::string> read_head(const fs::path& path, const std::string& shown, st
 }
 
 // Lines first..last of `text`, numbered; last 0 is the end.
-Result<std::string> numbered(const std::string& text, const std::string& shown, long first, long last) {
+Result<std::string> numbered(const std::string& text, const std::string& shown, long first,
+                             long last) {
     if (last == 0) last = std::numeric_limits<long>::max();
     if (last < first) return make_error(ErrorCode::invalid_input, "end is before start");
     std::istringstream lines(text);
@@ -81,7 +84,9 @@ bool looks_binary(const std::string& text) {
 
 std::size_t count_occurrences(const std::string& text, const std::string& needle) {
     std::size_t n = 0;
-    for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    for (std::size_t at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + 1))
+        ++n;
     return n;
 }
 
@@ -91,7 +96,8 @@ std::vector<fs::path> files_under(const fs::path& start, const FileToolOptions& 
     std::vector<fs::path> files;
     std::error_code ec;
     if (fs::is_regular_file(start, ec)) return {start};
-    for (auto it = fs::recursive_directory_iterator(start, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             start, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator() && files.size() < options.max_search_files;
          it.increment(ec)) {
         if (it->is_directory(ec) && it->path().filename() == ".git") {
@@ -171,7 +177,8 @@ protected:
             try {
                 re.emplace(*pattern, std::regex::ECMAScript);
             } catch (const std::regex_error& e) {
-                return make_error(ErrorCode::invalid_input, "invalid regex: " + std::string(e.what()));
+                return make_error(ErrorCode::invalid_input,
+                                  "invalid regex: " + std::string(e.what()));
             }
         }
         auto matches = [&](const std::string& line) {
@@ -193,7 +200,8 @@ protected:
                 if (!matches(line)) continue;
                 out += shown + ":" + std::to_string(n) + ": " + line + "\n";
                 if (++found >= options_.max_search_matches)
-                    return ToolOutput{out + "[stopped at " + std::to_string(found) + " matches]\n", {}};
+                    return ToolOutput{out + "[stopped at " + std::to_string(found) + " matches]\n",
+                                      {}};
             }
         }
         return ToolOutput{out.empty() ? "no matches" : out, {}};
@@ -236,11 +244,14 @@ protected:
         if (n > 1)
             return make_error(ErrorCode::invalid_input,
                               "the old text occurs " + std::to_string(n) + " times in '" +
-                                  *relative + "'; include more surrounding lines so it occurs once");
+                                  *relative +
+                                  "'; include more surrounding lines so it occurs once");
         std::size_t at = text->find(*old_text);
         std::string edited = text->substr(0, at) + *new_text + text->substr(at + old_text->size());
-        if (!write_text(*path, edited)) return make_error(ErrorCode::io, "cannot write '" + *relative + "'");
-        long line = 1 + std::count(text->begin(), text->begin() + static_cast<std::ptrdiff_t>(at), '\n');
+        if (!write_text(*path, edited))
+            return make_error(ErrorCode::io, "cannot write '" + *relative + "'");
+        long line =
+            1 + std::count(text->begin(), text->begin() + static_cast<std::ptrdiff_t>(at), '\n');
         return ToolOutput{"edited " + *relative + " at line " + std::to_string(line), {}};
     }
 };

@@ -28,7 +28,8 @@ enum class ReadStyle {
     numbered_lines,  // lines start..end (1-based, inclusive) as "n\tline"; files past
                      // max_read_bytes are refused
 };
-enum class PatternKind { literal, regex };  // regex: ECMAScript, matched on a line's first 2000 chars
+// regex: ECMAScript, matched on a line's first 2000 characters.
+enum class PatternKind { literal, regex };
 
 struct FileToolOptions {
     AbsolutePaths absolute_paths = AbsolutePaths::refused;
@@ -50,38 +51,45 @@ inline constexpr std::uintmax_t kMaxEditFileBytes = 4 * 1024 * 1024;
 // LLMCompiler's read_file(path) and search_files(pattern): plain text, capped for a plan's
 // observations.
 inline constexpr FileToolOptions kPlanFileTools{
-    AbsolutePaths::inside_workspace,
-    ReadStyle::text_head,
-    64 * 1024,
-    "search_files",
-    PatternKind::literal,
-    100,
-    1024 * 1024,
-    10'000,
-    "read_file(path: str) -> str. Returns the text of a file in the workspace (path relative to "
-    "it).",
-    "search_files(pattern: str) -> str. Lists 'path:line: text' for every line of the "
-    "workspace's files containing the pattern (plain text, case-sensitive).",
-    "edit(path: str, old: str, new: str) -> str. Replaces the one occurrence of old by new in a "
-    "file of the workspace; with old \"\" it creates a new file.",
+    .absolute_paths = AbsolutePaths::inside_workspace,
+    .read_style = ReadStyle::text_head,
+    .max_read_bytes = 64 * 1024,
+    .search_name = "search_files",
+    .search_pattern = PatternKind::literal,
+    .max_search_matches = 100,
+    .max_search_file_bytes = 1024 * 1024,
+    .max_search_files = 10'000,
+    .read_description =
+        "read_file(path: str) -> str. Returns the text of a file in the workspace (path relative "
+        "to it).",
+    .search_description =
+        "search_files(pattern: str) -> str. Lists 'path:line: text' for every line of the "
+        "workspace's files containing the pattern (plain text, case-sensitive).",
+    .edit_description =
+        "edit(path: str, old: str, new: str) -> str. Replaces the one occurrence of old by new in "
+        "a file of the workspace; with old \"\" it creates a new file.",
 };
 
 // The SWE agent's read_file {path, start?, end?}, search {pattern, path?} and edit.
 inline constexpr FileToolOptions kAgentFileTools{
-    AbsolutePaths::refused,
-    ReadStyle::numbered_lines,
-    kMaxEditFileBytes,
-    "search",
-    PatternKind::regex,
-    200,
-    kMaxEditFileBytes,
-    20'000,
-    "read_file {\"path\": str, \"start\"?: int, \"end\"?: int}: lines start..end (1-based, "
-    "inclusive) of a file, numbered.",
-    "search {\"pattern\": str, \"path\"?: str}: lines matching a regular expression in the files "
-    "under path (default: the whole workspace), as path:line: text.",
-    "edit {\"path\": str, \"old\": str, \"new\": str}: replaces the one occurrence of old by new; "
-    "old must match exactly once, whitespace included. With old \"\" it creates a new file.",
+    .absolute_paths = AbsolutePaths::refused,
+    .read_style = ReadStyle::numbered_lines,
+    .max_read_bytes = kMaxEditFileBytes,
+    .search_name = "search",
+    .search_pattern = PatternKind::regex,
+    .max_search_matches = 200,
+    .max_search_file_bytes = kMaxEditFileBytes,
+    .max_search_files = 20'000,
+    .read_description =
+        "read_file {\"path\": str, \"start\"?: int, \"end\"?: int}: lines start..end (1-based, "
+        "inclusive) of a file, numbered.",
+    .search_description =
+        "search {\"pattern\": str, \"path\"?: str}: lines matching a regular expression in the "
+        "files under path (default: the whole workspace), as path:line: text.",
+    .edit_description =
+        "edit {\"path\": str, \"old\": str, \"new\": str}: replaces the one occurrence of old by "
+        "new; old must match exactly once, whitespace included. With old \"\" it creates a new "
+        "file.",
 };
 
 // `workspace`: an existing folder.

@@ -15,9 +15,10 @@ namespace {
 constexpr std::size_t kMaxListedFailures = 30;
 
 constexpr std::string_view kShellDescription =
-    "shell {\"command\": str}: runs a shell command in the workspace (no network); returns the exit "
-    "code and the output.";
-constexpr std::string_view kApplyPatchDescription = "apply_patch {\"patch\": str}: applies a unified diff.";
+    "shell {\"command\": str}: runs a shell command in the workspace (no network); returns the "
+    "exit code and the output.";
+constexpr std::string_view kApplyPatchDescription =
+    "apply_patch {\"patch\": str}: applies a unified diff.";
 constexpr std::string_view kRunTestsDescription =
     "run_tests {\"tests\"?: [str]}: runs the repository's test command, on the given tests when "
     "given; returns counts per status and the failures.";
@@ -41,16 +42,21 @@ protected:
     Result<ToolOutput> call(const nlohmann::json& json, int cancel_fd) const override {
         const nlohmann::json* command = ToolArgs(name(), json).find(0, "command");
         if (command == nullptr || !command->is_string() || command->get<std::string>().empty())
-            return make_error(ErrorCode::invalid_input, "missing argument \"command\" (a non-empty string)");
+            return make_error(ErrorCode::invalid_input,
+                              "missing argument \"command\" (a non-empty string)");
         const tasks::swe::Workspace& ws = *world_.workspace;
         const std::int64_t timeout_s = world_.env->command_timeout_s;
         tasks::env::SandboxPolicy policy = tasks::swe::workspace_policy(*world_.env, ws, timeout_s);
-        auto ran = world_.sandbox->run(tasks::env::shell_argv(command->get<std::string>()), ws.dir(), policy, cancel_fd);
-        if (!ran) return make_error(ran.error().code, "the command could not run: " + ran.error().message);
+        auto ran = world_.sandbox->run(tasks::env::shell_argv(command->get<std::string>()),
+                                       ws.dir(), policy, cancel_fd);
+        if (!ran)
+            return make_error(ran.error().code,
+                              "the command could not run: " + ran.error().message);
         std::string out = "exit code: " + std::to_string(ran->exit_code) + "\n";
         if (ran->timed_out) out += "[killed after " + std::to_string(timeout_s) + " s]\n";
         out += ran->out;
-        if (!ran->err.empty()) out += (ran->out.empty() || ran->out.back() == '\n' ? "" : "\n") + ran->err;
+        if (!ran->err.empty())
+            out += (ran->out.empty() || ran->out.back() == '\n' ? "" : "\n") + ran->err;
         if (ran->timed_out) return make_error(ErrorCode::timeout, std::move(out));
         if (ran->exit_code != 0) return make_error(ErrorCode::io, std::move(out));
         return ToolOutput{std::move(out), {}};
@@ -71,7 +77,8 @@ protected:
     Result<ToolOutput> call(const nlohmann::json& json, int) const override {
         const nlohmann::json* patch = ToolArgs(name(), json).find(0, "patch");
         if (patch == nullptr || !patch->is_string())
-            return make_error(ErrorCode::invalid_input, "missing argument \"patch\" (a unified diff)");
+            return make_error(ErrorCode::invalid_input,
+                              "missing argument \"patch\" (a unified diff)");
         auto method = world_.workspace->apply_patch(patch->get<std::string>());
         if (!method) return std::move(method).error();  // "the patch does not apply: <why>"
         return ToolOutput{"applied (" + *method + ")", {}};
@@ -106,14 +113,18 @@ protected:
     Result<ToolOutput> call(const nlohmann::json& json, int cancel_fd) const override {
         auto directives = directives_arg(ToolArgs(name(), json));
         if (!directives) return std::move(directives).error();
-        auto run = tasks::swe::run_tests(*world_.workspace, *world_.env, *directives, *world_.sandbox, cancel_fd);
-        if (!run) return make_error(run.error().code, "the tests did not give results: " + run.error().message);
+        auto run = tasks::swe::run_tests(*world_.workspace, *world_.env, *directives,
+                                         *world_.sandbox, cancel_fd);
+        if (!run)
+            return make_error(run.error().code,
+                              "the tests did not give results: " + run.error().message);
         std::map<std::string, int> counts;
         std::string failures;
         std::size_t listed = 0;
         for (const auto& [test, status] : run->statuses) {
             ++counts[std::string(tasks::swe::to_string(status))];
-            bool bad = status == tasks::swe::TestStatus::failed || status == tasks::swe::TestStatus::error;
+            bool bad =
+                status == tasks::swe::TestStatus::failed || status == tasks::swe::TestStatus::error;
             if (bad && listed++ < kMaxListedFailures)
                 failures += "  " + std::string(tasks::swe::to_string(status)) + " " + test + "\n";
         }
@@ -137,7 +148,9 @@ public:
 protected:
     Result<ToolOutput> call(const nlohmann::json&, int) const override {
         auto diff = world_.workspace->diff();
-        if (!diff) return make_error(diff.error().code, "cannot read the workspace's diff: " + diff.error().message);
+        if (!diff)
+            return make_error(diff.error().code,
+                              "cannot read the workspace's diff: " + diff.error().message);
         std::string shown = diff->empty() ? "submitted an empty patch" : "submitted:\n" + *diff;
         return ToolOutput{std::move(shown), std::move(*diff)};
     }
@@ -169,9 +182,12 @@ std::unique_ptr<ToolRegistry> make_swe_tool_registry(tasks::swe::Workspace& work
 }
 
 std::vector<std::string_view> swe_tool_descriptions() {
-    return {kShellDescription,           kAgentFileTools.read_description,
-            kAgentFileTools.search_description, kAgentFileTools.edit_description,
-            kApplyPatchDescription,      kRunTestsDescription,
+    return {kShellDescription,
+            kAgentFileTools.read_description,
+            kAgentFileTools.search_description,
+            kAgentFileTools.edit_description,
+            kApplyPatchDescription,
+            kRunTestsDescription,
             kSubmitDescription};
 }
 

@@ -31,7 +31,9 @@ struct CallRun {
 
 asio::awaitable<bool> work(std::shared_ptr<CallRun> run, std::function<Result<ToolOutput>(int)> fn,
                            asio::thread_pool& pool) {
-    auto blocking = [fn = std::move(fn), cancel_fd = run->cancel.read_fd()] { return fn(cancel_fd); };
+    auto blocking = [fn = std::move(fn), cancel_fd = run->cancel.read_fd()] {
+        return fn(cancel_fd);
+    };
     auto op = async::run_blocking(pool, std::move(blocking));  // named: the GCC 12 coroutine trap
     run->result.emplace(co_await std::move(op));
     run->ended = true;
@@ -74,8 +76,9 @@ asio::awaitable<Result<ToolOutput>> BlockingTool::run(nlohmann::json args,
     Result<ToolOutput> result = std::move(*run->result);
     if (!run->cancelled || (!result && result.error().code == ErrorCode::cancelled))
         co_return result;
-    co_return make_error(ErrorCode::cancelled, result ? "cancelled while " + std::string(name()) + " ran"
-                                                      : std::move(result).error().message);
+    co_return make_error(ErrorCode::cancelled,
+                         result ? "cancelled while " + std::string(name()) + " ran"
+                                : std::move(result).error().message);
 }
 
 }  // namespace braid::workers::tools

@@ -17,7 +17,8 @@ std::string ToolArgs::missing(std::size_t index, std::string_view key) const {
     return "missing argument \"" + std::string(key) + "\"";
 }
 
-std::string ToolArgs::must_be(std::size_t index, std::string_view key, std::string_view what) const {
+std::string ToolArgs::must_be(std::size_t index, std::string_view key,
+                              std::string_view what) const {
     if (positional())
         return std::string(tool_) + ": argument " + std::to_string(index + 1) + " must be " +
                std::string(what);

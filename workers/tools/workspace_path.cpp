@@ -33,8 +33,7 @@ Result<fs::path> resolve_in_workspace(const fs::path& workspace, const std::stri
         return make_error(ErrorCode::invalid_input,
                           "cannot resolve path '" + path + "': " + ec.message());
     if (!inside(root, resolved))
-        return make_error(ErrorCode::invalid_input,
-                          "path '" + path + "' is outside the workspace");
+        return make_error(ErrorCode::invalid_input, "path '" + path + "' is outside the workspace");
     return resolved;
 }
 
