@@ -25,6 +25,7 @@
 #include "planner/strategies.hpp"
 #include "store/store.hpp"
 #include "workers/generation.hpp"
+#include "workers/tools/tool_registry.hpp"
 
 namespace braid::planner {
 

@@ -88,8 +88,9 @@ asio::awaitable<Result<std::string>> call_tool(std::shared_ptr<State> s, int id)
     if (!tool)
         co_return make_error(ErrorCode::invalid_input, "unknown tool '" + run.step.tool + "'");
     auto op = tool->run(run.args, s->tools.pool());  // named: the GCC 12 coroutine trap
-    Result<std::string> result = co_await std::move(op);
-    co_return result;
+    Result<workers::tools::ToolOutput> result = co_await std::move(op);
+    if (!result) co_return std::move(result).error();
+    co_return std::move(result->observation);
 }
 
 void start(const std::shared_ptr<State>& s, int id) {

@@ -25,7 +25,7 @@
 
 #include "planner/llmcompiler/plan_parser.hpp"
 #include "store/run_recorder.hpp"
-#include "workers/tools/tool.hpp"
+#include "workers/tools/tool_registry.hpp"
 
 namespace braid::planner::llmcompiler {
 

@@ -24,6 +24,7 @@
 #include "verifiers/swe_selector.hpp"
 #include "verifiers/swe_verification.hpp"
 #include "workers/agent/agent.hpp"
+#include "workers/tools/swe_tools.hpp"
 
 namespace braid::planner {
 
@@ -107,12 +108,9 @@ asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, con
     spec.limits.max_steps = options_.agent_steps;
     spec.limits.max_tokens = options_.thread_tokens;
     spec.write_reproduction_test = options_.repro_tests;
-    workers::agent::AgentWorld world;
-    world.workspace = workspace->get();
-    world.env = &task.env;
-    world.sandbox = &sandbox_;
-    world.pool = pool_.get();
-    auto agent_op = workers::agent::run_agent(services, std::move(spec), world, scope.kind->prompt(*scope.task));
+    // The agent's own registry (and pool), bound to its workspace; it outlives run_agent.
+    auto tools = workers::tools::make_swe_tool_registry(**workspace, task.env, sandbox_);
+    auto agent_op = workers::agent::run_agent(services, std::move(spec), *tools, scope.kind->prompt(*scope.task));
     auto result = co_await std::move(agent_op);
     if (result)
         run.result = std::move(*result);

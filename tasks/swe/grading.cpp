@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tasks/swe/tools.hpp"
+#include "tasks/swe/command.hpp"
 
 namespace braid::tasks::swe {
 
@@ -195,11 +195,11 @@ Result<GradeReport> evaluate_patch(const SweTask& task, const std::string& model
     const auto& dir = workspace->dir();
     for (const auto& file : test_files) {
         auto tracked =
-            run_tool({"git", "cat-file", "-e", task.base_commit + ":" + file}, dir, home);
+            run_command({"git", "cat-file", "-e", task.base_commit + ":" + file}, dir, home);
         if (!tracked) return std::move(tracked).error();
         if (tracked->exit_code == 0) {
             auto restored =
-                run_tool_checked({"git", "checkout", task.base_commit, "--", file}, dir, home);
+                run_command_checked({"git", "checkout", task.base_commit, "--", file}, dir, home);
             if (!restored) return std::move(restored).error();
         } else {
             std::error_code ignored;  // absent already is fine

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "tasks/swe/tools.hpp"
+#include "tasks/swe/command.hpp"
 
 namespace braid::tasks::swe {
 
@@ -97,11 +97,11 @@ Result<Workspace> Workspace::create(std::shared_ptr<WorkspaceRoot> root, const f
         return make_error(ErrorCode::not_found,
                           "repository " + repo_path.string() + " does not exist");
     auto is_repo =
-        run_tool({"git", "-C", repo_path.string(), "rev-parse", "--git-dir"}, home, home);
+        run_command({"git", "-C", repo_path.string(), "rev-parse", "--git-dir"}, home, home);
     if (!is_repo) return std::move(is_repo).error();
     if (is_repo->exit_code != 0)
         return make_error(ErrorCode::not_found, repo_path.string() + " is not a git repository");
-    auto commit = run_tool(
+    auto commit = run_command(
         {"git", "-C", repo_path.string(), "cat-file", "-e", base_commit + "^{commit}"}, home, home);
     if (!commit) return std::move(commit).error();
     if (base_commit.empty() || base_commit.front() == '-' || commit->exit_code != 0)
@@ -113,12 +113,12 @@ Result<Workspace> Workspace::create(std::shared_ptr<WorkspaceRoot> root, const f
     workspace.root_ = std::move(root);
     workspace.base_commit_ = base_commit;
     fs::path dir = workspace.root_->next_dir(label);
-    auto cloned = run_tool_checked(
+    auto cloned = run_command_checked(
         {"git", "clone", "--shared", "--no-checkout", "-q", repo_path.string(), dir.string()}, home,
         home);
     if (!cloned) return std::move(cloned).error();
     workspace.dir_ = dir;  // from here the destructor removes it
-    auto checked_out = run_tool_checked(
+    auto checked_out = run_command_checked(
         {"git", "-c", "advice.detachedHead=false", "checkout", "-q", base_commit}, dir, home);
     if (!checked_out) return std::move(checked_out).error();
     return workspace;
@@ -153,18 +153,18 @@ namespace {
 // The working tree (tracked and untracked, not ignored) as a tree object, so that a failed
 // attempt can be undone without losing changes made before apply_patch was called.
 Result<std::string> snapshot(const fs::path& dir, const fs::path& home) {
-    if (auto added = run_tool_checked({"git", "add", "-A"}, dir, home); !added)
+    if (auto added = run_command_checked({"git", "add", "-A"}, dir, home); !added)
         return std::move(added).error();
-    auto tree = run_tool_checked({"git", "write-tree"}, dir, home);
+    auto tree = run_command_checked({"git", "write-tree"}, dir, home);
     if (!tree) return std::move(tree).error();
     while (!tree->empty() && (tree->back() == '\n' || tree->back() == '\r')) tree->pop_back();
     return std::move(*tree);
 }
 
 Result<void> restore(const fs::path& dir, const fs::path& home, const std::string& tree) {
-    if (auto read = run_tool_checked({"git", "read-tree", "--reset", "-u", tree}, dir, home); !read)
+    if (auto read = run_command_checked({"git", "read-tree", "--reset", "-u", tree}, dir, home); !read)
         return std::move(read).error();
-    if (auto clean = run_tool_checked({"git", "clean", "-fdq"}, dir, home); !clean)
+    if (auto clean = run_command_checked({"git", "clean", "-fdq"}, dir, home); !clean)
         return std::move(clean).error();
     return {};
 }
@@ -214,14 +214,14 @@ Result<std::string> Workspace::apply_patch(const std::string& diff) {
     };
     std::string last_output;
     for (const Attempt& attempt : attempts) {
-        auto result = run_tool(attempt.argv, dir_, home);
+        auto result = run_command(attempt.argv, dir_, home);
         if (!result) return std::move(result).error();
         if (result->exit_code == 0) return attempt.method;
         last_output = attempt.method + ": " + result->err + result->out;
         if (auto restored = restore(dir_, home, *tree); !restored)
             return std::move(restored).error();
     }
-    auto reverse = run_tool({"git", "apply", "--check", "--reverse", path}, dir_, home);
+    auto reverse = run_command({"git", "apply", "--check", "--reverse", path}, dir_, home);
     if (!reverse) return std::move(reverse).error();
     if (reverse->exit_code == 0) return std::string("already applied");
     constexpr std::size_t kMaxMessage = 4000;
@@ -231,12 +231,12 @@ Result<std::string> Workspace::apply_patch(const std::string& diff) {
 
 Result<std::string> Workspace::diff() const {
     const fs::path home = root_->dir();
-    if (auto added = run_tool_checked({"git", "add", "-A"}, dir_, home); !added)
+    if (auto added = run_command_checked({"git", "add", "-A"}, dir_, home); !added)
         return std::move(added).error();
     // A cut diff would be a corrupt patch: allow a large one, and fail rather than truncate.
     constexpr std::size_t kMaxDiffBytes = std::size_t{64} << 20;
     const std::vector<std::string> argv = {"git", "diff", "--cached", "--binary", base_commit_};
-    auto result = run_tool(argv, dir_, home, kMaxDiffBytes);
+    auto result = run_command(argv, dir_, home, kMaxDiffBytes);
     if (!result) return std::move(result).error();
     if (result->exit_code != 0)
         return make_error(ErrorCode::io, "git diff exited " + std::to_string(result->exit_code) +
@@ -249,9 +249,9 @@ Result<std::string> Workspace::diff() const {
 
 Result<void> Workspace::reset() {
     const fs::path home = root_->dir();
-    if (auto r = run_tool_checked({"git", "reset", "-q", "--hard", base_commit_}, dir_, home); !r)
+    if (auto r = run_command_checked({"git", "reset", "-q", "--hard", base_commit_}, dir_, home); !r)
         return std::move(r).error();
-    if (auto r = run_tool_checked({"git", "clean", "-fdq"}, dir_, home); !r)
+    if (auto r = run_command_checked({"git", "clean", "-fdq"}, dir_, home); !r)
         return std::move(r).error();
     return {};
 }

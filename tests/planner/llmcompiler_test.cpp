@@ -32,10 +32,11 @@ public:
     explicit TimerTool(std::chrono::milliseconds delay) : delay_(delay) {}
     std::string_view name() const override { return "slow"; }
     std::string_view description() const override { return "slow(x): answers after a delay"; }
-    asio::awaitable<Result<std::string>> run(json args, asio::thread_pool&) const override {
+    asio::awaitable<Result<workers::tools::ToolOutput>> run(json args,
+                                                            asio::thread_pool&) const override {
         asio::steady_timer timer(co_await asio::this_coro::executor, delay_);
         co_await timer.async_wait(asio::use_awaitable);
-        co_return "done(" + args.at(0).get<std::string>() + ")";
+        co_return workers::tools::ToolOutput{"done(" + args.at(0).get<std::string>() + ")", {}};
     }
 
 private:

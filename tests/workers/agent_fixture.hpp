@@ -6,7 +6,6 @@
 #include <fstream>
 
 #include <asio/io_context.hpp>
-#include <asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 
 #include "backends/scripted/scripted_backend.hpp"
@@ -15,6 +14,7 @@
 #include "tasks/env/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "workers/agent/agent.hpp"
+#include "workers/tools/swe_tools.hpp"
 
 namespace braid::agent_test {
 
@@ -46,7 +46,6 @@ struct AgentFixture {
     std::optional<tasks::swe::Workspace> workspace;
     tasks::swe::SweEnv env;
     tasks::env::Sandbox sandbox{tasks::env::probe_sandbox()};
-    asio::thread_pool pool{4};
     std::unique_ptr<store::Store> db = store::Store::open(dir / "agent.db");
     RunId run = db->create_run(store::RunRecord{});
     store::RunRecorder rec{*db, run};
@@ -72,7 +71,6 @@ struct AgentFixture {
         env.repo_path = repo;
         env.command_timeout_s = 20;
     }
-    ~AgentFixture() { pool.join(); }
 
     // Call k of the model answers replies[k] (the last one again past the end), followed by
     // "<tool_response>" as a model that starts to invent a result (the stop string cuts it) unless
@@ -93,12 +91,8 @@ struct AgentFixture {
         spec.account = account;
         spec.request.sampling.max_tokens = 400;
         spec.limits = limits;
-        agent::AgentWorld world;
-        world.workspace = &*workspace;
-        world.env = &env;
-        world.sandbox = &sandbox;
-        world.pool = &pool;
-        auto op = agent::run_agent(services, spec, world, "add() subtracts.");
+        auto tools = workers::tools::make_swe_tool_registry(*workspace, env, sandbox);
+        auto op = agent::run_agent(services, spec, *tools, "add() subtracts.");
         Result<agent::AgentResult> result = co_await std::move(op);
         co_return result;
     }

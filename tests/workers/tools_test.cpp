@@ -20,7 +20,7 @@
 #include "workers/tools/calculator.hpp"
 #include "workers/tools/command_tool.hpp"
 #include "workers/tools/file_tools.hpp"
-#include "workers/tools/tool.hpp"
+#include "workers/tools/tool_registry.hpp"
 
 using namespace braid;
 using namespace braid::workers::tools;
@@ -37,7 +37,9 @@ Result<std::string> call(ToolRegistry& registry, const std::string& name, json a
     asio::io_context io;
     const Tool* tool = registry.find(name);
     REQUIRE(tool != nullptr);
-    return async::run_sync(io, tool->run(std::move(args), registry.pool()));
+    Result<ToolOutput> ran = async::run_sync(io, tool->run(std::move(args), registry.pool()));
+    if (!ran) return std::move(ran).error();
+    return std::move(ran->observation);
 }
 
 std::unique_ptr<ToolRegistry> registry_with(const test::TempDir& dir, const json& declarations) {
@@ -114,9 +116,9 @@ TEST_CASE("read_file reads inside the workspace and refuses paths that escape it
             ErrorCode::not_found);
     REQUIRE(call(r, "read_file", json::array({"sub"})).error().code == ErrorCode::not_found);
 
-    write(dir / "big.txt", std::string(kMaxReadBytes + 10, 'x'));
+    write(dir / "big.txt", std::string(kPlanFileTools.max_read_bytes + 10, 'x'));
     auto big = call(r, "read_file", json::array({"big.txt"}));
-    REQUIRE(big->size() > kMaxReadBytes);
+    REQUIRE(big->size() > kPlanFileTools.max_read_bytes);
     REQUIRE_THAT(*big, Catch::Contains("[file truncated at"));
 }
 
@@ -237,10 +239,10 @@ TEST_CASE("Cancelling a command tool's call kills its process group at once", "[
                                {"timeout_ms", 60000}}}}});
     asio::io_context io;
     asio::cancellation_signal stop;
-    std::optional<Result<std::string>> got;
+    std::optional<Result<ToolOutput>> got;
     asio::co_spawn(
         io, (*registry).find("long")->run(json::array(), (*registry).pool()),
-        asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e, Result<std::string> r) {
+        asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e, Result<ToolOutput> r) {
             REQUIRE_FALSE(e);
             got.emplace(std::move(r));
         }));

@@ -9,8 +9,6 @@
 
 #include "core/async.hpp"
 #include "workers/agent/agent_protocol.hpp"
-#include "workers/agent/agent_tools.hpp"
-#include "workers/agent/cancellable_tool.hpp"
 
 namespace braid::workers::agent {
 
@@ -32,18 +30,41 @@ struct AgentState {
     std::string patch;
 };
 
-// One tool call with its node's life: "running" with the arguments, the work on the pool, then
-// "finished" / "failed" with the observation. Starts and ends on the orchestration executor.
-// Sets *cancelled when cancellation arrived while it ran.
-asio::awaitable<ToolOutcome> run_recorded(store::RunRecorder* rec, AgentWorld world, AgentToolCall call,
-                                          NodeId node, std::size_t max_chars, bool* cancelled) {
+// One call as the model sees it.
+struct CallOutcome {
+    bool ok = false;
+    std::string content;
+    std::optional<std::string> final_value;  // from a tool that ends the thread (submit)
+};
+
+CallOutcome unknown_tool(const tools::ToolRegistry& tools, const std::string& name) {
+    std::string names;
+    for (const tools::Tool* t : tools.tools()) names += (names.empty() ? "" : ", ") + std::string(t->name());
+    return CallOutcome{false, "unknown tool '" + name + "'; the tools are " + names, {}};
+}
+
+// One tool call with its node's life: "running" with the arguments, the work, then "finished" /
+// "failed" with the observation. Starts and ends on the orchestration executor. Sets *cancelled
+// when cancellation arrived while it ran.
+asio::awaitable<CallOutcome> run_recorded(store::RunRecorder* rec, const tools::ToolRegistry* tools,
+                                          AgentToolCall call, NodeId node, std::size_t max_chars,
+                                          bool* cancelled) {
     nlohmann::json running{{"name", call.name}, {"arguments", call.arguments}};
     rec->set_status(node, "running", running.dump());
     auto started = std::chrono::steady_clock::now();
-    auto op = run_tool_cancellable(world, call);  // named: the GCC 12 coroutine trap
-    CancellableOutcome ran = co_await std::move(op);
-    if (ran.cancelled) *cancelled = true;
-    ToolOutcome outcome = std::move(ran.outcome);
+    CallOutcome outcome;
+    if (const tools::Tool* tool = tools->find(call.name); tool == nullptr) {
+        outcome = unknown_tool(*tools, call.name);
+    } else {
+        auto op = tool->run(std::move(call.arguments), tools->pool());  // named: the GCC 12 trap
+        Result<tools::ToolOutput> ran = co_await std::move(op);
+        if (ran) {
+            outcome = CallOutcome{true, std::move(ran->observation), std::move(ran->final_value)};
+        } else {
+            if (ran.error().code == ErrorCode::cancelled) *cancelled = true;
+            outcome = CallOutcome{false, std::move(ran).error().message, {}};
+        }
+    }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     nlohmann::json ended{{"ok", outcome.ok}, {"observation", clip_middle(outcome.content, max_chars)}, {"ms", ms}};
     rec->set_status(node, outcome.ok ? "finished" : "failed",
@@ -54,14 +75,16 @@ asio::awaitable<ToolOutcome> run_recorded(store::RunRecorder* rec, AgentWorld wo
 struct Turn {
     RunServices& services;
     const AgentSpec& spec;
-    const AgentWorld& world;
+    const tools::ToolRegistry& tools;
     AgentState& state;
 };
 
-// Tools that run git in the workspace (its index, its patch file) cannot run beside another such
-// call: they run one at a time, in call order, after the concurrent ones. submit is one of them,
-// so it sees every edit of its turn.
-bool exclusive(const AgentToolCall& call) { return call.name == "apply_patch" || call.name == "submit"; }
+// Calls of exclusive tools (tool.hpp: apply_patch and submit use git in the workspace) run one at
+// a time, in call order, after the concurrent ones; so submit sees every edit of its turn.
+bool exclusive(const tools::ToolRegistry& tools, const AgentToolCall& call) {
+    const tools::Tool* tool = tools.find(call.name);
+    return tool != nullptr && tool->exclusive();
+}
 
 // Runs the turn's calls (calls after a submit are not run) and appends the responses in call
 // order.
@@ -80,27 +103,27 @@ asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std
     }
     const std::size_t max_chars = turn.spec.limits.max_observation_chars;
     std::vector<std::size_t> together, alone;
-    for (std::size_t j = 0; j < calls.size(); ++j) (exclusive(calls[j]) ? alone : together).push_back(j);
-    std::vector<asio::awaitable<ToolOutcome>> batch;
-    for (std::size_t j : together) batch.push_back(run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars, &turn.state.cancelled));
+    for (std::size_t j = 0; j < calls.size(); ++j) (exclusive(turn.tools, calls[j]) ? alone : together).push_back(j);
+    std::vector<asio::awaitable<CallOutcome>> batch;
+    for (std::size_t j : together) batch.push_back(run_recorded(&rec, &turn.tools, calls[j], nodes[j], max_chars, &turn.state.cancelled));
     auto all = async::when_all(std::move(batch));
-    std::vector<ToolOutcome> ran = co_await std::move(all);
-    std::vector<ToolOutcome> outcomes(calls.size());
+    std::vector<CallOutcome> ran = co_await std::move(all);
+    std::vector<CallOutcome> outcomes(calls.size());
     for (std::size_t i = 0; i < together.size(); ++i) outcomes[together[i]] = std::move(ran[i]);
     for (std::size_t j : alone) {
         if (turn.state.cancelled) {
             rec.set_status(nodes[j], "cancelled");
             continue;
         }
-        auto one = run_recorded(&rec, turn.world, calls[j], nodes[j], max_chars, &turn.state.cancelled);
+        auto one = run_recorded(&rec, &turn.tools, calls[j], nodes[j], max_chars, &turn.state.cancelled);
         outcomes[j] = co_await std::move(one);
     }
     if (turn.state.cancelled) co_return;
     for (std::size_t j = 0; j < outcomes.size(); ++j) {
         text += response_block(calls[j].name, outcomes[j].ok, outcomes[j].content, max_chars);
-        if (outcomes[j].submitted) {
+        if (outcomes[j].final_value) {
             turn.state.submitted = true;
-            turn.state.patch = std::move(outcomes[j].patch);
+            turn.state.patch = std::move(*outcomes[j].final_value);
         }
     }
     turn.state.tool_calls += static_cast<int>(outcomes.size());
@@ -159,9 +182,9 @@ void name_status(AgentResult& out, const AgentState& state, const AgentSpec& spe
 
 }  // namespace
 
-asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec, AgentWorld world,
+asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec,
+                                               const tools::ToolRegistry& tools,
                                                std::string problem_statement) {
-    BRAID_ASSERT(world.workspace && world.env && world.sandbox && world.pool, "run_agent: the world is incomplete");
     ThreadSpec thread;
     thread.node = spec.node;
     thread.path = spec.path;
@@ -173,7 +196,7 @@ asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec 
     thread.max_calls = spec.limits.max_steps;
 
     AgentState state;
-    Turn turn{services, spec, world, state};
+    Turn turn{services, spec, tools, state};
     TriggerHandler handler = [turn](ThreadText& t, const CallEnd& end) { return handle_turn(turn, t, end); };
     auto op = run_thread(services, std::move(thread), std::move(handler));  // named: the GCC 12 trap
     Result<ThreadResult> ran = co_await std::move(op);

@@ -7,9 +7,10 @@
 //     <tool_call>
 //     {"name": "edit", "arguments": {"path": "calc/ops.py", "old": "a - b", "new": "a + b"}}
 //     </tool_call>
-// The calls of one turn run concurrently (they must not depend on each other), except apply_patch
-// and submit, which use git in the workspace and so run one at a time after the others; calls
-// after a submit are not run. The results are appended in call order, each as
+// The calls of one turn run concurrently (they must not depend on each other), except those of
+// exclusive tools (apply_patch and submit use git in the workspace), which run one at a time
+// after the others; calls after a submit are not run. The results are appended in call order,
+// each as
 //     <tool_response>
 //     {"name": "edit", "ok": true, "content": "..."}
 //     </tool_response>
@@ -17,18 +18,10 @@
 // invent a result is cut there. Native OpenAI tool calls (Completion::tool_calls) are not used:
 // the loop is text-level so it runs over every backend, the local engine included.
 //
-// Tools (arguments by name):
-//   shell {command}             a shell command in the workspace, under the sandbox
-//                               (env.command_timeout_s); observation: exit code, stdout+stderr
-//   read_file {path, start?, end?}  lines start..end (1-based, inclusive) numbered
-//   search {pattern, path?}     regex search of files under path (default the whole workspace)
-//   edit {path, old, new}       replaces the one occurrence of `old` (an error when it occurs 0
-//                               or 2+ times); old "" creates the file (an error if it exists)
-//   apply_patch {patch}         a unified diff, with the workspace's apply chain
-//   run_tests {tests?}          the task's own test command (never the hidden tests), with the
-//                               given directives; observation: counts per status and the failures
-//   submit {}                   ends the thread; the candidate is the workspace's diff
-// Paths are relative to the workspace and may not leave it.
+// Tools: the registry's (workers/tools/swe_tools.hpp: shell, read_file, search, edit,
+// apply_patch, run_tests, submit on the task's workspace), called with arguments by name. A call
+// that fails is answered with "ok": false and the error's message; a tool that returns a
+// final_value (submit: the workspace's diff) ends the thread with it as the candidate patch.
 //
 // Limits, all checked in one place (workers::run_thread plus the ledger): max_steps model calls,
 // max_tokens completion tokens, the account's budget (USD, tokens); and max_format_errors turns in
@@ -42,13 +35,10 @@
 #include <vector>
 
 #include <asio/awaitable.hpp>
-#include <asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tasks/env/sandbox.hpp"
-#include "tasks/swe/swe_task.hpp"
-#include "tasks/swe/workspace.hpp"
 #include "workers/thread_loop.hpp"
+#include "workers/tools/tool_registry.hpp"
 
 namespace braid::workers::agent {
 
@@ -65,14 +55,6 @@ struct ParsedTurn {
 // Every <tool_call> block of `text`, in order. An unterminated block at the end counts as one
 // (a stop string may have cut the closing tag).
 ParsedTurn parse_tool_calls(std::string_view text);
-
-// What the tools act on. Borrowed; all outlive the agent.
-struct AgentWorld {
-    tasks::swe::Workspace* workspace = nullptr;
-    const tasks::swe::SweEnv* env = nullptr;
-    const tasks::env::Sandbox* sandbox = nullptr;
-    asio::thread_pool* pool = nullptr;  // blocking tool work runs here
-};
 
 struct AgentLimits {
     int max_steps = 30;                     // model calls
@@ -102,8 +84,10 @@ struct AgentResult {
 // The agent's prompt: instructions, the tool list, then the problem statement.
 std::string agent_prompt(std::string_view problem_statement, bool write_reproduction_test);
 
-// Runs the agent to its end. Errors only for cancellation (ErrorCode::cancelled).
-asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec, AgentWorld world,
+// Runs the agent to its end with `tools` (borrowed; it outlives the call). Errors only for
+// cancellation (ErrorCode::cancelled).
+asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec,
+                                               const tools::ToolRegistry& tools,
                                                std::string problem_statement);
 
 }  // namespace braid::workers::agent

@@ -1,5 +1,7 @@
-// The agent's prompt (agent.hpp): instructions, the tools, the call format, then the problem.
+// The agent's prompt (agent.hpp): instructions, the tools (as swe_tools describes them), the call
+// format, then the problem.
 #include "workers/agent/agent.hpp"
+#include "workers/tools/swe_tools.hpp"
 
 namespace braid::workers::agent {
 
@@ -9,21 +11,6 @@ constexpr std::string_view kInstructions =
     "You are a software engineer fixing an issue in a repository. The repository is checked out in "
     "your workspace; every path you give is relative to it. Explore the code, find the cause, change "
     "the source files to fix the issue, check your change, then submit.\n\n";
-
-constexpr std::string_view kTools =
-    "Tools:\n"
-    "- shell {\"command\": str}: runs a shell command in the workspace (no network); returns the exit "
-    "code and the output.\n"
-    "- read_file {\"path\": str, \"start\"?: int, \"end\"?: int}: lines start..end (1-based, inclusive) "
-    "of a file, numbered.\n"
-    "- search {\"pattern\": str, \"path\"?: str}: lines matching a regular expression in the files under "
-    "path (default: the whole workspace), as path:line: text.\n"
-    "- edit {\"path\": str, \"old\": str, \"new\": str}: replaces the one occurrence of old by new; old "
-    "must match exactly once, whitespace included. With old \"\" it creates a new file.\n"
-    "- apply_patch {\"patch\": str}: applies a unified diff.\n"
-    "- run_tests {\"tests\"?: [str]}: runs the repository's test command, on the given tests when "
-    "given; returns counts per status and the failures.\n"
-    "- submit {}: ends your work; your changes to the workspace are the answer.\n\n";
 
 constexpr std::string_view kFormat =
     "To call tools, write each call as JSON between tags, for example:\n"
@@ -43,7 +30,9 @@ constexpr std::string_view kReproduction =
 std::string agent_prompt(std::string_view problem_statement, bool write_reproduction_test) {
     std::string out;
     out += kInstructions;
-    out += kTools;
+    out += "Tools:\n";
+    for (std::string_view tool : tools::swe_tool_descriptions()) out += "- " + std::string(tool) + "\n";
+    out += "\n";
     out += kFormat;
     if (write_reproduction_test) out += kReproduction;
     out += "<issue>\n";

@@ -76,4 +76,17 @@ std::string response_block(std::string_view name, bool ok, std::string_view cont
     return std::string(kResponseOpen) + "\n" + json + "\n" + std::string(kResponseClose) + "\n";
 }
 
+std::string call_label(const AgentToolCall& call) {
+    constexpr std::size_t kLabelValueChars = 40;
+    std::string args;
+    for (const auto& [key, value] : call.arguments.items()) {
+        std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+        if (shown.size() > kLabelValueChars) shown = shown.substr(0, kLabelValueChars) + "...";
+        for (char& c : shown)
+            if (c == '\n') c = ' ';
+        args += (args.empty() ? "" : ", ") + key + "=" + shown;
+    }
+    return call.name + "(" + args + ")";
+}
+
 }  // namespace braid::workers::agent

@@ -1,11 +1,14 @@
 #pragma once
 // The text protocol of the agent thread (agent.hpp): parse_tool_calls reads the model's
 // <tool_call> blocks (declared in agent.hpp); this file writes the other direction, the
-// <tool_response> blocks the loop appends, and keeps long observations to their head and tail.
+// <tool_response> blocks the loop appends, keeps long observations to their head and tail, and
+// labels a call's node.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "workers/agent/agent.hpp"
 
 namespace braid::workers::agent {
 
@@ -21,5 +24,8 @@ std::string clip_middle(std::string_view text, std::size_t max_chars);
 // "<tool_response>\n{"name": ..., "ok": ..., "content": ...}\n</tool_response>\n", the content
 // clipped to max_chars. Invalid UTF-8 in the content is replaced, never an exception.
 std::string response_block(std::string_view name, bool ok, std::string_view content, std::size_t max_chars);
+
+// A short label for a call's node: `name(arguments)`, long values cut.
+std::string call_label(const AgentToolCall& call);
 
 }  // namespace braid::workers::agent

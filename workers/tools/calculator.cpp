@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "workers/tools/tool_args.hpp"
+
 namespace braid::workers::tools {
 
 namespace {
@@ -128,16 +130,17 @@ public:
                "numbers, + - * /, parentheses and unary minus, e.g. calculator(\"(3 + 4) * 2.5\"). "
                "Nothing else (no names, no functions).";
     }
-    asio::awaitable<Result<std::string>> run(nlohmann::json args,
-                                             asio::thread_pool&) const override {
+    asio::awaitable<Result<ToolOutput>> run(nlohmann::json json,
+                                            asio::thread_pool&) const override {
+        ToolArgs args(name(), json);
         if (args.size() != 1)
             co_return make_error(ErrorCode::invalid_input,
                                  "calculator takes one argument (an expression)");
-        auto expression = string_arg("calculator", args, 0);
+        auto expression = args.string(0, "expression");
         if (!expression) co_return std::move(expression).error();
         auto value = evaluate_arithmetic(*expression);
         if (!value) co_return std::move(value).error();
-        co_return format_number(*value);
+        co_return ToolOutput{format_number(*value), {}};
     }
 };
 

@@ -1,18 +1,7 @@
 #include "workers/tools/command_tool.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cctype>
-#include <optional>
 
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
-
-#include "core/async.hpp"
-#include "tasks/env/cancel_pipe.hpp"
 #include "tasks/env/sandbox.hpp"
 
 namespace braid::workers::tools {
@@ -69,80 +58,30 @@ Result<std::string> expand(std::string_view element, const std::vector<std::stri
     return out;
 }
 
-struct CommandRun {
-    explicit CommandRun(asio::any_io_executor ex)
-        : done(ex, asio::steady_timer::time_point::max()) {}
-    tasks::env::CancelPipe cancel;
-    asio::steady_timer done;  // cancelled when the command has ended
-    bool ended = false;
-    std::optional<Result<ProcessResult>> result;
-};
-
-asio::awaitable<bool> wait_command(std::shared_ptr<CommandRun> run, std::vector<std::string> argv,
-                                   std::filesystem::path cwd, SandboxPolicy policy,
-                                   std::shared_ptr<const Sandbox> sandbox, asio::thread_pool& pool) {
-    int cancel_fd = run->cancel.read_fd();
-    auto work = [argv = std::move(argv), cwd = std::move(cwd), policy = std::move(policy),
-                 sandbox = std::move(sandbox), cancel_fd] {
-        return sandbox->run(argv, cwd, policy, cancel_fd);
-    };
-    auto op = async::run_blocking(pool, std::move(work));  // named: the GCC 12 coroutine trap
-    run->result.emplace(co_await std::move(op));
-    run->ended = true;
-    run->done.cancel();
-    co_return true;
-}
-
-// Ends when the command has; if cancelled first, writes to the cancel pipe so the command stops.
-asio::awaitable<bool> watch_cancellation(std::shared_ptr<CommandRun> run) {
-    co_await run->done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    if (!run->ended) run->cancel.cancel();
-    co_return true;
-}
-
-// Runs the command on `pool`; cancelling the awaiting coroutine kills its process group at once
-// (the blocking wait polls the cancel pipe) instead of waiting for its timeout.
-asio::awaitable<Result<ProcessResult>> run_cancellable(std::vector<std::string> argv,
-                                                       std::filesystem::path cwd,
-                                                       SandboxPolicy policy,
-                                                       std::shared_ptr<const Sandbox> sandbox,
-                                                       asio::thread_pool& pool) {
-    auto run = std::make_shared<CommandRun>(co_await asio::this_coro::executor);
-    std::vector<asio::awaitable<bool>> both;
-    both.push_back(wait_command(run, std::move(argv), std::move(cwd), std::move(policy),
-                                std::move(sandbox), pool));
-    both.push_back(watch_cancellation(run));
-    auto all = async::when_all(std::move(both));
-    co_await std::move(all);
-    if (!run->result)
-        co_return make_error(ErrorCode::cancelled, "cancelled before the command started");
-    co_return std::move(*run->result);
-}
-
 std::string arg_text(const nlohmann::json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-class CommandTool final : public Tool {
+class CommandTool final : public BlockingTool {
 public:
     CommandTool(CommandSpec spec, std::filesystem::path cwd, std::shared_ptr<const Sandbox> sandbox)
         : spec_(std::move(spec)), cwd_(std::move(cwd)), sandbox_(std::move(sandbox)) {}
     std::string_view name() const override { return spec_.name; }
     std::string_view description() const override { return spec_.description; }
 
-    asio::awaitable<Result<std::string>> run(nlohmann::json args,
-                                             asio::thread_pool& pool) const override {
+protected:
+    Result<ToolOutput> call(const nlohmann::json& args, int cancel_fd) const override {
         if (!args.is_array() || static_cast<int>(args.size()) < spec_.arity)
-            co_return make_error(ErrorCode::invalid_input,
-                                 spec_.name + " takes " + std::to_string(spec_.arity) +
-                                     " argument(s), got " + std::to_string(args.size()));
+            return make_error(ErrorCode::invalid_input,
+                              spec_.name + " takes " + std::to_string(spec_.arity) +
+                                  " argument(s), got " + std::to_string(args.size()));
         std::vector<std::string> values;
         for (const auto& a : args) values.push_back(arg_text(a));
         std::vector<std::string> argv;
         for (const std::string& element : spec_.command) {
             int unused = 0;
             auto expanded = expand(element, &values, unused);
-            if (!expanded) co_return std::move(expanded).error();
+            if (!expanded) return std::move(expanded).error();
             argv.push_back(std::move(*expanded));
         }
         SandboxPolicy policy;
@@ -150,24 +89,23 @@ public:
         policy.max_output_bytes = kMaxCommandOutputBytes;
         policy.network = spec_.network;
         policy.writable = {cwd_};
-        auto op = run_cancellable(std::move(argv), cwd_, std::move(policy), sandbox_, pool);
-        Result<ProcessResult> done = co_await std::move(op);  // named: the GCC 12 coroutine trap
-        if (!done) co_return std::move(done).error().with_context(spec_.name);
+        Result<ProcessResult> done = sandbox_->run(argv, cwd_, policy, cancel_fd);
+        if (!done) return std::move(done).error().with_context(spec_.name);
         if (done->timed_out)
-            co_return make_error(ErrorCode::timeout,
-                                 spec_.name + " timed out after " + std::to_string(spec_.timeout_ms) +
-                                     " ms; its processes were killed");
+            return make_error(ErrorCode::timeout,
+                              spec_.name + " timed out after " + std::to_string(spec_.timeout_ms) +
+                                  " ms; its processes were killed");
         if (done->exit_code != 0) {
             std::string err = done->err.substr(0, kMaxStderrInError);
-            co_return make_error(ErrorCode::io, spec_.name + " exited with status " +
-                                                    std::to_string(done->exit_code) +
-                                                    (err.empty() ? "" : ": " + err));
+            return make_error(ErrorCode::io, spec_.name + " exited with status " +
+                                                 std::to_string(done->exit_code) +
+                                                 (err.empty() ? "" : ": " + err));
         }
         std::string observation = std::move(done->out);
         if (done->truncated)
             observation +=
                 "\n[output truncated at " + std::to_string(kMaxCommandOutputBytes) + " bytes]";
-        co_return observation;
+        return ToolOutput{std::move(observation), {}};
     }
 
 private:

@@ -43,8 +43,8 @@ struct CommandSpec {
 // `network` not a boolean.
 Result<std::vector<CommandSpec>> parse_tool_declarations(const nlohmann::json& doc);
 
-// `sandbox` is probed once per registry and shared by its command tools (shared_ptr: every tool
-// and every in-flight call on the pool holds it).
+// `sandbox` is probed once per registry and shared by its command tools (shared_ptr: each of them
+// holds it). A cancelled call's command is killed at once (BlockingTool).
 std::unique_ptr<Tool> make_command_tool(CommandSpec spec, std::filesystem::path cwd,
                                         std::shared_ptr<const tasks::env::Sandbox> sandbox);
 

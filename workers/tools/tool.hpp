@@ -1,18 +1,19 @@
 #pragma once
-// Tools a plan may call (LLMCompiler, reference/parallel.md §4), and the registry that owns them.
+// A tool a model calls: a step of an LLMCompiler plan (reference/parallel.md §4) or an action of
+// the SWE agent (reference/swe_verify_budget.md §4.2). One interface serves both callers.
 //
-// A Tool has a name, a one-line description for the planner prompt and run(args): args are the
-// call's parsed arguments as a JSON array (strings, numbers, lists: what a plan line's Python
-// literals parse to). run() is a coroutine awaited on the orchestration executor; blocking work
-// (file reads, child processes) goes to the registry's pool and the result comes back on the
-// caller's executor. An expected failure (bad arguments, a missing file, a command that exits
-// non-zero or times out) is an Error value: the planner shows it to the model as the observation.
+// A Tool has a name, a description (how a prompt lists it) and run(args): `args` are the call's
+// arguments as JSON, an array (a plan line's positional literals) or an object (the agent's named
+// arguments); ToolArgs (tool_args.hpp) reads either. run() is a coroutine awaited on the
+// orchestration executor; blocking work goes to `pool` (BlockingTool) and the result comes back
+// on the caller's executor. An expected failure (bad arguments, a missing file, a command that
+// exits non-zero or times out, failing tests) is an Error value whose message is the observation
+// the caller shows the model. Cancelling the awaiting coroutine stops the call: its result is then
+// ErrorCode::cancelled.
 
-#include <filesystem>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <asio/awaitable.hpp>
 #include <asio/thread_pool.hpp>
@@ -22,47 +23,40 @@
 
 namespace braid::workers::tools {
 
+struct ToolOutput {
+    std::string observation;  // what the caller shows the model
+    // Set by a tool whose call ends the caller's thread with a value (submit: the candidate patch).
+    std::optional<std::string> final_value;
+};
+
 class Tool {
 public:
     virtual ~Tool() = default;
     virtual std::string_view name() const = 0;
-    // How the planner prompt lists it, e.g. "calculator(expression): evaluates ...".
+    // How a prompt lists it, e.g. "calculator(expression: str) -> number. ...".
     virtual std::string_view description() const = 0;
+    // True when calls of this tool share state with each other (a git index, a patch file): a
+    // caller runs such calls one at a time, never beside another exclusive call.
+    virtual bool exclusive() const { return false; }
     // `pool` runs blocking work; it outlives the call.
-    virtual asio::awaitable<Result<std::string>> run(nlohmann::json args,
-                                                     asio::thread_pool& pool) const = 0;
+    virtual asio::awaitable<Result<ToolOutput>> run(nlohmann::json args,
+                                                    asio::thread_pool& pool) const = 0;
 };
 
-// Owns the tools and the pool their blocking work runs on. Not copyable; tools live as long as it.
-class ToolRegistry {
+// A tool whose work blocks (file I/O, child processes). run() runs call() on the pool and watches
+// for cancellation meanwhile: when it arrives, call()'s `cancel_fd` becomes readable (a command
+// run with it is killed) and the result is ErrorCode::cancelled whatever call() returned. An
+// exception out of call() is a bug in the tool: it becomes an internal error naming the tool, so
+// the caller's run goes on.
+class BlockingTool : public Tool {
 public:
-    static constexpr std::size_t kPoolThreads = 4;
-    ToolRegistry();
-    ~ToolRegistry();
-    ToolRegistry(const ToolRegistry&) = delete;
-    ToolRegistry& operator=(const ToolRegistry&) = delete;
+    asio::awaitable<Result<ToolOutput>> run(nlohmann::json args,
+                                            asio::thread_pool& pool) const final;
 
-    // Errors (invalid_input): a tool of that name is already registered.
-    Result<void> add(std::unique_ptr<Tool> tool);
-    const Tool* find(std::string_view name) const;
-    std::vector<const Tool*> tools() const;  // in registration order
-    asio::thread_pool& pool() { return *pool_; }
-
-private:
-    std::unique_ptr<asio::thread_pool> pool_;
-    std::vector<std::unique_ptr<Tool>> tools_;
+protected:
+    // Runs on a pool thread. `cancel_fd`: pass it to Sandbox::run / run_process; -1 when the call
+    // cannot be cancelled (no pipe).
+    virtual Result<ToolOutput> call(const nlohmann::json& args, int cancel_fd) const = 0;
 };
-
-// The registry LLMCompiler uses: calculator; read_file and search_files when `workspace` is set
-// (it must be an existing folder); then every tool declared in `tools_path` (JSON, see
-// command_tool.hpp), run in the workspace (or the current folder when there is none).
-// Errors (invalid_input): a missing workspace folder, an unreadable or bad declarations file.
-Result<std::unique_ptr<ToolRegistry>> make_tool_registry(const std::string& workspace,
-                                                         const std::string& tools_path);
-
-// Arguments as a tool reads them: the `index`-th argument as a string (numbers are printed), or an
-// invalid_input error naming the tool and the argument.
-Result<std::string> string_arg(std::string_view tool, const nlohmann::json& args,
-                               std::size_t index);
 
 }  // namespace braid::workers::tools

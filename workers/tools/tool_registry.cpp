@@ -1,9 +1,10 @@
+#include "workers/tools/tool_registry.hpp"
+
 #include <fstream>
 
 #include "workers/tools/calculator.hpp"
 #include "workers/tools/command_tool.hpp"
 #include "workers/tools/file_tools.hpp"
-#include "workers/tools/tool.hpp"
 
 namespace braid::workers::tools {
 
@@ -36,19 +37,6 @@ std::vector<const Tool*> ToolRegistry::tools() const {
     return out;
 }
 
-Result<std::string> string_arg(std::string_view tool, const nlohmann::json& args,
-                               std::size_t index) {
-    if (!args.is_array() || index >= args.size())
-        return make_error(ErrorCode::invalid_input,
-                          std::string(tool) + ": missing argument " + std::to_string(index + 1));
-    const nlohmann::json& v = args[index];
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_number()) return v.dump();
-    return make_error(
-        ErrorCode::invalid_input,
-        std::string(tool) + ": argument " + std::to_string(index + 1) + " must be a string");
-}
-
 Result<std::unique_ptr<ToolRegistry>> make_tool_registry(const std::string& workspace,
                                                          const std::string& tools_path) {
     auto registry = std::make_unique<ToolRegistry>();
@@ -61,8 +49,8 @@ Result<std::unique_ptr<ToolRegistry>> make_tool_registry(const std::string& work
             return make_error(ErrorCode::invalid_input,
                               "--workspace: '" + workspace + "' is not a folder");
         cwd = root;
-        (void)registry->add(make_read_file_tool(root));
-        (void)registry->add(make_search_files_tool(root));
+        (void)registry->add(make_read_file_tool(root, kPlanFileTools));
+        (void)registry->add(make_search_tool(root, kPlanFileTools));
     }
     if (!tools_path.empty()) {
         std::ifstream in(tools_path);

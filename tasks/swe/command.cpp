@@ -1,4 +1,4 @@
-#include "tasks/swe/tools.hpp"
+#include "tasks/swe/command.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@ namespace braid::tasks::swe {
 
 namespace {
 
-constexpr std::chrono::milliseconds kToolTimeout{120'000};
+constexpr std::chrono::milliseconds kCommandTimeout{120'000};
 
 std::string parent_path_variable() {
     const char* path = std::getenv("PATH");
@@ -41,15 +41,15 @@ std::string describe_command(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv,
+Result<env::ProcessResult> run_command(const std::vector<std::string>& argv,
                                     const std::filesystem::path& cwd,
                                     const std::filesystem::path& home,
                                     std::size_t max_output_bytes) {
-    BRAID_ASSERT(!argv.empty(), "run_tool needs a program");
+    BRAID_ASSERT(!argv.empty(), "run_command needs a program");
     std::vector<std::string> resolved = argv;
     resolved[0] = resolve_program(argv[0]);
     env::ProcessOptions options;
-    options.timeout = kToolTimeout;
+    options.timeout = kCommandTimeout;
     options.max_output_bytes = max_output_bytes;
     options.environment = std::vector<std::string>{
         "PATH=" + parent_path_variable(), "LC_ALL=C",
@@ -65,10 +65,10 @@ Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv,
     return result;
 }
 
-Result<std::string> run_tool_checked(const std::vector<std::string>& argv,
+Result<std::string> run_command_checked(const std::vector<std::string>& argv,
                                      const std::filesystem::path& cwd,
                                      const std::filesystem::path& home) {
-    auto result = run_tool(argv, cwd, home);
+    auto result = run_command(argv, cwd, home);
     if (!result) return std::move(result).error();
     if (result->exit_code != 0)
         return make_error(ErrorCode::io, describe_command(argv) + " exited " +

@@ -1,17 +1,49 @@
-// workers::agent: the file tools (read_file, search, edit) on a plain folder, and the path check.
+// workers::tools: the file tools (read_file, search, edit) as the SWE agent calls them
+// (kAgentFileTools, arguments by name) on a plain folder, and the workspace path check.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 
+#include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
+
+#include "core/async.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "workers/agent/agent_tools.hpp"
+#include "workers/tools/file_tools.hpp"
 
 using namespace braid;
-using namespace braid::workers::agent;
+using namespace braid::workers::tools;
 namespace fs = std::filesystem;
 
 namespace {
+
+// A call's result as the agent shows it: ok, and the observation or the error's message.
+struct ToolOutcome {
+    bool ok = false;
+    std::string content;
+};
+
+ToolOutcome outcome_of(std::unique_ptr<Tool> tool, nlohmann::json args) {
+    asio::thread_pool pool(1);
+    asio::io_context io;
+    auto ran = async::run_sync(io, tool->run(std::move(args), pool));
+    pool.join();
+    return ran ? ToolOutcome{true, ran->observation} : ToolOutcome{false, ran.error().message};
+}
+
+ToolOutcome read_file_tool(const fs::path& root, nlohmann::json args) {
+    return outcome_of(make_read_file_tool(root, kAgentFileTools), std::move(args));
+}
+ToolOutcome search_tool(const fs::path& root, nlohmann::json args) {
+    return outcome_of(make_search_tool(root, kAgentFileTools), std::move(args));
+}
+ToolOutcome edit_tool(const fs::path& root, nlohmann::json args) {
+    return outcome_of(make_edit_tool(root, kAgentFileTools), std::move(args));
+}
+Result<fs::path> workspace_path(const fs::path& root, const std::string& path) {
+    return resolve_in_workspace(root, path);
+}
 
 struct Folder {
     test::TempDir dir;
@@ -29,7 +61,7 @@ struct Folder {
 
 }  // namespace
 
-TEST_CASE("read_file numbers the lines of a range", "[workers][agent]") {
+TEST_CASE("read_file numbers the lines of a range", "[workers][tools]") {
     Folder f;
     ToolOutcome all = read_file_tool(f.root, {{"path", "calc/ops.py"}});
     REQUIRE(all.ok);
@@ -46,7 +78,7 @@ TEST_CASE("read_file numbers the lines of a range", "[workers][agent]") {
     CHECK_FALSE(read_file_tool(f.root, nlohmann::json::object()).ok);
 }
 
-TEST_CASE("search finds regex matches as path:line, under a folder or everywhere", "[workers][agent]") {
+TEST_CASE("search finds regex matches as path:line, under a folder or everywhere", "[workers][tools]") {
     Folder f;
     fs::create_directories(f.root / ".git");
     f.write(".git/config", "def add hidden\n");
@@ -62,7 +94,7 @@ TEST_CASE("search finds regex matches as path:line, under a folder or everywhere
     CHECK_FALSE(search_tool(f.root, {{"pattern", "x"}, {"path", "../"}}).ok);
 }
 
-TEST_CASE("edit replaces text that occurs exactly once, and creates files with old empty", "[workers][agent]") {
+TEST_CASE("edit replaces text that occurs exactly once, and creates files with old empty", "[workers][tools]") {
     Folder f;
     ToolOutcome twice = edit_tool(f.root, {{"path", "calc/ops.py"}, {"old", "return a - b"}, {"new", "return a + b"}});
     CHECK_FALSE(twice.ok);
@@ -86,7 +118,7 @@ TEST_CASE("edit replaces text that occurs exactly once, and creates files with o
     CHECK_FALSE(edit_tool(f.root, {{"path", "README"}, {"old", "calculator"}}).ok);  // no "new"
 }
 
-TEST_CASE("Paths that leave the workspace are refused: absolute, .. and symlinks out", "[workers][agent]") {
+TEST_CASE("Paths that leave the workspace are refused: absolute, .. and symlinks out", "[workers][tools]") {
     Folder f;
     std::ofstream(f.dir.path() / "secret.txt") << "TOP-SECRET\n";
     fs::create_symlink(f.dir.path(), f.root / "out");

@@ -1,5 +1,5 @@
 #pragma once
-// braid's own tools (git, patch) for workspaces: run directly (never through a shell) by
+// braid's own commands (git, patch) on workspaces: run directly (never through a shell) by
 // env::run_process with a fixed environment: PATH, LC_ALL=C, HOME=`home`, no system or global git
 // config, a fixed author and committer, no terminal prompts. Internal to tasks/swe.
 
@@ -12,18 +12,18 @@
 
 namespace braid::tasks::swe {
 
-inline constexpr std::size_t kToolOutputBytes = 1 << 20;
+inline constexpr std::size_t kCommandOutputBytes = 1 << 20;
 
 // Runs `argv` (argv[0] looked up on PATH) in `cwd`. Errors: as env::run_process; a timeout (120 s)
 // is an io error. A non-zero exit is a result; so is output past `max_output_bytes` (truncated).
-Result<env::ProcessResult> run_tool(const std::vector<std::string>& argv,
+Result<env::ProcessResult> run_command(const std::vector<std::string>& argv,
                                     const std::filesystem::path& cwd,
                                     const std::filesystem::path& home,
-                                    std::size_t max_output_bytes = kToolOutputBytes);
+                                    std::size_t max_output_bytes = kCommandOutputBytes);
 
-// As run_tool, and a non-zero exit is an io error carrying the command and its stderr; returns
+// As run_command, and a non-zero exit is an io error carrying the command and its stderr; returns
 // stdout.
-Result<std::string> run_tool_checked(const std::vector<std::string>& argv,
+Result<std::string> run_command_checked(const std::vector<std::string>& argv,
                                      const std::filesystem::path& cwd,
                                      const std::filesystem::path& home);
 
