@@ -10,10 +10,10 @@
 
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/commands.hpp"
-#include "search/cost_model.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/pipeline_run.hpp"
 #include "search/agent_proposer.hpp"
+#include "search/cost_model.hpp"
 #include "search/offline_evaluator.hpp"
 #include "search/online_evaluator.hpp"
 #include "search/pipeline_samples.hpp"

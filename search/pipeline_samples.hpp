@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/budget.hpp"
-#include "store/store.hpp"
 #include "search/pipeline_spec.hpp"
+#include "store/store.hpp"
 
 namespace braid::search {
 

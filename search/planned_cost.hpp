@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/budget.hpp"
-#include "search/search_space.hpp"
 #include "search/pipeline_spec.hpp"
+#include "search/search_space.hpp"
 
 namespace braid::search {
 
