@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/assert.hpp"
 #include "planner/strategy.hpp"
 #include "search/cost_model.hpp"
 #include "verifiers/selection.hpp"
