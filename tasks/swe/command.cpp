@@ -1,8 +1,8 @@
 #include "tasks/swe/command.hpp"
 
-#include <unistd.h>
-
 #include <cstdlib>
+
+#include "tasks/env/child_setup.hpp"
 
 namespace braid::tasks::swe {
 
@@ -16,21 +16,10 @@ std::string parent_path_variable() {
 }
 
 // argv[0] as an absolute path when PATH has it, so the result does not depend on how the child
-// is exec'd.
+// is exec'd; the name unchanged when PATH has no executable of that name.
 std::string resolve_program(const std::string& name) {
-    if (name.find('/') != std::string::npos) return name;
-    std::string path = parent_path_variable();
-    std::size_t pos = 0;
-    while (pos <= path.size()) {
-        std::size_t end = path.find(':', pos);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(pos, end - pos);
-        pos = end + 1;
-        if (dir.empty()) continue;
-        std::string candidate = dir + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return name;
+    std::string resolved = env::resolve_program(name, parent_path_variable());
+    return resolved.empty() ? name : resolved;
 }
 
 std::string describe_command(const std::vector<std::string>& argv) {
