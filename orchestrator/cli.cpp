@@ -9,6 +9,7 @@
 
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
+#include "tasks/countdown/training/held_out.hpp"
 
 namespace braid::orchestrator {
 
@@ -214,6 +215,17 @@ int run_cli(int argc, char** argv) {
     gen_cmd->add_option("--seed", gen_seed, "Generator seed")->capture_default_str();
     gen_cmd->add_option("--count", gen_count, "Number of problems")->capture_default_str();
     gen_cmd->add_option("--out", gen_out, "Output file (default: stdout)");
+    std::string traces_style = "direct";
+    std::uint64_t traces_seed = tasks::countdown::kFirstTrainingSeed;
+    std::size_t traces_count = 8;
+    std::string traces_out;
+    CLI::App* traces_cmd = countdown_cmd->add_subcommand(
+        "traces", "Write training traces (prompt + completion) as JSONL, held-out problems excluded");
+    traces_cmd->add_option("--style", traces_style, "direct | sosp | apr")->capture_default_str();
+    traces_cmd->add_option("--seed", traces_seed, "Training seed (evaluation seeds are refused)")
+        ->capture_default_str();
+    traces_cmd->add_option("--count", traces_count, "Number of problems")->capture_default_str();
+    traces_cmd->add_option("--out", traces_out, "Output file (default: stdout)");
 
     try {
         app.parse(argc, argv);
@@ -243,6 +255,7 @@ int run_cli(int argc, char** argv) {
             return run_serve(serve);
         }
         if (*gen_cmd) return run_countdown_generate(gen_seed, gen_count, gen_out);
+        if (*traces_cmd) return run_countdown_traces(traces_style, traces_seed, traces_count, traces_out);
     } catch (const FatalError& e) {
         std::fprintf(stderr, "braid: %s\n", e.what());
         return exit_code_for(e.error());

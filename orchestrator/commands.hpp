@@ -82,6 +82,9 @@ struct SearchArgs {
 
 int run_search_command(const SearchArgs& args);
 int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path);
+// `braid countdown traces`: training rows (tasks/countdown/training/training_traces.hpp).
+int run_countdown_traces(const std::string& style, std::uint64_t seed, std::size_t count,
+                         const std::string& out_path);
 
 // A JSON file the user named (`what` says which, for messages); throws FatalError naming the file
 // when it is unreadable (not_found) or not JSON (invalid_input).

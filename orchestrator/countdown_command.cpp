@@ -1,4 +1,5 @@
-// `braid countdown generate`: seeded, solvable Countdown problems as JSONL.
+// `braid countdown generate` (seeded, solvable problems) and `braid countdown traces` (training
+// rows), both as JSONL.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -6,12 +7,14 @@
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "tasks/countdown/generator.hpp"
+#include "tasks/countdown/training/training_traces.hpp"
 
 namespace braid::orchestrator {
 
-int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path) {
-    if (count == 0) throw FatalError(make_error(ErrorCode::invalid_input, "--count must be at least 1"));
-    std::vector<std::string> lines = tasks::countdown::problems_to_jsonl(tasks::countdown::generate(seed, count));
+namespace {
+
+// Writes `lines` to `out_path`, or to stdout when it is empty.
+int write_lines(const std::vector<std::string>& lines, const std::string& out_path) {
     if (out_path.empty()) {
         for (const std::string& line : lines) std::cout << line << "\n";
         return exit_ok;
@@ -21,6 +24,29 @@ int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::str
     for (const std::string& line : lines) out << line << "\n";
     if (!out) throw FatalError(make_error(ErrorCode::io, "writing " + out_path + " failed"));
     return exit_ok;
+}
+
+}  // namespace
+
+int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path) {
+    if (count == 0) throw FatalError(make_error(ErrorCode::invalid_input, "--count must be at least 1"));
+    return write_lines(tasks::countdown::problems_to_jsonl(tasks::countdown::generate(seed, count)),
+                       out_path);
+}
+
+int run_countdown_traces(const std::string& style, std::uint64_t seed, std::size_t count,
+                         const std::string& out_path) {
+    namespace cd = tasks::countdown;
+    std::optional<cd::TraceStyle> parsed = cd::parse_trace_style(style);
+    if (!parsed)
+        throw FatalError(make_error(ErrorCode::invalid_input,
+                                    "--style '" + style + "' is not one of direct, sosp, apr"));
+    Result<std::vector<cd::TrainingRow>> rows = cd::training_traces(*parsed, seed, count);
+    if (!rows) throw FatalError(rows.error());
+    std::vector<std::string> lines;
+    lines.reserve(rows->size());
+    for (const cd::TrainingRow& row : *rows) lines.push_back(cd::training_row_jsonl(row));
+    return write_lines(lines, out_path);
 }
 
 }  // namespace braid::orchestrator

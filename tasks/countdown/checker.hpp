@@ -6,8 +6,8 @@
 // "T,T equal: Goal Reached", then a clean replay of the path from the start node ("Moving to
 // Node #0", then Current State / Exploring Operation / Generated Node / Moving to Node per step),
 // ending in a second "T,T equal: Goal Reached". So, like the reference runtime, the checker takes
-// the text after the second-to-last occurrence of "Goal Reached" as the solution path (a trace with
-// fewer than two occurrences is unsolved). In an APR parent the "<Goal Reached in Sub Search ...>"
+// the text after the second-to-last occurrence of "Goal Reached" as the solution path. A trace
+// with exactly one occurrence is a direct solution (direct_trace.hpp): its whole text is the path. In an APR parent the "<Goal Reached in Sub Search ...>"
 // tags count as occurrences too, which is what makes the final replay from #0 the path.
 //
 // How the path is verified. Starting from the start numbers, each "Exploring Operation: a op b=c,

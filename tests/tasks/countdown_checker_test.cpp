@@ -136,10 +136,10 @@ TEST_CASE("The checker rejects each kind of invalid path with a reason", "[tasks
          "\nExploring Operation: 22+26=48, Resulting Numbers: [31, 53, 48]\n48,27 unequal: No "
          "Solution\nNo solution found.\n",
          "no 'Goal Reached' line"},
-        {"goal without replay",
+        {"one goal line: the whole trace is the path, and it stops short",
          "\nExploring Operation: 53-26=27, Resulting Numbers: [22, 31, 27]\n27,27 equal: Goal "
          "Reached\n",
-         "without a replayed solution path"},
+         "'Goal Reached' declared with numbers [22, 31, 27], not [27]"},
         {"garbage text", "The answer is obviously 42.", "no 'Goal Reached' line"},
         {"empty text", "", "no 'Goal Reached' line"},
     };

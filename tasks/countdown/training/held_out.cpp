@@ -1,0 +1,30 @@
+#include "tasks/countdown/training/held_out.hpp"
+
+#include <algorithm>
+
+#include "core/assert.hpp"
+#include "tasks/countdown/generator.hpp"
+
+namespace braid::tasks::countdown {
+
+std::vector<Problem> held_out_problems(std::size_t count) {
+    BRAID_ASSERT(count <= kHeldOutCount, "held_out_problems: more than the held-out set");
+    return generate(kHeldOutSeed, count);
+}
+
+std::string problem_key(const Problem& problem) {
+    std::vector<int> numbers = problem.numbers;
+    std::sort(numbers.begin(), numbers.end());
+    std::string key;
+    for (std::size_t i = 0; i < numbers.size(); ++i)
+        key += (i > 0 ? "," : "") + std::to_string(numbers[i]);
+    return key + ":" + std::to_string(problem.target);
+}
+
+std::unordered_set<std::string> held_out_keys() {
+    std::unordered_set<std::string> keys;
+    for (const Problem& problem : held_out_problems()) keys.insert(problem_key(problem));
+    return keys;
+}
+
+}  // namespace braid::tasks::countdown
