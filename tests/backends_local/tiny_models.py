@@ -28,6 +28,11 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "train"))
+from gguf_file import (ALIGN, GGML, GGUF_ARR, GGUF_BOOL, GGUF_F32, GGUF_I32, GGUF_STR, GGUF_U32,  # noqa: E402
+                       bytes_to_unicode, gguf_kv, write_gguf)
+from gguf_file import permute_for_gguf as permute  # noqa: E402
+
 VOCAB_BYTES = 256
 MERGES = ["Ġ t", "h e", "i n", "Ġ a", "e r", "Ġt he", "o n", "Ġ s", "r e", "a t", "e n", "Ġ w", "o r"]
 SPECIALS = {
@@ -67,9 +72,6 @@ RMS_EPS = 1e-5
 LLAMA3_SCALING = dict(rope_type="llama3", factor=8.0, low_freq_factor=1.0, high_freq_factor=16.0,
                       original_max_position_embeddings=1024)
 
-GGML = {"F32": 0, "F16": 1, "Q4_0": 2, "Q8_0": 8, "BF16": 30}
-GGUF_U8, GGUF_U32, GGUF_I32, GGUF_F32, GGUF_BOOL, GGUF_STR, GGUF_ARR = 0, 4, 5, 6, 7, 8, 9
-ALIGN = 32
 
 
 # ---- number formats -------------------------------------------------------------------------
@@ -189,11 +191,6 @@ def gguf_name(hf):
     return f"blk.{layer}.attn_{proj[0]}.{kind}"
 
 
-def permute(w, n_head):
-    """llama.cpp convert_hf_to_gguf LlamaModel.permute: HF rotate_half rows -> interleaved."""
-    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
-
-
 def llama3_factors(hd):
     sc = LLAMA3_SCALING
     freqs = 1.0 / (np.float32(ROPE_THETA) ** (np.arange(0, hd, 2, dtype=np.float32) / np.float32(hd)))
@@ -215,43 +212,6 @@ def llama3_factors(hd):
 
 # ---- writers --------------------------------------------------------------------------------
 
-def gguf_str(s):
-    b = s.encode("utf-8")
-    return struct.pack("<Q", len(b)) + b
-
-
-def gguf_kv(key, vtype, value, elem_type=None):
-    out = gguf_str(key) + struct.pack("<I", vtype)
-    if vtype == GGUF_ARR:
-        out += struct.pack("<IQ", elem_type, len(value))
-        for v in value:
-            out += gguf_scalar(elem_type, v)
-    else:
-        out += gguf_scalar(vtype, value)
-    return out
-
-
-def gguf_scalar(vtype, v):
-    fmt = {GGUF_U8: "<B", GGUF_U32: "<I", GGUF_I32: "<i", GGUF_F32: "<f", GGUF_BOOL: "<B"}
-    return gguf_str(v) if vtype == GGUF_STR else struct.pack(fmt[vtype], v)
-
-
-def write_gguf(path, kvs, tensors):
-    """tensors: list of (name, numpy shape in HF order, ggml type name, raw bytes)."""
-    infos, data, offset = b"", b"", 0
-    for name, shape, tname, raw in tensors:
-        dims = list(reversed(shape))
-        infos += gguf_str(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", d) for d in dims)
-        infos += struct.pack("<IQ", GGML[tname], offset)
-        pad = (-len(raw)) % ALIGN
-        data += raw + b"\0" * pad
-        offset += len(raw) + pad
-    head = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs)) + b"".join(kvs) + infos
-    head += b"\0" * ((-len(head)) % ALIGN)
-    with open(path, "wb") as f:
-        f.write(head + data)
-
-
 def write_safetensors(path, tensors):
     """tensors: dict name -> (dtype name, shape, raw bytes)."""
     header, data = {}, b""
@@ -264,18 +224,6 @@ def write_safetensors(path, tensors):
     blob += b" " * ((-len(blob)) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(blob)) + blob + data)
-
-
-def bytes_to_unicode():
-    """GPT-2's byte -> printable unicode character table."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs, n = bs[:], 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, (chr(c) for c in cs)))
 
 
 def tokenizer_kvs(family, merges=MERGES):

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# A few training steps of a tiny Countdown model (models/train/), exported to GGUF, loaded by braid:
+# braid's engine must count the prompt's tokens as the trainer's tokenizer does and continue the
+# prompt greedily exactly as torch does from the checkpoint.
+# Usage: models_train_smoke_test.sh BRAID_BINARY SOURCE_DIR. Exits 77 (skipped) without torch.
+set -euo pipefail
+braid=$1
+src=$2
+python=/usr/bin/python3
+if ! OPENBLAS_NUM_THREADS=1 "$python" -c "import torch" 2>/dev/null; then
+  echo "SKIPPED: /usr/bin/python3 cannot import torch (scripts/setup installs python3-torch)"
+  exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export OPENBLAS_NUM_THREADS=1 BRAID_TRAIN_THREADS=1
+
+"$python" "$src/models/train/train.py" "$work/ckpt" --braid "$braid" --steps 30 --batch 4 --chunk 120 \
+  --lr 1e-2 --warmup 5 --dim 32 --layers 2 --heads 2 --kv-heads 1 --ffn 64 --ctx 320 \
+  --log-every 10 --save-every 10 --eval-every 30 --eval-problems 2 --export "$work/model.gguf" > "$work/train.log"
+grep -q '"step": 30, "loss"' "$work/train.log" || { cat "$work/train.log"; echo "FAIL: no loss logged at step 30"; exit 1; }
+grep -q '"held_out_greedy_accuracy"' "$work/train.log" || { echo "FAIL: no held-out evaluation logged"; exit 1; }
+
+# Resuming continues from the checkpoint, not from scratch.
+"$python" "$src/models/train/train.py" "$work/ckpt" --braid "$braid" --steps 40 > "$work/resume.log"
+grep -q "resuming at step 30" "$work/resume.log" || { cat "$work/resume.log"; echo "FAIL: did not resume"; exit 1; }
+grep -q "stopped at step 40" "$work/resume.log" || { cat "$work/resume.log"; echo "FAIL: did not stop at 40"; exit 1; }
+"$python" "$src/models/train/train.py" "$work/ckpt" --braid "$braid" --steps 40 --export "$work/model.gguf" > /dev/null
+
+prompt=$'Moving to Node #0\nCurrent State: 27:[22, 26, 31, 53], Operations: []'
+expected=$("$python" "$src/models/train/generate.py" "$work/ckpt" --prompt "$prompt" --max-tokens 24)
+got=$("$braid" generate --model "$work/model.gguf" --prompt "$prompt" --max-tokens 24 --threads 1 2> "$work/generate.err")
+"$python" - "$expected" "$got" "$work/generate.err" <<'PY'
+import json, re, sys
+expected, got, err = json.loads(sys.argv[1]), sys.argv[2], open(sys.argv[3]).read()
+count = re.search(r"(\d+) prompt tokens", err)
+if not count or int(count.group(1)) != expected["prompt_tokens"]:
+    sys.exit(f"FAIL: braid counted {count and count.group(1)} prompt tokens, the trainer {expected['prompt_tokens']}\n{err}")
+if got != expected["completion"]:
+    sys.exit(f"FAIL: braid continued {got!r}, torch {expected['completion']!r}")
+print(f"ok: {expected['prompt_tokens']} prompt tokens, greedy continuation {got!r} matches torch")
+PY
