@@ -73,8 +73,8 @@ search::PipelineRunResult execute(store::Store& store, const PipelineSpec& spec,
     search::PipelineRunResult result;
     result.run = run;
     result.tasks = summary.tasks.size();
-    result.solved = summary.count("solved");
-    result.budget_exhausted = summary.count("budget_exhausted");
+    result.solved = summary.count(store::TaskStatus::solved);
+    result.budget_exhausted = summary.count(store::TaskStatus::budget_exhausted);
     result.spent = summary.spent;
     result.wall_s = summary.wall_s;
     return result;

@@ -110,13 +110,16 @@ int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string&
     store::RunRecord record = load_run(*store, run_id);
     auto config = run_config_from_json(nlohmann::json::parse(record.config_json, nullptr, false));
     if (!config) fail(std::move(config).error());
-    if (config->strategy == "pipeline" && record.status == "running")
+    if (config->strategy == "pipeline" && record.status == store::RunStatus::running)
         fail(make_error(ErrorCode::invalid_input,
                         "run " + std::to_string(run_id) + " is a pipeline run of `braid search`, which resume does not "
                         "continue; run the search (or its --record) again"));
-    if (record.status != "running") {
+    if (record.status != store::RunStatus::running) {
         RunSummary summary = summarize_stored_run(*store, run);
-        if (!common.json) std::printf("run %lld is already %s; nothing to resume\n", static_cast<long long>(run_id), record.status.c_str());
+        if (!common.json)
+            std::printf("run %lld is already %s; nothing to resume\n",
+                        static_cast<long long>(run_id),
+                        std::string(store::to_string(record.status)).c_str());
         print_summary(summary, *config, common.json);
         maybe_write_predictions(*store, run, *config, predictions_path, common.json);
         return summary.exit_code();

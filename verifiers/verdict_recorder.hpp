@@ -23,14 +23,11 @@
 
 namespace braid::verifiers {
 
-// How a task's solve ended.
-enum class TaskStatus { solved, unsolved, failed, budget_exhausted };
-std::string_view to_string(TaskStatus status);
-
 // What a task comes to when its selected candidate is not correct (or nothing is selected): the
-// status, and why ("" when there is nothing to say).
+// status (how a task's solve ended: store/vocabulary.hpp), and why ("" when there is nothing to
+// say).
 struct Fallback {
-    TaskStatus status = TaskStatus::unsolved;
+    store::TaskStatus status = store::TaskStatus::unsolved;
     std::string error;
 };
 
@@ -49,7 +46,7 @@ struct Shortfall {
 // A task's candidates and what selection made of them. planner::TaskOutcome adds the plan's
 // metrics to it.
 struct TaskVerdict {
-    TaskStatus status = TaskStatus::unsolved;
+    store::TaskStatus status = store::TaskStatus::unsolved;
     std::vector<Candidate> candidates;
     Selection selection;
     std::string error;  // why the task is not solved (failed / budget_exhausted), else ""
@@ -62,7 +59,7 @@ struct SelectStep {
     std::vector<NodeId> joined;   // a "join" edge from each into the join node
     Fallback fallback;            // the status and error unless the selected candidate is correct
     nlohmann::json event = nlohmann::json::object();  // more fields of the "selected" event
-    bool failed = false;          // the join node ends "failed" instead of "finished"
+    bool failed = false;  // the join node ends failed instead of finished
 };
 
 class VerdictRecorder {

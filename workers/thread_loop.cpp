@@ -26,6 +26,15 @@ std::int64_t new_prompt_tokens(std::string_view before, std::int64_t before_toke
     return std::max<std::int64_t>(0, prompt_tokens - shared_tokens);
 }
 
+// The thread node's final status for how the thread ended: a thread cut at its token cap
+// finished, one refused by the budget was skipped.
+store::NodeStatus node_status(std::string_view thread_status) {
+    if (thread_status == "failed") return store::NodeStatus::failed;
+    if (thread_status == "cancelled") return store::NodeStatus::cancelled;
+    if (thread_status == "budget_exhausted") return store::NodeStatus::skipped;
+    return store::NodeStatus::finished;
+}
+
 }  // namespace
 
 std::int64_t ThreadResult::unique_tokens() const {
@@ -40,7 +49,7 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
     ThreadResult out;
     out.context.prompt = spec.request.prompt;
     out.context.text = spec.request.prompt;
-    rec.set_status(spec.node, "running");
+    rec.set_status(spec.node, store::NodeStatus::running);
 
     std::vector<std::string> stops = spec.request.sampling.stop;
     stops.insert(stops.end(), spec.triggers.begin(), spec.triggers.end());
@@ -54,10 +63,7 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
         nlohmann::json payload{{"calls", out.calls.size()},
                                {"completion_tokens", out.usage.completion_tokens}};
         if (!out.reason.empty()) payload["reason"] = out.reason;
-        const std::string node_status = out.status == "length" ? "finished"
-                                        : out.status == "budget_exhausted" ? "skipped"
-                                                                          : out.status;
-        rec.set_status(spec.node, node_status, payload.dump());
+        rec.set_status(spec.node, node_status(out.status), payload.dump());
     };
 
     for (int k = 0;; ++k) {
@@ -87,8 +93,9 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
 
         GenerationStep step;
         std::string call_path = spec.path + "/c" + std::to_string(k);
-        step.node = rec.create_node(spec.node, call_path, "call", "call " + std::to_string(k));
-        if (k > 0) rec.add_edge(previous, step.node, "depends");
+        step.node = rec.create_node(spec.node, call_path, store::NodeKind::call,
+                                    "call " + std::to_string(k));
+        if (k > 0) rec.add_edge(previous, step.node, store::EdgeKind::depends);
         previous = step.node;
         step.account = spec.account;
         step.request = spec.request;

@@ -35,6 +35,7 @@
 #include <asio/awaitable.hpp>
 
 #include "planner/plan_metrics.hpp"
+#include "store/vocabulary.hpp"
 #include "workers/thread_loop.hpp"
 
 namespace braid::planner::multiverse {
@@ -64,7 +65,7 @@ struct TaskTree {
 struct ThreadArgs {
     NodeId parent;
     std::string path;  // the thread node's stable path
-    std::string kind;  // node kind: "thread" (main) or "path"
+    store::NodeKind kind = store::NodeKind::thread;  // thread (main) or path
     std::string label;
     std::string prompt;
     int block_depth = 0;              // parallel blocks enclosing the thread (main: 0)

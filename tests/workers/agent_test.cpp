@@ -45,9 +45,10 @@ TEST_CASE("An agent reads, edits, runs a command and submits the workspace's dif
     NodeId tool_node = f.node("t/calc-1/a0/c2/tool0").id;
     bool depends = false;
     for (const auto& e : f.db->edges(f.run))
-        depends = depends || (e.src == call_node && e.dst == tool_node && e.kind == "depends");
+        depends = depends ||
+                  (e.src == call_node && e.dst == tool_node && e.kind == store::EdgeKind::depends);
     CHECK(depends);
-    CHECK(f.node("t/calc-1/a0").status == "finished");
+    CHECK(f.node("t/calc-1/a0").status == store::NodeStatus::finished);
 }
 
 TEST_CASE("The calls of one turn run concurrently and answer in call order", "[workers][agent]") {
@@ -61,8 +62,8 @@ TEST_CASE("The calls of one turn run concurrently and answer in call order", "[w
     CHECK(r.patch.empty());
     const store::NodeRecord a = f.node("t/calc-1/a0/c0/tool0");
     const store::NodeRecord b = f.node("t/calc-1/a0/c0/tool1");
-    CHECK(a.status == "finished");
-    CHECK(b.status == "finished");
+    CHECK(a.status == store::NodeStatus::finished);
+    CHECK(b.status == store::NodeStatus::finished);
     CHECK(a.started_ms < b.finished_ms);  // the two intervals overlap
     CHECK(b.started_ms < a.finished_ms);
     REQUIRE(f.prompts.size() == 2);
@@ -102,7 +103,7 @@ TEST_CASE("Turns without a valid call are answered with the format, and three in
     CHECK(f.prompts[1].find("No valid tool call in your turn (no <tool_call> block)") != std::string::npos);
     CHECK(f.prompts[2].find("tool call 0: not valid JSON") != std::string::npos);
     CHECK(f.prompts[3].find("unknown tool 'nonsense_tool'") != std::string::npos);
-    CHECK(f.node("t/calc-1/a0/c2/tool0").status == "failed");
-    CHECK(f.node("t/calc-1/a0").status == "failed");
+    CHECK(f.node("t/calc-1/a0/c2/tool0").status == store::NodeStatus::failed);
+    CHECK(f.node("t/calc-1/a0").status == store::NodeStatus::failed);
     CHECK(r.tool_calls == 1);
 }

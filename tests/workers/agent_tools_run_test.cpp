@@ -65,8 +65,8 @@ TEST_CASE("An agent writes a test, runs it, applies patches one at a time and su
     CHECK(r.status == "submitted");
     CHECK(r.patch.find("+    return a + b") != std::string::npos);
     CHECK(r.patch.find("b/test_ops.py") != std::string::npos);
-    CHECK(f.node("t/calc-1/a0/c2/tool0").status == "failed");
-    CHECK(f.node("t/calc-1/a0/c2/tool1").status == "finished");
+    CHECK(f.node("t/calc-1/a0/c2/tool0").status == store::NodeStatus::failed);
+    CHECK(f.node("t/calc-1/a0/c2/tool1").status == store::NodeStatus::finished);
 }
 
 TEST_CASE("Cancelling the agent kills the command its shell call runs", "[workers][agent]") {
@@ -79,7 +79,7 @@ TEST_CASE("Cancelling the agent kills the command its shell call runs", "[worker
     REQUIRE_FALSE(result.has_value());
     CHECK(result.error().code == ErrorCode::timeout);
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));  // not the 30 s sleep
-    CHECK(f.node("t/calc-1/a0/c0/tool0").status == "failed");
+    CHECK(f.node("t/calc-1/a0/c0/tool0").status == store::NodeStatus::failed);
     CHECK(f.prompts.size() == 1);  // no call after the cancelled turn
 }
 

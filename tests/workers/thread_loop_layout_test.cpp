@@ -36,7 +36,7 @@ struct LoopFixture {
     workers::ThreadSpec spec() {
         workers::ThreadSpec s;
         s.path = "t/th";
-        s.node = rec.create_node(NodeId{0}, s.path, "thread", "th");
+        s.node = rec.create_node(NodeId{0}, s.path, store::NodeKind::thread, "th");
         s.request.prompt = "P:";
         s.request.sampling.max_tokens = 50;
         s.triggers = {"<STOP>"};
@@ -78,7 +78,7 @@ TEST_CASE(
 
     f.db->flush_sync();
     int depends = 0;
-    for (const auto& e : f.db->edges(f.run)) depends += e.kind == "depends";
+    for (const auto& e : f.db->edges(f.run)) depends += e.kind == store::EdgeKind::depends;
     REQUIRE(depends == 2);  // c0 → c1 → c2
 }
 
@@ -99,5 +99,5 @@ TEST_CASE("A layout that does not fit the context fails the thread with the reas
     REQUIRE(result->status == "failed");
     REQUIRE(result->reason.find("layout does not fit") != std::string::npos);
     REQUIRE(f.seen.size() == 1);
-    REQUIRE(f.rec.node(node)->status == "failed");
+    REQUIRE(f.rec.node(node)->status == store::NodeStatus::failed);
 }

@@ -27,7 +27,7 @@ struct LoopFixture {
 
     workers::ThreadSpec spec(std::string prompt, std::vector<std::string> triggers) {
         workers::ThreadSpec s;
-        s.node = rec.create_node(NodeId{0}, "t/x/r0", "thread", "thread");
+        s.node = rec.create_node(NodeId{0}, "t/x/r0", store::NodeKind::thread, "thread");
         s.path = "t/x/r0";
         s.account = ledger.root();
         s.request.prompt = std::move(prompt);
@@ -94,11 +94,11 @@ TEST_CASE("A trigger hands the context to the handler, which injects text and go
     // One node per call under the thread, the second depending on the first.
     std::vector<std::string> calls;
     for (const auto& n : f.db->nodes(f.run))
-        if (n.kind == "call") calls.push_back(n.path);
+        if (n.kind == store::NodeKind::call) calls.push_back(n.path);
     CHECK(calls == std::vector<std::string>{"t/x/r0/c0", "t/x/r0/c1"});
     auto edges = f.db->edges(f.run);
     REQUIRE(edges.size() == 1);
-    CHECK(edges[0].kind == "depends");
+    CHECK(edges[0].kind == store::EdgeKind::depends);
     CHECK(f.events("t/x/r0", "node_finished").size() == 1);
 }
 
