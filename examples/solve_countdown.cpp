@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
     orchestrator::RunConfig config;
     config.strategy = "best-of-n";
     config.strategy_options.samples = 4;
-    config.backend = "symbolic";  // a stand-in model that answers with symbolic search traces
+    config.backend = backends::BackendKind::symbolic;  // a stand-in model that answers with
+                                                       // symbolic search traces
     tasks::countdown::Problem problem = tasks::countdown::generate(/*seed=*/7, /*count=*/1).front();
     tasks::Task task{"cd-7", "countdown", tasks::countdown::problem_to_json("cd-7", problem)};
     RunId run = orchestrator::create_run(*store, config, "examples/solve_countdown", {task});

@@ -61,7 +61,7 @@ search::PipelineRunResult execute(store::Store& store, const PipelineSpec& spec,
 
     RunConfig config;
     config.strategy = "pipeline";
-    config.backend = "pipeline";
+    config.backend.reset();  // each model names its own
     config.seed = options.seed;
     config.parallel_tasks = static_cast<int>(options.parallel_tasks);
     if (settings && options.budget) config.budget = options.budget->describe();  // record runs are never budgeted

@@ -65,6 +65,9 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
         fail(make_error(ErrorCode::invalid_input, "prices per million tokens must not be negative"));
     if (!args.prices_path.empty()) cfg.prices = read_json_file(args.prices_path, "price table");
     if (auto p = price_table(cfg); !p) fail(std::move(p).error());
+    auto backend = backends::parse_backend_kind(args.backend);
+    if (!backend) fail(std::move(backend).error());
+    cfg.backend = *backend;
     if (auto ok = check_backend(cfg); !ok) fail(std::move(ok).error());
     if (!cfg.budget.empty())
         if (auto b = parse_budget(cfg.budget); !b) fail(std::move(b).error());
@@ -85,7 +88,8 @@ void maybe_write_predictions(store::Store& store, RunId run, const RunConfig& co
                              bool json) {
     if (path.empty()) return;
     store.flush_sync();
-    const std::string model = config.model.empty() ? "braid-" + config.backend : config.model;
+    const std::string model =
+        config.model.empty() ? "braid-" + std::string(backend_name(config)) : config.model;
     auto written = write_predictions(store, run, model, path);
     if (!written) fail(std::move(written).error());
     if (!json) std::printf("predictions: %zu rows in %s\n", *written, path.c_str());

@@ -21,7 +21,7 @@ nlohmann::json summary_json(const RunSummary& s, const RunConfig& config) {
     return nlohmann::json{{"run", s.run.value},
                           {"status", std::string(store::to_string(s.status))},
                           {"strategy", config.strategy},
-                          {"backend", config.backend},
+                          {"backend", std::string(backend_name(config))},
                           {"samples", config.strategy_options.samples},
                           {"solved", s.count(store::TaskStatus::solved)},
                           {"total", s.tasks.size()},
@@ -55,7 +55,8 @@ void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
         return;
     }
     std::printf("run %lld: %s x%d on %s, %zu tasks\n", static_cast<long long>(s.run.value),
-                config.strategy.c_str(), config.strategy_options.samples, config.backend.c_str(), s.tasks.size());
+                config.strategy.c_str(), config.strategy_options.samples,
+                std::string(backend_name(config)).c_str(), s.tasks.size());
     for (const TaskResult& t : s.tasks) {
         std::printf("  %-16s %-16s %zu candidates", t.id.c_str(),
                     std::string(store::outcome_name(t.status)).c_str(), t.candidates);

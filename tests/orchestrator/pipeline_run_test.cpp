@@ -56,12 +56,12 @@ pipeline::PipelineSpec countdown_spec(const std::string& judge_script) {
     for (const char* name : {"small", "large"}) {
         pipeline::ModelSpec m;
         m.name = name;
-        m.backend = "symbolic";
+        m.backend = braid::backends::BackendKind::symbolic;
         spec.models.push_back(m);
     }
     pipeline::ModelSpec judge;
     judge.name = "scripted-judge";
-    judge.backend = "scripted";
+    judge.backend = braid::backends::BackendKind::scripted;
     judge.script_path = judge_script;
     spec.models.push_back(judge);
 
