@@ -11,9 +11,11 @@ void Shortfall::note(const Error& error) {
     if (error.code != ErrorCode::cancelled) last_error = error.describe();
 }
 
-void Shortfall::note_thread(std::string_view status, const std::string& reason) {
-    if (status == "budget_exhausted") budget_refused = true;
-    if (status != "cancelled" && status != "budget_exhausted") last_error = reason;
+void Shortfall::note_thread(workers::ThreadStatus status, const std::string& reason) {
+    if (status == workers::ThreadStatus::budget_exhausted) budget_refused = true;
+    if (status != workers::ThreadStatus::cancelled &&
+        status != workers::ThreadStatus::budget_exhausted)
+        last_error = reason;
 }
 
 Fallback Shortfall::fallback(std::size_t candidates) const {

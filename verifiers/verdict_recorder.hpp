@@ -20,6 +20,7 @@
 #include "store/run_recorder.hpp"
 #include "tasks/task_kind.hpp"
 #include "verifiers/candidate.hpp"
+#include "workers/thread_loop.hpp"
 
 namespace braid::verifiers {
 
@@ -37,7 +38,7 @@ struct Shortfall {
     std::string last_error;       // the last failure other than cancellation
     void note(const Error& error);
     // A thread that ended without output (workers::ThreadResult::status and reason).
-    void note_thread(std::string_view status, const std::string& reason);
+    void note_thread(workers::ThreadStatus status, const std::string& reason);
     // For threads that left `candidates` candidates: budget_exhausted ("budget exhausted before any
     // thread finished") or failed (last_error) when they left none and this says why, else unsolved.
     Fallback fallback(std::size_t candidates) const;

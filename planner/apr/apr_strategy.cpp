@@ -114,7 +114,8 @@ asio::awaitable<SpawnOutcome> run_children(AprTask& task, NodeId parent, const s
         if (!done[k]) continue;  // cancelled
         const AprThreadResult& r = *done[k];
         // A child the ledger refused before its first call never ran.
-        if (r.thread.calls.empty() && r.thread.status == "budget_exhausted") --task.threads;
+        if (r.thread.calls.empty() && r.thread.status == workers::ThreadStatus::budget_exhausted)
+            --task.threads;
         out.total_tokens += r.total_tokens;
         out.critical_tokens = std::max(out.critical_tokens, r.critical_tokens);
         out.calls += r.calls;

@@ -131,8 +131,10 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
         st.children += o.metrics;
         longest = std::max(longest, o.metrics.critical_path_tokens);
         if (!o.result.ok()) {
-            failed.push_back(nlohmann::json{
-                {"path", (*ids)[i]}, {"status", o.result.status}, {"reason", o.result.reason}});
+            failed.push_back(
+                nlohmann::json{{"path", (*ids)[i]},
+                               {"status", std::string(workers::to_string(o.result.status))},
+                               {"reason", o.result.reason}});
             continue;
         }
         std::string piece = o.result.context.text.substr(prefix.size()) + std::string(kPathEnd);
@@ -224,7 +226,7 @@ asio::awaitable<ThreadOutcome> run_multiverse_thread(TaskTree& tree, ThreadArgs 
     if (done) {
         out.result = std::move(*done);
     } else {
-        out.result.status = "cancelled";
+        out.result.status = workers::ThreadStatus::cancelled;
         out.result.reason = done.error().describe();
     }
 

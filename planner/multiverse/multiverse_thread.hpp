@@ -74,7 +74,7 @@ struct ThreadArgs {
 
 struct ThreadOutcome {
     NodeId node;
-    workers::ThreadResult result;  // status "cancelled" when the thread was cancelled
+    workers::ThreadResult result;  // status cancelled when the thread was cancelled
     // This thread and everything it forked: tokens counted once (a path's copy of its parent's
     // context and the paths' text in a reduce prompt are not counted again), critical path = own
     // tokens + the longest path of each of its blocks, threads, depth (1 + block depth), calls.

@@ -178,21 +178,27 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
         }
         workers::agent::AgentResult& r = *run.result;
         rec.event(run.node, "agent_end",
-                  nlohmann::json{{"status", r.status}, {"reason", r.reason}, {"tool_calls", r.tool_calls},
+                  nlohmann::json{{"status", std::string(workers::agent::to_string(r.status))},
+                                 {"reason", r.reason},
+                                 {"tool_calls", r.tool_calls},
                                  {"steps", r.thread.calls.size()}}
                       .dump());
         ++m.threads;
         m.model_calls += static_cast<int>(r.thread.calls.size());
         m.total_tokens += r.thread.unique_tokens();
         m.critical_path_tokens = std::max(m.critical_path_tokens, r.thread.unique_tokens());
-        if (r.status != "submitted") {
-            shortfall.note_thread(r.thread.status == "budget_exhausted" ? "budget_exhausted" : "failed",
-                                  "agent " + r.status + ": " + r.reason);
+        if (r.status != workers::agent::AgentStatus::submitted) {
+            shortfall.note_thread(
+                r.thread.status == workers::ThreadStatus::budget_exhausted
+                    ? workers::ThreadStatus::budget_exhausted
+                    : workers::ThreadStatus::failed,
+                "agent " + std::string(workers::agent::to_string(r.status)) + ": " + r.reason);
             continue;
         }
         sw::SplitPatch split = sw::split_test_files(r.patch);
         if (split.fix.empty()) {
-            shortfall.note_thread("failed", "agent submitted no change outside test files");
+            shortfall.note_thread(workers::ThreadStatus::failed,
+                                  "agent submitted no change outside test files");
             continue;
         }
         std::string key = sw::normalize_patch(split.fix);

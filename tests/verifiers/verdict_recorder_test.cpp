@@ -192,8 +192,8 @@ TEST_CASE("A shortfall says why threads left no candidate: budget first, then th
     REQUIRE(failed.fallback(2).error.empty());
 
     verifiers::Shortfall refused;
-    refused.note_thread("failed", "malformed output");
-    refused.note_thread("budget_exhausted", "ledger refused");
+    refused.note_thread(workers::ThreadStatus::failed, "malformed output");
+    refused.note_thread(workers::ThreadStatus::budget_exhausted, "ledger refused");
     REQUIRE(refused.budget_refused);
     REQUIRE(refused.last_error == "malformed output");
     REQUIRE(refused.fallback(0).status == TaskStatus::budget_exhausted);

@@ -14,7 +14,7 @@ TEST_CASE("An agent reads, edits, runs a command and submits the workspace's dif
         call("submit", nlohmann::json::object()),
     }));
     agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
-    CHECK(r.status == "submitted");
+    CHECK(r.status == agent::AgentStatus::submitted);
     CHECK(r.tool_calls == 4);
     // The expected patch: the same edit in the source repository, diffed the same way.
     std::ofstream(f.repo / "calc" / "ops.py") << "def add(a, b):\n    return a + b\n\ndef sub(a, b):\n    return a - b\n";
@@ -58,7 +58,7 @@ TEST_CASE("The calls of one turn run concurrently and answer in call order", "[w
         call("submit", nlohmann::json::object()),
     }));
     agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
-    CHECK(r.status == "submitted");
+    CHECK(r.status == agent::AgentStatus::submitted);
     CHECK(r.patch.empty());
     const store::NodeRecord a = f.node("t/calc-1/a0/c0/tool0");
     const store::NodeRecord b = f.node("t/calc-1/a0/c0/tool1");
@@ -80,7 +80,7 @@ TEST_CASE("An agent that never submits stops at its step limit", "[workers][agen
     agent::AgentLimits limits;
     limits.max_steps = 4;
     agent::AgentResult r = f.run_agent(backend, limits);
-    CHECK(r.status == "step_limit");
+    CHECK(r.status == agent::AgentStatus::step_limit);
     CHECK(r.reason == "step limit 4 reached");
     CHECK(r.patch.empty());
     CHECK(r.tool_calls == 4);
@@ -97,7 +97,7 @@ TEST_CASE("Turns without a valid call are answered with the format, and three in
         call("nonsense_tool", nlohmann::json::object()),  // a valid call of an unknown tool resets the count
         "still thinking", "still thinking", "still thinking"}));
     agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
-    CHECK(r.status == "format_errors");
+    CHECK(r.status == agent::AgentStatus::format_errors);
     CHECK(r.patch.empty());
     REQUIRE(f.prompts.size() == 6);
     CHECK(f.prompts[1].find("No valid tool call in your turn (no <tool_call> block)") != std::string::npos);

@@ -67,7 +67,7 @@ TEST_CASE(
     };
     auto result = async::run_sync(f.io, workers::run_thread(services, f.spec(), handler));
     REQUIRE(result.has_value());
-    REQUIRE(result->status == "finished");
+    REQUIRE(result->status == workers::ThreadStatus::finished);
     REQUIRE(f.seen.size() == 3);
     REQUIRE_FALSE(f.seen[0].layout.has_value());
     REQUIRE(f.seen[1].prompt == "P:one two|a|b|");
@@ -96,7 +96,7 @@ TEST_CASE("A layout that does not fit the context fails the thread with the reas
     NodeId node = spec.node;
     auto result = async::run_sync(f.io, workers::run_thread(services, std::move(spec), handler));
     REQUIRE(result.has_value());
-    REQUIRE(result->status == "failed");
+    REQUIRE(result->status == workers::ThreadStatus::failed);
     REQUIRE(result->reason.find("layout does not fit") != std::string::npos);
     REQUIRE(f.seen.size() == 1);
     REQUIRE(f.rec.node(node)->status == store::NodeStatus::failed);

@@ -81,7 +81,7 @@ TEST_CASE("A trigger hands the context to the handler, which injects text and go
     };
     auto result = f.run_loop(backend, f.spec("P:", {"</Goal>", "</Path>"}), handler);
     REQUIRE(result.has_value());
-    CHECK(result->status == "finished");
+    CHECK(result->status == workers::ThreadStatus::finished);
     CHECK(result->context.text == "P:abc</Goal>\n<Path>\n1:def");
     REQUIRE(ends.size() == 2);
     CHECK(ends[0].trigger == "</Goal>");
@@ -112,7 +112,7 @@ TEST_CASE("The thread's token cap cuts each call and ends the thread", "[workers
     s.max_thread_tokens = 12;
     auto result = f.run_loop(backend, s, always);
     REQUIRE(result.has_value());
-    CHECK(result->status == "length");
+    CHECK(result->status == workers::ThreadStatus::length);
     CHECK(result->usage.completion_tokens == 12);
     REQUIRE(f.requests.size() == 3);
     CHECK(f.requests[0].sampling.max_tokens == 5);
@@ -133,7 +133,7 @@ TEST_CASE("max_calls and a failing handler fail the thread with the reason recor
         s.max_calls = 3;
         auto result = f.run_loop(backend, s, always);
         REQUIRE(result.has_value());
-        CHECK(result->status == "failed");
+        CHECK(result->status == workers::ThreadStatus::failed);
         CHECK(f.requests.size() == 3);
         auto failed = f.events("t/x/r0", "node_failed");
         REQUIRE(failed.size() == 1);
@@ -144,7 +144,7 @@ TEST_CASE("max_calls and a failing handler fail the thread with the reason recor
             -> asio::awaitable<workers::LoopDecision> { co_return workers::LoopDecision::fail("unbalanced tags"); };
         auto result = f.run_loop(backend, f.spec("P:", {}), reject);
         REQUIRE(result.has_value());
-        CHECK(result->status == "failed");
+        CHECK(result->status == workers::ThreadStatus::failed);
         CHECK(result->reason == "unbalanced tags");
         CHECK(f.events("t/x/r0", "node_failed")[0]["reason"] == "unbalanced tags");
     }
@@ -159,7 +159,7 @@ TEST_CASE("A budget refusal ends the thread as budget_exhausted", "[workers][loo
     s.account = f.ledger.open(f.ledger.root(), "tight", parse_budget("tokens=10").value());
     auto result = f.run_loop(backend, s, finish);
     REQUIRE(result.has_value());
-    CHECK(result->status == "budget_exhausted");
+    CHECK(result->status == workers::ThreadStatus::budget_exhausted);
     CHECK(f.requests.empty());
     CHECK(result->calls.empty());
 }

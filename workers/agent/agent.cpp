@@ -165,23 +165,43 @@ asio::awaitable<LoopDecision> handle_turn(Turn turn, ThreadText& t, const CallEn
 // The agent's status from how the thread ended and what the handler saw.
 void name_status(AgentResult& out, const AgentState& state, const AgentSpec& spec) {
     const ThreadResult& thread = out.thread;
-    out.status = "failed";
+    out.status = AgentStatus::failed;
     out.reason = thread.reason;
     if (state.submitted) {
-        out.status = "submitted";
+        out.status = AgentStatus::submitted;
         out.patch = state.patch;
     } else if (state.format_stop) {
-        out.status = "format_errors";
-    } else if (thread.status == "length" || thread.status == "budget_exhausted") {
-        out.status = thread.status;
-    } else if (thread.status == "failed" && state.proceeded &&
+        out.status = AgentStatus::format_errors;
+    } else if (thread.status == ThreadStatus::length) {
+        out.status = AgentStatus::length;
+    } else if (thread.status == ThreadStatus::budget_exhausted) {
+        out.status = AgentStatus::budget_exhausted;
+    } else if (thread.status == ThreadStatus::failed && state.proceeded &&
                static_cast<int>(thread.calls.size()) >= spec.limits.max_steps) {
-        out.status = "step_limit";
+        out.status = AgentStatus::step_limit;
         out.reason = "step limit " + std::to_string(spec.limits.max_steps) + " reached";
     }
 }
 
 }  // namespace
+
+std::string_view to_string(AgentStatus status) {
+    switch (status) {
+        case AgentStatus::submitted:
+            return "submitted";
+        case AgentStatus::step_limit:
+            return "step_limit";
+        case AgentStatus::length:
+            return "length";
+        case AgentStatus::format_errors:
+            return "format_errors";
+        case AgentStatus::failed:
+            return "failed";
+        case AgentStatus::budget_exhausted:
+            return "budget_exhausted";
+    }
+    return "";
+}
 
 asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec,
                                                const tools::ToolRegistry& tools,
