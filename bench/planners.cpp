@@ -87,13 +87,13 @@ Row run_strategy(const std::string& label, const std::string& strategy_name, cd:
         scope.task = &task;
         scope.kind = &kind;
         scope.path = "t/" + task.id;
-        scope.node = rec.create_node(NodeId{0}, scope.path, "task", task.id);
+        scope.node = rec.create_node(NodeId{0}, scope.path, store::NodeKind::task, task.id);
         scope.account = ledger.open(ledger.root(), scope.path, limit);
         const auto started = Clock::now();
         planner::TaskOutcome outcome = async::run_sync(io, (*strategy)->solve(services, scope));
         row.wall_ms += std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         io.restart();
-        row.accuracy += outcome.status == planner::TaskStatus::solved ? 1 : 0;
+        row.accuracy += outcome.status == store::TaskStatus::solved ? 1 : 0;
         row.total_tokens += static_cast<double>(outcome.metrics.total_tokens);
         row.critical_tokens += static_cast<double>(outcome.metrics.critical_path_tokens);
         row.threads += outcome.metrics.threads;

@@ -46,14 +46,14 @@ struct Dag {
 asio::awaitable<int> run_group(workers::RunServices* s, NodeId root, std::size_t g, std::size_t fanout) {
     store::RunRecorder& rec = s->recorder;
     std::string path = "run/g" + std::to_string(g);
-    NodeId task = rec.create_node(root, path, "task", "task");
-    rec.set_status(task, "running");
+    NodeId task = rec.create_node(root, path, store::NodeKind::task, "task");
+    rec.set_status(task, store::NodeStatus::running);
     std::vector<NodeId> samples;
     std::vector<asio::awaitable<Result<backends::Completion>>> threads;
     for (std::size_t i = 0; i < fanout; ++i) {
         std::string sp = path + "/s" + std::to_string(i);
         workers::GenerationStep step;
-        step.node = rec.create_node(task, sp, "sample", "sample");
+        step.node = rec.create_node(task, sp, store::NodeKind::sample, "sample");
         step.account = s->ledger.root();
         step.request.prompt = "Current State: 24:[2, 3, 4]";
         step.request.sampling.max_tokens = 64;
@@ -62,10 +62,11 @@ asio::awaitable<int> run_group(workers::RunServices* s, NodeId root, std::size_t
         threads.push_back(workers::generate(*s, std::move(step)));
     }
     auto results = co_await async::when_all(std::move(threads));
-    NodeId join = rec.create_node(task, path + "/join", "join", "join");
-    for (NodeId n : samples) rec.add_edge(n, join, "join");
-    rec.set_status(join, "finished", nlohmann::json{{"joined", results.size()}}.dump());
-    rec.set_status(task, "finished");
+    NodeId join = rec.create_node(task, path + "/join", store::NodeKind::join, "join");
+    for (NodeId n : samples) rec.add_edge(n, join, store::EdgeKind::join);
+    rec.set_status(join, store::NodeStatus::finished,
+                   nlohmann::json{{"joined", results.size()}}.dump());
+    rec.set_status(task, store::NodeStatus::finished);
     co_return 0;
 }
 
@@ -86,12 +87,13 @@ double run_braid(const fs::path& db, Dag dag, RunId& run_out) {
         store::RunRecorder rec(*store, run);
         workers::RunServices services{rec, *backend, ledger, log, 0, ""};
         auto main = [&]() -> asio::awaitable<void> {
-            NodeId root = rec.create_node(NodeId{0}, "run", "run", "run");
-            rec.set_status(root, "running");
+            NodeId root = rec.create_node(NodeId{0}, "run", store::NodeKind::run, "run");
+            rec.set_status(root, store::NodeStatus::running);
             std::vector<asio::awaitable<int>> groups;
-            for (std::size_t g = 0; g < dag.groups; ++g) groups.push_back(run_group(&services, root, g, dag.fanout));
+            for (std::size_t g = 0; g < dag.groups; ++g)
+                groups.push_back(run_group(&services, root, g, dag.fanout));
             co_await async::when_all(std::move(groups));
-            rec.set_status(root, "finished");
+            rec.set_status(root, store::NodeStatus::finished);
             co_await rec.flush();
         };
         async::run_sync(io, main());
@@ -133,14 +135,15 @@ double run_bare(const fs::path& source_db, const fs::path& db, RunId run) {
         }
     };
     for (const auto& n : nodes) {
-        nd->bind_all(n.run, n.id, n.parent, std::string_view(n.path), std::string_view(n.kind),
-                     std::string_view(n.label), std::string_view(n.status), std::string_view(n.backend),
-                     std::string_view(n.model), n.started_ms, n.finished_ms, n.usage.prompt_tokens,
-                     n.usage.completion_tokens, n.usage.cached_prompt_tokens, n.cost_usd);
+        nd->bind_all(n.run, n.id, n.parent, std::string_view(n.path), store::to_string(n.kind),
+                     std::string_view(n.label), store::to_string(n.status),
+                     std::string_view(n.backend), std::string_view(n.model), n.started_ms,
+                     n.finished_ms, n.usage.prompt_tokens, n.usage.completion_tokens,
+                     n.usage.cached_prompt_tokens, n.cost_usd);
         step(*nd);
     }
     for (const auto& e : edges) {
-        ed->bind_all(e.run, e.src, e.dst, std::string_view(e.kind));
+        ed->bind_all(e.run, e.src, e.dst, store::to_string(e.kind));
         step(*ed);
     }
     for (const auto& e : events) {

@@ -3,6 +3,7 @@
 //
 //   build/examples/solve_countdown [DB_PATH]      (default: ./example.db)
 #include <cstdio>
+#include <string>
 
 #include "orchestrator/run_executor.hpp"
 #include "tasks/countdown/generator.hpp"
@@ -17,7 +18,8 @@ int main(int argc, char** argv) {
     orchestrator::RunConfig config;
     config.strategy = "best-of-n";
     config.strategy_options.samples = 4;
-    config.backend = "symbolic";  // a stand-in model that answers with symbolic search traces
+    config.backend = backends::BackendKind::symbolic;  // a stand-in model that answers with
+                                                       // symbolic search traces
     tasks::countdown::Problem problem = tasks::countdown::generate(/*seed=*/7, /*count=*/1).front();
     tasks::Task task{"cd-7", "countdown", tasks::countdown::problem_to_json("cd-7", problem)};
     RunId run = orchestrator::create_run(*store, config, "examples/solve_countdown", {task});
@@ -25,8 +27,10 @@ int main(int argc, char** argv) {
     // Threads are coroutines on one io_context; the DAG and every event land in the store.
     orchestrator::RunSummary summary = orchestrator::execute_run(*store, run, config, Logger{}, {});
 
-    for (const orchestrator::TaskResult& t : summary.tasks)
-        std::printf("%s: %s %s\n", t.id.c_str(), t.status.c_str(), t.answer.c_str());
+    for (const orchestrator::TaskResult& t : summary.tasks) {
+        const std::string status(store::outcome_name(t.status));  // "solved", "unsolved", ...
+        std::printf("%s: %s %s\n", t.id.c_str(), status.c_str(), t.answer.c_str());
+    }
     std::printf("%zu nodes, %zu events, %lld tokens\n", store->nodes(run).size(), store->events(run).size(),
                 static_cast<long long>(summary.usage.total_tokens()));
     return summary.exit_code();

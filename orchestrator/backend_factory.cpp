@@ -1,9 +1,6 @@
 #include "orchestrator/backend_factory.hpp"
 
-#include <algorithm>
 #include <filesystem>
-
-#include "core/assert.hpp"
 
 #include "backends/local/engine/local_backend.hpp"
 #include "backends/openai/curl_multi_asio.hpp"
@@ -12,6 +9,8 @@
 #include "tasks/countdown/standin/symbolic_backend.hpp"
 
 namespace braid::orchestrator {
+
+using backends::BackendKind;
 
 namespace {
 
@@ -79,38 +78,47 @@ Result<void> read_search_options(const nlohmann::json& extras, tasks::countdown:
     return {};
 }
 
-}  // namespace
-
-std::vector<std::string> backend_names() {
-    return {"symbolic", "symbolic-apr", "scripted", "openai", "local", "replay"};
+Error no_backend_of_its_own() {
+    return make_error(ErrorCode::invalid_input,
+                      "a pipeline run has no backend of its own: each of its models names one");
 }
 
+}  // namespace
+
 Result<void> check_backend(const RunConfig& config) {
-    const auto known = backend_names();
-    if (std::find(known.begin(), known.end(), config.backend) == known.end()) {
-        std::string names;
-        for (const std::string& n : known) names += (names.empty() ? "" : ", ") + n;
-        return make_error(ErrorCode::invalid_input, "unknown backend '" + config.backend + "' (known: " + names + ")");
-    }
-    if (config.backend == "symbolic" || config.backend == "symbolic-apr") {
-        tasks::countdown::SosOptions search;
-        return read_search_options(config.backend_options, search);
-    }
-    if (config.backend == "scripted" && config.script.is_null())
-        return make_error(ErrorCode::invalid_input, "--backend scripted needs --script FILE (a JSON script)");
-    if (config.backend == "openai") {
-        if (config.base_url.empty())
-            return make_error(ErrorCode::invalid_input, "--backend openai needs --base-url (e.g. http://host:8000/v1)");
-        if (!config.api_key_env.empty())
-            if (auto key = backends::openai::read_api_key(config.api_key_env); !key) return std::move(key).error();
-    }
-    if (config.backend == "local") {
-        if (config.model.empty())
-            return make_error(ErrorCode::invalid_input, "--backend local needs --model PATH (a GGUF model file)");
-        std::error_code ec;  // a GGUF file, or a folder of safetensors with its config.json
-        if (!std::filesystem::exists(config.model, ec))
-            return Error(make_error(ErrorCode::not_found, "no such model file: " + config.model))
-                .with_context("loading model " + config.model);
+    if (!config.backend) return no_backend_of_its_own();
+    switch (*config.backend) {
+        case BackendKind::symbolic:
+        case BackendKind::symbolic_apr: {
+            tasks::countdown::SosOptions search;
+            return read_search_options(config.backend_options, search);
+        }
+        case BackendKind::scripted:
+            if (config.script.is_null())
+                return make_error(ErrorCode::invalid_input,
+                                  "--backend scripted needs --script FILE (a JSON script)");
+            return {};
+        case BackendKind::openai:
+            if (config.base_url.empty())
+                return make_error(ErrorCode::invalid_input,
+                                  "--backend openai needs --base-url (e.g. http://host:8000/v1)");
+            if (!config.api_key_env.empty())
+                if (auto key = backends::openai::read_api_key(config.api_key_env); !key)
+                    return std::move(key).error();
+            return {};
+        case BackendKind::local: {
+            if (config.model.empty())
+                return make_error(ErrorCode::invalid_input,
+                                  "--backend local needs --model PATH (a GGUF model file)");
+            std::error_code ec;  // a GGUF file, or a folder of safetensors with its config.json
+            if (!std::filesystem::exists(config.model, ec))
+                return Error(
+                           make_error(ErrorCode::not_found, "no such model file: " + config.model))
+                    .with_context("loading model " + config.model);
+            return {};
+        }
+        case BackendKind::replay:
+            return {};
     }
     return {};
 }
@@ -119,21 +127,30 @@ Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config,
     if (auto ok = check_backend(config); !ok) return std::move(ok).error();
     backends::StreamPacing pacing;
     pacing.delay_per_chunk = std::chrono::microseconds(static_cast<std::int64_t>(config.latency_ms * 1000));
-    if (config.backend == "symbolic" || config.backend == "symbolic-apr") {
-        tasks::countdown::SymbolicOptions options;
-        options.pacing = pacing;
-        if (config.backend == "symbolic-apr") options.style = tasks::countdown::SymbolicStyle::apr;
-        if (auto ok = read_search_options(config.backend_options, options.search); !ok) return std::move(ok).error();
-        return std::unique_ptr<backends::Backend>(std::make_unique<tasks::countdown::SymbolicBackend>(options));
+    switch (*config.backend) {
+        case BackendKind::symbolic:
+        case BackendKind::symbolic_apr: {
+            tasks::countdown::SymbolicOptions options;
+            options.pacing = pacing;
+            if (*config.backend == BackendKind::symbolic_apr)
+                options.style = tasks::countdown::SymbolicStyle::apr;
+            if (auto ok = read_search_options(config.backend_options, options.search); !ok)
+                return std::move(ok).error();
+            return std::unique_ptr<backends::Backend>(
+                std::make_unique<tasks::countdown::SymbolicBackend>(options));
+        }
+        case BackendKind::scripted: {
+            auto scripted = backends::ScriptedBackend::from_json(config.script);
+            if (!scripted) return std::move(scripted).error();
+            return std::unique_ptr<backends::Backend>(std::move(*scripted));
+        }
+        case BackendKind::openai:
+            return make_openai(config, std::move(executor));
+        case BackendKind::local:
+            return make_local(config, std::move(executor));
+        case BackendKind::replay:
+            break;
     }
-    if (config.backend == "scripted") {
-        auto scripted = backends::ScriptedBackend::from_json(config.script);
-        if (!scripted) return std::move(scripted).error();
-        return std::unique_ptr<backends::Backend>(std::move(*scripted));
-    }
-    if (config.backend == "openai") return make_openai(config, std::move(executor));
-    if (config.backend == "local") return make_local(config, std::move(executor));
-    BRAID_ASSERT(config.backend == "replay", "check_backend knows every backend");
     return make_error(ErrorCode::invalid_input,
                       "the replay backend has no model of its own: it answers from a run's stored completions");
 }
@@ -141,7 +158,7 @@ Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config,
 Result<RecordedBackend> make_recorded_backend(const RunConfig& config, asio::any_io_executor executor,
                                               store::Store& store, asio::thread_pool& pool) {
     RecordedBackend recorded;
-    if (config.backend != "replay") {
+    if (config.backend != BackendKind::replay) {
         auto model = make_backend(config, std::move(executor));
         if (!model) return std::move(model).error();
         recorded.model = std::move(*model);

@@ -8,8 +8,6 @@
 // `executor` and its kernels on config.threads threads.
 
 #include <memory>
-#include <string>
-#include <vector>
 
 #include <asio/any_io_executor.hpp>
 
@@ -22,11 +20,13 @@
 
 namespace braid::orchestrator {
 
-// Errors (invalid_input): unknown backend name, `replay`, scripted backend without a usable script,
-// openai backend without --base-url or whose key variable is unset, local backend without
-// --model; a local model file that is missing (not_found) or unreadable (io, parse, invalid_input).
+// The kind is parsed where it is given (backends::parse_backend_kind names the known ones).
+// Errors (invalid_input): no backend (a pipeline run's config), `replay`, scripted backend
+// without a usable script, openai backend without --base-url or whose key variable is unset,
+// local backend without --model; a local model file that is missing (not_found) or unreadable
+// (io, parse, invalid_input).
 Result<std::unique_ptr<backends::Backend>> make_backend(const RunConfig& config, asio::any_io_executor executor);
-// The checks of make_backend that need no backend: the name, the options each backend needs, the
+// The checks of make_backend that need no backend: the options each backend needs, the
 // API key variable, that a local model file exists (its contents are read only when the run
 // starts). Validation calls this; it builds nothing and connects nowhere.
 Result<void> check_backend(const RunConfig& config);
@@ -39,8 +39,8 @@ struct RecordedBackend {
     std::unique_ptr<backends::Backend> model;  // null for replay
     std::unique_ptr<backends::StoredBackend> stored;
 };
-Result<RecordedBackend> make_recorded_backend(const RunConfig& config, asio::any_io_executor executor,
-                                              store::Store& store, asio::thread_pool& pool);
-std::vector<std::string> backend_names();
+Result<RecordedBackend> make_recorded_backend(const RunConfig& config,
+                                              asio::any_io_executor executor, store::Store& store,
+                                              asio::thread_pool& pool);
 
 }  // namespace braid::orchestrator

@@ -89,7 +89,7 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
     solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish | apr | multiverse | llmcompiler | beam | tree | refine | swe")->capture_default_str();
     solve_cmd->add_option("--samples", cfg.strategy_options.samples, "Threads per task")->capture_default_str();
-    solve_cmd->add_option("--backend", cfg.backend, "symbolic | symbolic-apr | scripted | openai | local | replay")->capture_default_str();
+    solve_cmd->add_option("--backend", solve.backend, "symbolic | symbolic-apr | scripted | openai | local | replay")->capture_default_str();
     solve_cmd->add_option("--model", cfg.model, "openai: model name sent with each request; local: model file (GGUF)");
     solve_cmd->add_option("--threads", cfg.threads, "local backend: kernel threads (0: every core)");
     solve_cmd->add_option("--base-url", cfg.base_url, "openai backend: server address, e.g. http://host:8000/v1");
@@ -130,7 +130,7 @@ int run_cli(int argc, char** argv) {
 
     SearchArgs search;
     search.command_line = join_argv(argc, argv);
-    search.agent.backend.clear();  // the agent method names its proposer's backend explicitly
+    search.agent.backend.reset();  // the agent method names its proposer's backend explicitly
     CLI::App* search_cmd =
         app.add_subcommand("search", "Multi-stage budget search: which model and how many samples per stage");
     search_cmd->add_option("pipeline", search.pipeline_path, "Pipeline spec (JSON)")->required();
@@ -153,7 +153,7 @@ int run_cli(int argc, char** argv) {
                            "Offline: compute regret against the grid when it has at most this many points")
         ->capture_default_str();
     search_cmd->add_option("--parallel", search.parallel_tasks, "Tasks run concurrently (--record, --online)")->capture_default_str();
-    search_cmd->add_option("--agent-backend", search.agent.backend, "agent method: the proposer's backend (scripted, openai, local, ...)");
+    search_cmd->add_option("--agent-backend", search.agent_backend, "agent method: the proposer's backend (scripted, openai, local, ...)");
     search_cmd->add_option("--agent-model", search.agent.model, "agent method: model name sent (openai) or file (local)");
     search_cmd->add_option("--agent-base-url", search.agent.base_url, "agent method, openai backend: server address");
     search_cmd->add_option("--agent-api-key-env", search.agent.api_key_env, "agent method, openai backend: NAME of the key's variable");
@@ -176,7 +176,7 @@ int run_cli(int argc, char** argv) {
 
     ServeArgs serve;
     CLI::App* serve_cmd = app.add_subcommand("serve", "Serve a backend as an OpenAI-compatible HTTP API");
-    serve_cmd->add_option("--backend", serve.config.backend, "symbolic | symbolic-apr | scripted | local")->capture_default_str();
+    serve_cmd->add_option("--backend", serve.backend, "symbolic | symbolic-apr | scripted | local")->capture_default_str();
     serve_cmd->add_option("--model", serve.config.model, "local backend: model file (GGUF)");
     serve_cmd->add_option("--threads", serve.config.threads, "local backend: kernel threads (0: every core)");
     serve_cmd->add_option("--script", serve.script_path, "JSON script for --backend scripted");

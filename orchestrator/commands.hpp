@@ -21,6 +21,7 @@ struct CommonArgs {
 struct SolveArgs {
     CommonArgs common;
     RunConfig config;
+    std::string backend = "symbolic";  // --backend NAME; validation parses it into config.backend
     std::string script_path;  // scripted backend: JSON script file
     std::string prices_path;  // --prices: JSON price table
     std::string predictions_path;  // --predictions: selected patches of swe tasks, harness JSONL
@@ -29,7 +30,8 @@ struct SolveArgs {
 
 struct ServeArgs {
     CommonArgs common;
-    RunConfig config;  // backend, script, latency_ms
+    RunConfig config;                  // script, latency_ms, model, threads
+    std::string backend = "symbolic";  // --backend NAME, parsed by run_serve
     std::string script_path;
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
@@ -75,7 +77,8 @@ struct SearchArgs {
     std::size_t draws = 200;       // offline: bootstrap draws per task
     std::size_t exhaustive_limit = 5000;  // offline: regret against the grid when the space is this small
     int parallel_tasks = 4;
-    RunConfig agent;               // agent method: the proposer's backend, model, base_url, api_key_env
+    RunConfig agent;               // agent method: the proposer's model, base_url, api_key_env
+    std::string agent_backend;     // --agent-backend NAME ("": not given), parsed by the command
     std::string agent_script_path; // agent method with --agent-backend scripted
     std::string command_line;
 };

@@ -61,7 +61,7 @@ search::PipelineRunResult execute(store::Store& store, const PipelineSpec& spec,
 
     RunConfig config;
     config.strategy = "pipeline";
-    config.backend = "pipeline";
+    config.backend.reset();  // each model names its own
     config.seed = options.seed;
     config.parallel_tasks = static_cast<int>(options.parallel_tasks);
     if (settings && options.budget) config.budget = options.budget->describe();  // record runs are never budgeted
@@ -73,8 +73,8 @@ search::PipelineRunResult execute(store::Store& store, const PipelineSpec& spec,
     search::PipelineRunResult result;
     result.run = run;
     result.tasks = summary.tasks.size();
-    result.solved = summary.count("solved");
-    result.budget_exhausted = summary.count("budget_exhausted");
+    result.solved = summary.count(store::TaskStatus::solved);
+    result.budget_exhausted = summary.count(store::TaskStatus::budget_exhausted);
     result.spent = summary.spent;
     result.wall_s = summary.wall_s;
     return result;

@@ -37,9 +37,9 @@ void Progress::stop() {
     std::fputc('\n', stderr);
 }
 
-void Progress::task_done(std::string_view status) {
+void Progress::task_done(store::TaskStatus status) {
     ++done_;
-    if (status == "solved") ++solved_;
+    if (status == store::TaskStatus::solved) ++solved_;
 }
 
 void Progress::draw() {

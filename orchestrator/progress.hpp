@@ -3,12 +3,12 @@
 // run's io_context. Disabled (no timer, no output) when stderr is not a terminal or --json is set.
 
 #include <cstddef>
-#include <string_view>
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "core/budget.hpp"
+#include "store/vocabulary.hpp"
 
 namespace braid::orchestrator {
 
@@ -19,7 +19,7 @@ public:
              const Ledger* ledger);
     void start();  // begins redrawing (no-op when disabled)
     void stop();   // final redraw, newline, and the timer stops
-    void task_done(std::string_view status);
+    void task_done(store::TaskStatus status);
 
 private:
     void schedule();

@@ -63,9 +63,15 @@ int run_replay(const CommonArgs& common, std::int64_t run_id, const std::string&
         bool same = answer == t.record.answer;
         solved += correct;
         mismatches += !same;
-        rows.push_back({{"id", t.record.task_id}, {"answer", answer}, {"stored_answer", t.record.answer},
-                        {"status", correct ? "solved" : "unsolved"}, {"same", same},
-                        {"candidates", cands.size()}, {"reason", selection->reason}});
+        rows.push_back(
+            {{"id", t.record.task_id},
+             {"answer", answer},
+             {"stored_answer", t.record.answer},
+             {"status", std::string(store::to_string(correct ? store::TaskStatus::solved
+                                                             : store::TaskStatus::unsolved))},
+             {"same", same},
+             {"candidates", cands.size()},
+             {"reason", selection->reason}});
     }
 
     if (common.json) {

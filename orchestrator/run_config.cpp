@@ -2,19 +2,42 @@
 
 namespace braid::orchestrator {
 
+namespace {
+
+// What a run without a backend of its own (a pipeline run) stores as its backend.
+constexpr std::string_view kPipelineBackend = "pipeline";
+
+}  // namespace
+
+std::string_view backend_name(const RunConfig& config) {
+    return config.backend ? backends::to_string(*config.backend) : kPipelineBackend;
+}
+
 nlohmann::json to_json(const RunConfig& c) {
     // samples, max_tokens and temperature also stand at the top level, where runs have always
     // stored them (readers of stored runs and older braid versions look there).
     const planner::StrategyOptions& o = c.strategy_options;
-    return nlohmann::json{{"tasks_path", c.tasks_path}, {"strategy", c.strategy},   {"samples", o.samples},
-                          {"max_tokens", o.max_tokens}, {"temperature", o.temperature}, {"backend", c.backend},
-                          {"model", c.model},           {"script", c.script},
-                          {"base_url", c.base_url},     {"api_key_env", c.api_key_env},
-                          {"usd_per_mtok_in", c.usd_per_mtok_in}, {"usd_per_mtok_out", c.usd_per_mtok_out},
-                          {"prices", c.prices},       {"latency_ms", c.latency_ms},
-                          {"seed", c.seed},             {"budget", c.budget},       {"parallel_tasks", c.parallel_tasks},
-                          {"threads", c.threads},       {"strategy_options", planner::to_json(o)},
-                          {"pipeline", c.pipeline},     {"pipeline_config", c.pipeline_config},
+    return nlohmann::json{{"tasks_path", c.tasks_path},
+                          {"strategy", c.strategy},
+                          {"samples", o.samples},
+                          {"max_tokens", o.max_tokens},
+                          {"temperature", o.temperature},
+                          {"backend", std::string(backend_name(c))},
+                          {"model", c.model},
+                          {"script", c.script},
+                          {"base_url", c.base_url},
+                          {"api_key_env", c.api_key_env},
+                          {"usd_per_mtok_in", c.usd_per_mtok_in},
+                          {"usd_per_mtok_out", c.usd_per_mtok_out},
+                          {"prices", c.prices},
+                          {"latency_ms", c.latency_ms},
+                          {"seed", c.seed},
+                          {"budget", c.budget},
+                          {"parallel_tasks", c.parallel_tasks},
+                          {"threads", c.threads},
+                          {"strategy_options", planner::to_json(o)},
+                          {"pipeline", c.pipeline},
+                          {"pipeline_config", c.pipeline_config},
                           {"backend_options", c.backend_options}};
 }
 
@@ -23,7 +46,14 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         RunConfig c;
         c.tasks_path = j.at("tasks_path").get<std::string>();
         c.strategy = j.at("strategy").get<std::string>();
-        c.backend = j.at("backend").get<std::string>();
+        const std::string backend = j.at("backend").get<std::string>();
+        if (backend == kPipelineBackend) {
+            c.backend.reset();
+        } else {
+            auto kind = backends::parse_backend_kind(backend);
+            if (!kind) return Error(kind.error()).with_context("stored run config");
+            c.backend = *kind;
+        }
         c.model = j.at("model").get<std::string>();
         c.script = j.value("script", nlohmann::json());
         c.base_url = j.value("base_url", "");

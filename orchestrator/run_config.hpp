@@ -3,12 +3,15 @@
 // `replay` rebuild the same run from the store alone. Never holds secrets.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
-#include "core/price_table.hpp"
+#include "backends/backend_kind.hpp"
 #include "core/error.hpp"
+#include "core/price_table.hpp"
 #include "planner/strategy_options.hpp"
 
 namespace braid::orchestrator {
@@ -16,7 +19,9 @@ namespace braid::orchestrator {
 struct RunConfig {
     std::string tasks_path;       // where the tasks came from (informational; tasks are stored)
     std::string strategy = "best-of-n";
-    std::string backend = "symbolic";
+    // The backend every model call goes to; nullopt when the run has none of its own: a pipeline
+    // run, whose models each name theirs (stored and printed as "pipeline": backend_name).
+    std::optional<backends::BackendKind> backend = backends::BackendKind::symbolic;
     std::string model;            // openai: the model name sent; local: the model FILE (GGUF)
     std::size_t threads = 0;      // local backend: kernel threads (0: every core)
     std::string base_url;         // openai backend: the server's /v1 address (no credentials in it)
@@ -41,6 +46,9 @@ struct RunConfig {
     // strategy's own options.
     planner::StrategyOptions strategy_options;
 };
+
+// What config.backend is stored and printed as: the kind's name, or "pipeline".
+std::string_view backend_name(const RunConfig& config);
 
 nlohmann::json to_json(const RunConfig& config);
 Result<RunConfig> run_config_from_json(const nlohmann::json& j);

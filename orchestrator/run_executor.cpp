@@ -33,29 +33,40 @@ struct TaskWork {
 
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
+// The final status of a task's node: failed, skipped when the budget stopped the task, else
+// finished.
+store::NodeStatus task_node_status(store::TaskStatus status) {
+    switch (status) {
+        case store::TaskStatus::failed:
+            return store::NodeStatus::failed;
+        case store::TaskStatus::budget_exhausted:
+            return store::NodeStatus::skipped;
+        case store::TaskStatus::solved:
+        case store::TaskStatus::unsolved:
+            return store::NodeStatus::finished;
+    }
+    return store::NodeStatus::finished;
+}
+
 // A finished task: its row in `tasks` (outcome, answer, selected candidate) and its node's final
-// status — "finished", "failed", or "skipped" when the budget stopped it — whose details are
-// `details` plus outcome, answer and error. The caller flushes before counting the task as done.
+// status (task_node_status), whose details are `details` plus outcome, answer and error. The
+// caller flushes before counting the task as done.
 void store_task_end(store::RunRecorder& recorder, NodeId task_node, const tasks::Task& task,
-                    planner::TaskStatus status, const std::string& answer, NodeId selected, const std::string& error,
-                    nlohmann::json details) {
-    const std::string outcome(planner::to_string(status));
+                    store::TaskStatus status, const std::string& answer, NodeId selected,
+                    const std::string& error, nlohmann::json details) {
     store::TaskRecord record;
     record.run = recorder.run();
     record.task_id = task.id;
     record.kind = task.kind;
     record.input_json = task.input.dump();
-    record.outcome = outcome;
+    record.outcome = status;
     record.answer = answer;
     record.selected_node = selected;
     recorder.store().put_task(record);
-    const char* node_status = status == planner::TaskStatus::failed             ? "failed"
-                              : status == planner::TaskStatus::budget_exhausted ? "skipped"
-                                                                                : "finished";
-    details["outcome"] = outcome;
+    details["outcome"] = std::string(store::to_string(status));
     details["answer"] = answer;
     details["error"] = error;
-    recorder.set_status(task_node, node_status, details.dump());
+    recorder.set_status(task_node, task_node_status(status), details.dump());
 }
 
 // A run's `spent` column: tokens, usd and samples, and flops and bytes when the run spent any.
@@ -92,8 +103,8 @@ asio::awaitable<planner::TaskOutcome> solve_within(planner::Strategy* strategy, 
     auto raced = co_await async::first_of(std::move(racers), [](const auto&) { return true; });
     if (raced.errors[0]) std::rethrow_exception(raced.errors[0]);
     planner::TaskOutcome outcome = std::move(**raced.values[0]);
-    if (raced.winner == 1u && outcome.status != planner::TaskStatus::solved) {
-        outcome.status = planner::TaskStatus::budget_exhausted;
+    if (raced.winner == 1u && outcome.status != store::TaskStatus::solved) {
+        outcome.status = store::TaskStatus::budget_exhausted;
         outcome.error = "wall-clock budget ran out";
     }
     co_return outcome;
@@ -112,14 +123,14 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
         scope.task = &w.task;
         scope.kind = w.kind;
         scope.path = path;
-        scope.node = rec.create_node(root, path, "task", w.task.id);
+        scope.node = rec.create_node(root, path, store::NodeKind::task, w.task.id);
         scope.account = services->ledger.open(services->ledger.root(), path);
         planner::TaskOutcome outcome;
         if (deadline && std::chrono::steady_clock::now() >= *deadline) {
-            outcome.status = planner::TaskStatus::budget_exhausted;
+            outcome.status = store::TaskStatus::budget_exhausted;
             outcome.error = "wall-clock budget ran out before the task started";
         } else {
-            rec.set_status(scope.node, "running");
+            rec.set_status(scope.node, store::NodeStatus::running);
             const auto started = std::chrono::steady_clock::now();
             outcome = co_await solve_within(strategy, services, scope, deadline);
             outcome.metrics.wall_ms =
@@ -128,7 +139,7 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
 
         TaskResult result;
         result.id = w.task.id;
-        result.status = std::string(planner::to_string(outcome.status));
+        result.status = outcome.status;
         result.candidates = outcome.candidates.size();
         result.error = outcome.error;
         result.metrics = outcome.metrics;
@@ -140,8 +151,9 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
         store_task_end(rec, scope.node, w.task, outcome.status, result.answer, selected, result.error,
                        nlohmann::json{{"metrics", planner::to_json(result.metrics)}, {"candidates", result.candidates}});
         co_await rec.flush();  // the outcome is durable before the task counts as done
-        services->log.info("task %s finished: %s", result.id.c_str(), result.status.c_str());
-        if (progress) progress->task_done(result.status);
+        services->log.info("task %s finished: %s", result.id.c_str(),
+                           std::string(store::to_string(outcome.status)).c_str());
+        if (progress) progress->task_done(outcome.status);
         results->push_back(std::move(result));
     }
     co_return 0;
@@ -202,16 +214,18 @@ RunParts strategy_parts(const RunConfig& config, RunResources& resources) {
 
 }  // namespace
 
-std::size_t RunSummary::count(std::string_view s) const {
+std::size_t RunSummary::count(store::TaskStatus s) const {
     std::size_t n = 0;
     for (const TaskResult& t : tasks) n += t.status == s;
     return n;
 }
 
 int RunSummary::exit_code() const {
-    if (count("failed") > 0) return exit_infra_failure;
-    if (count("budget_exhausted") > 0 || status == "budget_exhausted") return exit_budget_exhausted;
-    if (count("solved") < tasks.size()) return exit_unsolved;
+    if (count(store::TaskStatus::failed) > 0) return exit_infra_failure;
+    if (count(store::TaskStatus::budget_exhausted) > 0 ||
+        status == store::RunStatus::budget_exhausted)
+        return exit_budget_exhausted;
+    if (count(store::TaskStatus::solved) < tasks.size()) return exit_unsolved;
     return exit_ok;
 }
 
@@ -221,7 +235,7 @@ RunId create_run(store::Store& store, const RunConfig& config, const std::string
     record.started_ms = now_ms();
     record.command = command_line;
     record.config_json = to_json(config).dump();
-    record.status = "running";
+    record.status = store::RunStatus::running;
     record.seed = static_cast<std::int64_t>(config.seed);
     record.budget_json = nlohmann::json{{"limit", config.budget}}.dump();
     const RunId run = store.create_run(record);
@@ -247,7 +261,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     std::vector<TaskWork> work;
     std::vector<TaskResult> results;
     for (store::TaskRecord& t : store.tasks(run)) {
-        if (t.outcome != "pending") {
+        if (t.outcome) {
             results.push_back(stored_result(t));
             continue;
         }
@@ -270,8 +284,8 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     RunParts parts = config.strategy == "pipeline" ? pipeline_parts(config, resources, work.size())
                                                    : strategy_parts(config, resources);
 
-    NodeId root = recorder.create_node(NodeId{0}, "run", "run", config.strategy);
-    recorder.set_status(root, "running");
+    NodeId root = recorder.create_node(NodeId{0}, "run", store::NodeKind::run, config.strategy);
+    recorder.set_status(root, store::NodeStatus::running);
     recorder.event(root, "run_executing",
                    nlohmann::json{{"pending_tasks", work.size()}, {"done_tasks", results.size()}}.dump());
 
@@ -311,8 +325,12 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     }
     summary.spent = ledger.spent(ledger.root());
     summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    summary.status = summary.count("budget_exhausted") > 0 ? "budget_exhausted" : "finished";
-    recorder.set_status(root, "finished", nlohmann::json{{"status", summary.status}}.dump());
+    summary.status = summary.count(store::TaskStatus::budget_exhausted) > 0
+                         ? store::RunStatus::budget_exhausted
+                         : store::RunStatus::finished;
+    recorder.set_status(
+        root, store::NodeStatus::finished,
+        nlohmann::json{{"status", std::string(store::to_string(summary.status))}}.dump());
 
     auto record = store.run(run);
     BRAID_ASSERT(record.has_value(), "executing run exists");

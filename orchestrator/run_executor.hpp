@@ -10,6 +10,7 @@
 // and completions already stored are served from the store, never re-requested.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,7 @@ namespace braid::orchestrator {
 
 struct TaskResult {
     std::string id;
-    std::string status;  // solved | unsolved | failed | budget_exhausted
+    std::optional<store::TaskStatus> status;  // nullopt: pending (an interrupted run's task)
     std::string answer;  // normalized answer of the selected candidate
     std::size_t candidates = 0;
     std::string error;
@@ -33,7 +34,7 @@ struct TaskResult {
 
 struct RunSummary {
     RunId run;
-    std::string status;  // finished | budget_exhausted | failed
+    store::RunStatus status = store::RunStatus::running;
     std::vector<TaskResult> tasks;
     Usage usage;
     double cost_usd = 0;
@@ -42,7 +43,7 @@ struct RunSummary {
     std::size_t stored_completions = 0; // completions served from the store instead
     double wall_s = 0;
 
-    std::size_t count(std::string_view status) const;
+    std::size_t count(store::TaskStatus status) const;
     int exit_code() const;
 };
 

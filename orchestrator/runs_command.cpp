@@ -32,11 +32,16 @@ std::string config_field(const std::string& config_json, const char* key) {
 }
 
 nlohmann::json node_json(const store::NodeRecord& n) {
-    return nlohmann::json{{"id", n.id.value},         {"parent", n.parent.value},
-                          {"path", n.path},           {"kind", n.kind},
-                          {"label", n.label},         {"status", n.status},
-                          {"backend", n.backend},     {"model", n.model},
-                          {"started_ms", n.started_ms}, {"finished_ms", n.finished_ms},
+    return nlohmann::json{{"id", n.id.value},
+                          {"parent", n.parent.value},
+                          {"path", n.path},
+                          {"kind", std::string(store::to_string(n.kind))},
+                          {"label", n.label},
+                          {"status", std::string(store::to_string(n.status))},
+                          {"backend", n.backend},
+                          {"model", n.model},
+                          {"started_ms", n.started_ms},
+                          {"finished_ms", n.finished_ms},
                           {"prompt_tokens", n.usage.prompt_tokens},
                           {"completion_tokens", n.usage.completion_tokens},
                           {"cost_usd", n.cost_usd}};
@@ -48,8 +53,9 @@ void print_tree(const std::vector<store::NodeRecord>& nodes, const std::map<std:
     if (it == children.end()) return;
     for (std::size_t i : it->second) {
         const store::NodeRecord& n = nodes[i];
-        std::printf("%*s#%lld %s %s [%s]", depth * 2, "", static_cast<long long>(n.id.value), n.kind.c_str(),
-                    n.label.c_str(), n.status.c_str());
+        std::printf("%*s#%lld %s %s [%s]", depth * 2, "", static_cast<long long>(n.id.value),
+                    std::string(store::to_string(n.kind)).c_str(), n.label.c_str(),
+                    std::string(store::to_string(n.status)).c_str());
         if (n.usage.total_tokens() > 0)
             std::printf("  %lld+%lld tok", static_cast<long long>(n.usage.prompt_tokens),
                         static_cast<long long>(n.usage.completion_tokens));
@@ -71,11 +77,15 @@ int run_runs_list(const CommonArgs& common) {
         nlohmann::json out = nlohmann::json::array();
         for (const store::RunRecord& r : runs) {
             RunSummary s = summarize_stored_run(*store, r.id);
-            out.push_back({{"run", r.id.value}, {"status", r.status}, {"started_ms", r.started_ms},
+            out.push_back({{"run", r.id.value},
+                           {"status", std::string(store::to_string(r.status))},
+                           {"started_ms", r.started_ms},
                            {"strategy", config_field(r.config_json, "strategy")},
                            {"backend", config_field(r.config_json, "backend")},
-                           {"solved", s.count("solved")}, {"tasks", s.tasks.size()},
-                           {"tokens", s.usage.total_tokens()}, {"cost_usd", s.cost_usd}});
+                           {"solved", s.count(store::TaskStatus::solved)},
+                           {"tasks", s.tasks.size()},
+                           {"tokens", s.usage.total_tokens()},
+                           {"cost_usd", s.cost_usd}});
         }
         std::cout << out.dump() << "\n";
         return exit_ok;
@@ -84,9 +94,12 @@ int run_runs_list(const CommonArgs& common) {
                 "BACKEND", "SOLVED", "TOKENS", "COST $");
     for (const store::RunRecord& r : runs) {
         RunSummary s = summarize_stored_run(*store, r.id);
-        std::string solved = std::to_string(s.count("solved")) + "/" + std::to_string(s.tasks.size());
-        std::printf("%-5lld %-19s %-16s %-18s %-10s %-9s %10lld %10.4f\n", static_cast<long long>(r.id.value),
-                    format_time(r.started_ms).c_str(), r.status.c_str(), config_field(r.config_json, "strategy").c_str(),
+        std::string solved = std::to_string(s.count(store::TaskStatus::solved)) + "/" +
+                             std::to_string(s.tasks.size());
+        std::printf("%-5lld %-19s %-16s %-18s %-10s %-9s %10lld %10.4f\n",
+                    static_cast<long long>(r.id.value), format_time(r.started_ms).c_str(),
+                    std::string(store::to_string(r.status)).c_str(),
+                    config_field(r.config_json, "strategy").c_str(),
                     config_field(r.config_json, "backend").c_str(), solved.c_str(),
                     static_cast<long long>(s.usage.total_tokens()), s.cost_usd);
     }
@@ -103,7 +116,7 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
 
     if (common.json) {
         nlohmann::json j{{"run", run_id},
-                         {"status", record.status},
+                         {"status", std::string(store::to_string(record.status))},
                          {"command", record.command},
                          {"config", nlohmann::json::parse(record.config_json, nullptr, false)},
                          {"started_ms", record.started_ms},
@@ -112,10 +125,16 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
         j["nodes"] = nlohmann::json::array();
         for (const auto& n : nodes) j["nodes"].push_back(node_json(n));
         j["edges"] = nlohmann::json::array();
-        for (const auto& e : edges) j["edges"].push_back({{"src", e.src.value}, {"dst", e.dst.value}, {"kind", e.kind}});
+        for (const auto& e : edges)
+            j["edges"].push_back({{"src", e.src.value},
+                                  {"dst", e.dst.value},
+                                  {"kind", std::string(store::to_string(e.kind))}});
         j["tasks"] = nlohmann::json::array();
         for (const auto& t : summary.tasks)
-            j["tasks"].push_back({{"id", t.id}, {"status", t.status}, {"answer", t.answer}, {"candidates", t.candidates}});
+            j["tasks"].push_back({{"id", t.id},
+                                  {"status", std::string(store::outcome_name(t.status))},
+                                  {"answer", t.answer},
+                                  {"candidates", t.candidates}});
         j["prompt_tokens"] = summary.usage.prompt_tokens;
         j["completion_tokens"] = summary.usage.completion_tokens;
         j["cost_usd"] = summary.cost_usd;
@@ -124,8 +143,8 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
     }
 
     std::printf("run %lld  %s  started %s UTC  finished %s UTC\n", static_cast<long long>(run_id),
-                record.status.c_str(), format_time(record.started_ms).c_str(),
-                format_time(record.finished_ms).c_str());
+                std::string(store::to_string(record.status)).c_str(),
+                format_time(record.started_ms).c_str(), format_time(record.finished_ms).c_str());
     std::printf("command: %s\n", record.command.c_str());
     std::printf("config:  %s\n", record.config_json.c_str());
     std::printf("\nDAG (%zu nodes, %zu edges):\n", nodes.size(), edges.size());
@@ -133,16 +152,18 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
     for (std::size_t i = 0; i < nodes.size(); ++i) children[nodes[i].parent.value].push_back(i);
     std::map<std::int64_t, std::size_t> joins_into;
     for (const auto& e : edges)
-        if (e.kind == "join") ++joins_into[e.dst.value];
+        if (e.kind == store::EdgeKind::join) ++joins_into[e.dst.value];
     print_tree(nodes, children, 0, 1, joins_into);
 
     std::printf("\ntasks:\n");
     for (const auto& t : summary.tasks)
-        std::printf("  %-16s %-16s %zu candidates  %s\n", t.id.c_str(), t.status.c_str(), t.candidates, t.answer.c_str());
+        std::printf("  %-16s %-16s %zu candidates  %s\n", t.id.c_str(),
+                    std::string(store::outcome_name(t.status)).c_str(), t.candidates,
+                    t.answer.c_str());
     std::printf("\ncosts: tokens %lld (prompt %lld, completion %lld)  usd %.4f  spent %s\n",
                 static_cast<long long>(summary.usage.total_tokens()), static_cast<long long>(summary.usage.prompt_tokens),
                 static_cast<long long>(summary.usage.completion_tokens), summary.cost_usd, record.spent_json.c_str());
-    std::printf("solved %zu/%zu\n", summary.count("solved"), summary.tasks.size());
+    std::printf("solved %zu/%zu\n", summary.count(store::TaskStatus::solved), summary.tasks.size());
     return exit_ok;
 }
 

@@ -98,10 +98,13 @@ int run_search_command(const SearchArgs& args) {
     std::unique_ptr<backends::Backend> agent_backend;
     if (args.method == "agent") {
         RunConfig agent = args.agent;
-        if (agent.backend.empty())
+        if (args.agent_backend.empty())
             fail(ErrorCode::invalid_input, "--method agent needs --agent-backend (and its model: --agent-model, "
                                            "--agent-base-url or --agent-script)");
         if (!args.agent_script_path.empty()) agent.script = read_json_file(args.agent_script_path, "agent script");
+        auto kind = backends::parse_backend_kind(args.agent_backend);
+        if (!kind) throw FatalError(std::move(kind).error());
+        agent.backend = *kind;
         auto b = make_backend(agent, agent_io.get_executor());
         if (!b) throw FatalError(std::move(b).error());
         agent_backend = std::move(*b);

@@ -28,19 +28,23 @@ void raise_descriptor_limit() {
 
 int run_serve(const ServeArgs& args) {
     raise_descriptor_limit();
-    if (args.config.backend == "replay")
+    auto kind = backends::parse_backend_kind(args.backend);
+    if (!kind) throw FatalError(std::move(kind).error());
+    if (*kind == backends::BackendKind::replay)
         throw FatalError(make_error(ErrorCode::invalid_input, "braid serve cannot serve --backend replay"));
+    RunConfig config = args.config;
+    config.backend = *kind;
     asio::io_context io;
-    auto backend = make_backend(args.config, io.get_executor());
+    auto backend = make_backend(config, io.get_executor());
     if (!backend) throw FatalError(std::move(backend).error());
 
     backends::server::ServerOptions options;
     options.host = args.host;
     options.port = args.port;
     // A local model is served under its file's stem unless --model-name says otherwise.
-    std::string default_name = args.config.backend == "local"
-                                   ? std::filesystem::path(args.config.model).stem().string()
-                                   : args.config.backend;
+    std::string default_name = *kind == backends::BackendKind::local
+                                   ? std::filesystem::path(config.model).stem().string()
+                                   : std::string(backends::to_string(*kind));
     options.model_name = args.model_name.empty() ? default_name : args.model_name;
     options.max_connections = args.max_connections;
     options.max_concurrent_streams = args.max_streams;
@@ -49,8 +53,9 @@ int run_serve(const ServeArgs& args) {
     if (auto started = server.start(); !started) throw FatalError(Error(started.error()));
 
     // The first line on stdout is the address, so scripts and tests can find an ephemeral port.
-    std::printf("braid serve: listening on http://%s:%u/v1 (backend %s, model %s)\n", args.host.c_str(),
-                static_cast<unsigned>(server.port()), args.config.backend.c_str(), options.model_name.c_str());
+    std::printf("braid serve: listening on http://%s:%u/v1 (backend %s, model %s)\n",
+                args.host.c_str(), static_cast<unsigned>(server.port()),
+                std::string(backends::to_string(*kind)).c_str(), options.model_name.c_str());
     std::fflush(stdout);
 
     asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -65,6 +65,9 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
         fail(make_error(ErrorCode::invalid_input, "prices per million tokens must not be negative"));
     if (!args.prices_path.empty()) cfg.prices = read_json_file(args.prices_path, "price table");
     if (auto p = price_table(cfg); !p) fail(std::move(p).error());
+    auto backend = backends::parse_backend_kind(args.backend);
+    if (!backend) fail(std::move(backend).error());
+    cfg.backend = *backend;
     if (auto ok = check_backend(cfg); !ok) fail(std::move(ok).error());
     if (!cfg.budget.empty())
         if (auto b = parse_budget(cfg.budget); !b) fail(std::move(b).error());
@@ -85,7 +88,8 @@ void maybe_write_predictions(store::Store& store, RunId run, const RunConfig& co
                              bool json) {
     if (path.empty()) return;
     store.flush_sync();
-    const std::string model = config.model.empty() ? "braid-" + config.backend : config.model;
+    const std::string model =
+        config.model.empty() ? "braid-" + std::string(backend_name(config)) : config.model;
     auto written = write_predictions(store, run, model, path);
     if (!written) fail(std::move(written).error());
     if (!json) std::printf("predictions: %zu rows in %s\n", *written, path.c_str());
@@ -110,13 +114,16 @@ int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string&
     store::RunRecord record = load_run(*store, run_id);
     auto config = run_config_from_json(nlohmann::json::parse(record.config_json, nullptr, false));
     if (!config) fail(std::move(config).error());
-    if (config->strategy == "pipeline" && record.status == "running")
+    if (config->strategy == "pipeline" && record.status == store::RunStatus::running)
         fail(make_error(ErrorCode::invalid_input,
                         "run " + std::to_string(run_id) + " is a pipeline run of `braid search`, which resume does not "
                         "continue; run the search (or its --record) again"));
-    if (record.status != "running") {
+    if (record.status != store::RunStatus::running) {
         RunSummary summary = summarize_stored_run(*store, run);
-        if (!common.json) std::printf("run %lld is already %s; nothing to resume\n", static_cast<long long>(run_id), record.status.c_str());
+        if (!common.json)
+            std::printf("run %lld is already %s; nothing to resume\n",
+                        static_cast<long long>(run_id),
+                        std::string(store::to_string(record.status)).c_str());
         print_summary(summary, *config, common.json);
         maybe_write_predictions(*store, run, *config, predictions_path, common.json);
         return summary.exit_code();

@@ -17,10 +17,6 @@ namespace braid::orchestrator {
 
 namespace {
 
-// Node kinds whose cost is a verifier's, not generation's.
-constexpr std::string_view kJudgeNodeKind = "judge";
-constexpr std::string_view kVerifyNodeKind = "verify";
-
 // Task kinds whose grade reads hidden data: it is the oracle, never recomputed as a checker.
 bool grade_is_hidden(std::string_view kind) {
     const tasks::TaskKind* k = tasks::find_task_kind(kind);
@@ -150,7 +146,8 @@ std::vector<std::string> missing_verifiers(const StoredTask& task, const std::ve
 GenerationCost generation_cost(const StoredRun& run) {
     GenerationCost cost;
     for (const store::NodeRecord& n : run.nodes) {
-        if (n.kind == kJudgeNodeKind || n.kind == kVerifyNodeKind) continue;
+        // Judge and verify nodes cost a verifier's, not generation's.
+        if (n.kind == store::NodeKind::judge || n.kind == store::NodeKind::verify) continue;
         cost.usage += n.usage;
         cost.usd += n.cost_usd;
     }

@@ -10,17 +10,20 @@ namespace braid::orchestrator {
 nlohmann::json summary_json(const RunSummary& s, const RunConfig& config) {
     nlohmann::json tasks = nlohmann::json::array();
     for (const TaskResult& t : s.tasks) {
-        nlohmann::json row{{"id", t.id}, {"status", t.status}, {"answer", t.answer}, {"candidates", t.candidates}};
+        nlohmann::json row{{"id", t.id},
+                           {"status", std::string(store::outcome_name(t.status))},
+                           {"answer", t.answer},
+                           {"candidates", t.candidates}};
         if (!t.error.empty()) row["error"] = t.error;
         row["metrics"] = planner::to_json(t.metrics);
         tasks.push_back(std::move(row));
     }
     return nlohmann::json{{"run", s.run.value},
-                          {"status", s.status},
+                          {"status", std::string(store::to_string(s.status))},
                           {"strategy", config.strategy},
-                          {"backend", config.backend},
+                          {"backend", std::string(backend_name(config))},
                           {"samples", config.strategy_options.samples},
-                          {"solved", s.count("solved")},
+                          {"solved", s.count(store::TaskStatus::solved)},
                           {"total", s.tasks.size()},
                           {"tasks", std::move(tasks)},
                           {"prompt_tokens", s.usage.prompt_tokens},
@@ -52,18 +55,24 @@ void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
         return;
     }
     std::printf("run %lld: %s x%d on %s, %zu tasks\n", static_cast<long long>(s.run.value),
-                config.strategy.c_str(), config.strategy_options.samples, config.backend.c_str(), s.tasks.size());
+                config.strategy.c_str(), config.strategy_options.samples,
+                std::string(backend_name(config)).c_str(), s.tasks.size());
     for (const TaskResult& t : s.tasks) {
-        std::printf("  %-16s %-16s %zu candidates", t.id.c_str(), t.status.c_str(), t.candidates);
+        std::printf("  %-16s %-16s %zu candidates", t.id.c_str(),
+                    std::string(store::outcome_name(t.status)).c_str(), t.candidates);
         if (!t.answer.empty()) std::printf("  answer: %s", one_line(t.answer).c_str());
         if (!t.error.empty()) std::printf("  (%s)", t.error.c_str());
         std::printf("\n");
     }
-    std::printf("solved %zu/%zu | tokens %lld (prompt %lld, completion %lld) | cost $%.4f | model calls %zu | "
-                "from store %zu | %.2f s\n",
-                s.count("solved"), s.tasks.size(), static_cast<long long>(s.usage.total_tokens()),
-                static_cast<long long>(s.usage.prompt_tokens), static_cast<long long>(s.usage.completion_tokens),
-                s.cost_usd, s.model_calls, s.stored_completions, s.wall_s);
+    std::printf(
+        "solved %zu/%zu | tokens %lld (prompt %lld, completion %lld) | cost $%.4f | model calls "
+        "%zu | "
+        "from store %zu | %.2f s\n",
+        s.count(store::TaskStatus::solved), s.tasks.size(),
+        static_cast<long long>(s.usage.total_tokens()),
+        static_cast<long long>(s.usage.prompt_tokens),
+        static_cast<long long>(s.usage.completion_tokens), s.cost_usd, s.model_calls,
+        s.stored_completions, s.wall_s);
     planner::PlanMetrics plan;
     for (const TaskResult& t : s.tasks) plan += t.metrics;
     if (plan.threads > 0)

@@ -62,7 +62,8 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
     std::vector<asio::awaitable<CompletionResult>> threads;
     for (int i = 0; i < options_.samples; ++i) {
         std::string path = scope.path + "/s" + std::to_string(i);
-        NodeId node = rec.create_node(scope.node, path, "sample", "sample " + std::to_string(i));
+        NodeId node = rec.create_node(scope.node, path, store::NodeKind::sample,
+                                      "sample " + std::to_string(i));
         workers::GenerationStep step;
         step.node = node;
         step.account = services.ledger.open(scope.account, path);

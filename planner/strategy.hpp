@@ -28,11 +28,6 @@ struct TaskScope {
     Ledger::AccountId account = 0;
 };
 
-// How a task's solve ended: the verifiers' type (verifiers/verdict_recorder.hpp), under the name
-// the planner's callers know it by.
-using TaskStatus = verifiers::TaskStatus;
-using verifiers::to_string;
-
 // The candidates, selection and status (recorded by verifiers::VerdictRecorder), and the plan.
 struct TaskOutcome : verifiers::TaskVerdict {
     PlanMetrics metrics;

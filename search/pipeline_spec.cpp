@@ -50,7 +50,7 @@ Result<PipelineSpec> load_pipeline(const std::filesystem::path& path) {
 namespace {
 
 json model_json(const ModelSpec& m) {
-    json j = {{"backend", m.backend}, {"options", m.options}};
+    json j = {{"backend", std::string(backends::to_string(m.backend))}, {"options", m.options}};
     if (!m.model.empty()) j["model"] = m.model;
     if (!m.base_url.empty()) j["base_url"] = m.base_url;
     if (!m.api_key_env.empty()) j["api_key_env"] = m.api_key_env;

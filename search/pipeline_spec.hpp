@@ -37,9 +37,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/price_table.hpp"
+#include "backends/backend_kind.hpp"
 #include "core/error.hpp"
 #include "core/kinetics.hpp"
+#include "core/price_table.hpp"
 
 namespace braid::search {
 
@@ -48,7 +49,7 @@ std::string_view to_string(StageKind kind);
 
 struct ModelSpec {
     std::string name;          // the key in "models"
-    std::string backend;       // as `braid solve --backend` (symbolic, scripted, openai, local, replay, ...)
+    backends::BackendKind backend = backends::BackendKind::symbolic;  // as `braid solve --backend`
     std::string model;         // the model name sent (openai) or file (local); "" = backend default
     std::string base_url;      // openai
     std::string api_key_env;   // openai: the NAME of the variable holding the key

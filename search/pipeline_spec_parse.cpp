@@ -21,8 +21,6 @@ using nlohmann::json;
 using detail::SpecError;
 using detail::fail;
 
-constexpr std::string_view scripted_backend = "scripted";
-
 std::string field(const std::string& path, std::string_view key) {
     return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
@@ -144,15 +142,18 @@ ModelSpec parse_model(const std::string& name, const json& m, const std::filesys
                 "layers", "heads", "kv_heads", "head_dim", "latency_ms"});
     ModelSpec spec;
     spec.name = name;
-    spec.backend = required_string(m, path, "backend");
+    auto backend = backends::parse_backend_kind(required_string(m, path, "backend"));
+    if (!backend) fail(field(path, "backend"), backend.error().message);
+    spec.backend = *backend;
     spec.model = string_or(m, path, "model", "");
     spec.base_url = string_or(m, path, "base_url", "");
     spec.api_key_env = string_or(m, path, "api_key_env", "");
-    if (spec.backend == scripted_backend) {
+    if (spec.backend == backends::BackendKind::scripted) {
         std::string script = required_string(m, path, "script");
         spec.script_path = resolve_script(script, base_dir, field(path, "script")).string();
     } else if (m.contains("script")) {
-        fail(field(path, "script"), "only the scripted backend takes a script (backend is '" + spec.backend + "')");
+        fail(field(path, "script"), "only the scripted backend takes a script (backend is '" +
+                                        std::string(backends::to_string(spec.backend)) + "')");
     }
     if (m.contains("options")) spec.options = object_at(m, path, "options");
     spec.price = parse_price(m, path);

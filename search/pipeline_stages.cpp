@@ -54,18 +54,21 @@ asio::awaitable<StageResult> run_generate(const StageSpec* stage, ModelRuntime* 
     workers::RunServices& services = *model->services;
     planner::TaskScope scope = task;
     scope.path = generate_path(task.path, *stage, model->spec->name, iterations);
-    scope.node = services.recorder.create_node(task.node, scope.path, "stage",
-                                               stage->name + " " + model->spec->name + " x" + std::to_string(samples));
+    scope.node = services.recorder.create_node(
+        task.node, scope.path, store::NodeKind::stage,
+        stage->name + " " + model->spec->name + " x" + std::to_string(samples));
     scope.account = account;
-    services.recorder.set_status(scope.node, "running");
+    services.recorder.set_status(scope.node, store::NodeStatus::running);
     planner::TaskOutcome outcome = co_await (*strategy)->solve(services, scope);
-    result.budget_refused = outcome.status == planner::TaskStatus::budget_exhausted ||
-                            (counts_started_threads(stage->strategy) && outcome.metrics.threads < samples);
-    if (outcome.status == planner::TaskStatus::failed) result.error = outcome.error;
-    services.recorder.set_status(scope.node, "finished",
-                                 nlohmann::json{{"candidates", outcome.candidates.size()},
-                                                {"status", std::string(planner::to_string(outcome.status))}}
-                                     .dump());
+    result.budget_refused =
+        outcome.status == store::TaskStatus::budget_exhausted ||
+        (counts_started_threads(stage->strategy) && outcome.metrics.threads < samples);
+    if (outcome.status == store::TaskStatus::failed) result.error = outcome.error;
+    services.recorder.set_status(
+        scope.node, store::NodeStatus::finished,
+        nlohmann::json{{"candidates", outcome.candidates.size()},
+                       {"status", std::string(store::to_string(outcome.status))}}
+            .dump());
     result.candidates = std::move(outcome.candidates);
     co_return result;
 }

@@ -220,8 +220,8 @@ asio::awaitable<planner::TaskOutcome> PipelineStrategy::run_configured(planner::
                  .event = nlohmann::json{{"metrics", planner::to_json(outcome.metrics)}}},
                 outcome);
     // A task the ledger stopped counts as stopped by the budget unless it was solved anyway.
-    if (shortfall.budget_refused && outcome.status != planner::TaskStatus::solved) {
-        outcome.status = planner::TaskStatus::budget_exhausted;
+    if (shortfall.budget_refused && outcome.status != store::TaskStatus::solved) {
+        outcome.status = store::TaskStatus::budget_exhausted;
         if (outcome.error.empty()) outcome.error = "the task's share of the budget ran out";
     }
     co_return outcome;
@@ -270,12 +270,15 @@ asio::awaitable<planner::TaskOutcome> PipelineStrategy::run_record(planner::Task
     planner::TaskOutcome outcome;
     for (auto& list : candidates) {
         for (verifiers::Candidate& c : list) {
-            if (verifiers::correctness(c).value_or(false)) outcome.status = planner::TaskStatus::solved;
+            if (verifiers::correctness(c).value_or(false))
+                outcome.status = store::TaskStatus::solved;
             outcome.candidates.push_back(std::move(c));
         }
     }
-    if (outcome.status != planner::TaskStatus::solved && refused) outcome.status = planner::TaskStatus::budget_exhausted;
-    if (outcome.candidates.empty() && !refused && !error.empty()) outcome.status = planner::TaskStatus::failed;
+    if (outcome.status != store::TaskStatus::solved && refused)
+        outcome.status = store::TaskStatus::budget_exhausted;
+    if (outcome.candidates.empty() && !refused && !error.empty())
+        outcome.status = store::TaskStatus::failed;
     outcome.error = error;
     co_return outcome;
 }

@@ -1,27 +1,52 @@
 #include "store/queries.hpp"
 
+#include <type_traits>
 #include <utility>
 
 namespace braid::store::detail {
 
 namespace {
 
-// Runs `sql` with `args` bound and converts every row with `read`.
+// What `read` makes of a row: its return type, or the T of a Result<T> (a row that may not read).
+template <class T>
+struct RowType {
+    using type = T;
+    static constexpr bool fallible = false;
+};
+template <class T>
+struct RowType<Result<T>> {
+    using type = T;
+    static constexpr bool fallible = true;
+};
+template <class Read>
+using ReadOf = RowType<std::invoke_result_t<Read, const SqliteStmt&>>;
+
+// Runs `sql` with `args` bound and converts every row with `read`; the first row `read` fails on
+// fails the query.
 template <class Read, class... Args>
 auto select_all(SqliteDb& db, std::string_view sql, Read read, const Args&... args)
-    -> Result<std::vector<decltype(read(std::declval<const SqliteStmt&>()))>> {
-    using Row = decltype(read(std::declval<const SqliteStmt&>()));
+    -> Result<std::vector<typename ReadOf<Read>::type>> {
     auto stmt = db.prepare(sql);
     if (!stmt) return std::move(stmt).error();
     stmt->bind_all(args...);
-    std::vector<Row> rows;
+    std::vector<typename ReadOf<Read>::type> rows;
     for (;;) {
         auto more = stmt->step();
         if (!more) return std::move(more).error();
         if (!*more) break;
-        rows.push_back(read(*stmt));
+        if constexpr (ReadOf<Read>::fallible) {
+            auto row = read(*stmt);
+            if (!row) return std::move(row).error();
+            rows.push_back(std::move(*row));
+        } else {
+            rows.push_back(read(*stmt));
+        }
     }
     return rows;
+}
+
+std::string of_run(std::int64_t run) {
+    return " of run " + std::to_string(run);
 }
 
 template <class Row>
@@ -34,21 +59,31 @@ Result<std::optional<Row>> first_row(Result<std::vector<Row>> rows) {
 constexpr std::string_view kRunColumns =
     "SELECT id, started_ms, finished_ms, command, config, status, seed, budget, spent FROM runs";
 
-RunRecord run_row(const SqliteStmt& s) {
+Result<RunRecord> run_row(const SqliteStmt& s) {
+    auto status = parse_run_status(s.column_text(5));
+    if (!status)
+        return Error(status.error()).with_context("run " + std::to_string(s.column_int(0)));
     return RunRecord{RunId{s.column_int(0)}, s.column_int(1),  s.column_int(2),
-                     s.column_text(3),       s.column_text(4), s.column_text(5),
+                     s.column_text(3),       s.column_text(4), *status,
                      s.column_int(6),        s.column_text(7), s.column_text(8)};
 }
 
-NodeRecord node_row(const SqliteStmt& s) {
+Result<NodeRecord> node_row(const SqliteStmt& s) {
+    auto kind = parse_node_kind(s.column_text(4));
+    auto status = parse_node_status(s.column_text(6));
+    if (!kind || !status) {
+        Error error = kind ? status.error() : kind.error();
+        return std::move(error).with_context("node " + std::to_string(s.column_int(1)) +
+                                             of_run(s.column_int(0)));
+    }
     NodeRecord n;
     n.run = RunId{s.column_int(0)};
     n.id = NodeId{s.column_int(1)};
     n.parent = NodeId{s.column_int(2)};
     n.path = s.column_text(3);
-    n.kind = s.column_text(4);
+    n.kind = *kind;
     n.label = s.column_text(5);
-    n.status = s.column_text(6);
+    n.status = *status;
     n.backend = s.column_text(7);
     n.model = s.column_text(8);
     n.started_ms = s.column_int(9);
@@ -58,9 +93,14 @@ NodeRecord node_row(const SqliteStmt& s) {
     return n;
 }
 
-EdgeRecord edge_row(const SqliteStmt& s) {
+Result<EdgeRecord> edge_row(const SqliteStmt& s) {
+    auto kind = parse_edge_kind(s.column_text(3));
+    if (!kind)
+        return Error(kind.error())
+            .with_context("edge " + std::to_string(s.column_int(1)) + "->" +
+                          std::to_string(s.column_int(2)) + of_run(s.column_int(0)));
     return EdgeRecord{RunId{s.column_int(0)}, NodeId{s.column_int(1)}, NodeId{s.column_int(2)},
-                      s.column_text(3)};
+                      *kind};
 }
 
 EventRecord event_row(const SqliteStmt& s) {
@@ -94,9 +134,13 @@ VerdictRecord verdict_row(const SqliteStmt& s) {
                          s.column_text(6)};
 }
 
-TaskRecord task_row(const SqliteStmt& s) {
+Result<TaskRecord> task_row(const SqliteStmt& s) {
+    auto outcome = parse_outcome(s.column_text(4));
+    if (!outcome)
+        return Error(outcome.error())
+            .with_context("task '" + s.column_text(1) + "'" + of_run(s.column_int(0)));
     return TaskRecord{RunId{s.column_int(0)}, s.column_text(1), s.column_text(2),
-                      s.column_text(3),       s.column_text(4), s.column_text(5),
+                      s.column_text(3),       *outcome,         s.column_text(5),
                       NodeId{s.column_int(6)}};
 }
 

@@ -1,13 +1,16 @@
 #pragma once
 // Rows of the braid database as plain structs (schema in store/schema.cpp). Times are
 // milliseconds since the Unix epoch (0 = not yet); `*_json` fields hold JSON text, stored as is.
-// Node 0 means "no node" (a run-level event, a root's parent).
+// Node 0 means "no node" (a run-level event, a root's parent). States and kinds are the enums of
+// store/vocabulary.hpp; the store reads and writes their names.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/ids.hpp"
 #include "core/message.hpp"
+#include "store/vocabulary.hpp"
 
 namespace braid::store {
 
@@ -17,7 +20,7 @@ struct RunRecord {
     std::int64_t finished_ms = 0;
     std::string command;  // the command line, secrets removed by the caller
     std::string config_json = "{}";
-    std::string status = "running";
+    RunStatus status = RunStatus::running;
     std::int64_t seed = 0;
     std::string budget_json = "{}";
     std::string spent_json = "{}";
@@ -29,9 +32,9 @@ struct NodeRecord {
     NodeId id;
     NodeId parent;     // 0 = a root
     std::string path;  // stable name within the run, e.g. "t/cd-1/s3"
-    std::string kind;
+    NodeKind kind = NodeKind::run;
     std::string label;
-    std::string status = "created";
+    NodeStatus status = NodeStatus::created;
     std::string backend;
     std::string model;
     std::int64_t started_ms = 0;
@@ -46,7 +49,7 @@ struct NodeRecord {
 struct NodeStatusRecord {
     RunId run;
     NodeId id;
-    std::string status;
+    NodeStatus status = NodeStatus::created;
     std::string backend;
     std::string model;
     std::int64_t started_ms = 0;
@@ -59,9 +62,7 @@ struct EdgeRecord {
     RunId run;
     NodeId src;
     NodeId dst;
-    // "join" | "depends" | "spawn". A node's own spawn is its NodeRecord::parent, not an edge
-    // row; "spawn" rows are for spawns beyond that (a node started by a second parent).
-    std::string kind;
+    EdgeKind kind = EdgeKind::depends;  // a spawn beyond the node's parent, a join or a dependency
     friend bool operator==(const EdgeRecord&, const EdgeRecord&) = default;
 };
 
@@ -115,7 +116,7 @@ struct TaskRecord {
     std::string task_id;
     std::string kind;
     std::string input_json = "{}";
-    std::string outcome = "pending";  // "pending" | "solved" | "unsolved" | "failed" | "budget_exhausted"
+    std::optional<TaskStatus> outcome;  // nullopt: pending (the task has not ended)
     std::string answer;
     NodeId selected_node;  // the candidate chosen by selection; 0 = none yet
     friend bool operator==(const TaskRecord&, const TaskRecord&) = default;

@@ -1,7 +1,6 @@
 #include "store/run_recorder.hpp"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
 #include "core/assert.hpp"
@@ -9,18 +8,6 @@
 #include "store/event_json.hpp"
 
 namespace braid::store {
-
-namespace {
-
-constexpr std::array<std::string_view, 4> kTerminalStatuses = {"finished", "failed", "cancelled",
-                                                               "skipped"};
-constexpr std::array<std::string_view, 3> kEdgeKinds = {"spawn", "join", "depends"};
-
-bool is_one_of(std::string_view value, const auto& options) {
-    return std::find(options.begin(), options.end(), value) != options.end();
-}
-
-}  // namespace
 
 RunRecorder::RunRecorder(Store& store, RunId run) : store_(store), run_(run) {
     for (NodeRecord& node : store_.nodes(run_)) {
@@ -31,8 +18,7 @@ RunRecorder::RunRecorder(Store& store, RunId run) : store_(store), run_(run) {
     next_seq_ = store_.max_event_seq(run_) + 1;
 }
 
-NodeId RunRecorder::create_node(NodeId parent, std::string path, std::string kind,
-                                std::string label) {
+NodeId RunRecorder::create_node(NodeId parent, std::string path, NodeKind kind, std::string label) {
     if (auto existing = find(path)) return *existing;
     BRAID_ASSERT(parent.value == 0 || nodes_.contains(parent),
                  "create_node with an unknown parent");
@@ -42,7 +28,7 @@ NodeId RunRecorder::create_node(NodeId parent, std::string path, std::string kin
     node.id = id;
     node.parent = parent;
     node.path = std::move(path);
-    node.kind = std::move(kind);
+    node.kind = kind;
     node.label = std::move(label);
     std::string payload = node_created_payload(node);
     by_path_.emplace(node.path, id);
@@ -57,16 +43,16 @@ void RunRecorder::event(NodeId node, std::string type, std::string payload_json)
         EventRecord{run_, next_seq_++, node, now_ms(), std::move(type), std::move(payload_json)});
 }
 
-void RunRecorder::set_status(NodeId id, std::string status, const std::string& payload_json) {
+void RunRecorder::set_status(NodeId id, NodeStatus status, const std::string& payload_json) {
     NodeRecord& node = known(id);
     const std::int64_t now = now_ms();
-    if (status == "running" && node.started_ms == 0) node.started_ms = now;
-    if (is_one_of(status, kTerminalStatuses)) node.finished_ms = now;
-    node.status = std::move(status);
+    if (status == NodeStatus::running && node.started_ms == 0) node.started_ms = now;
+    if (is_terminal(status)) node.finished_ms = now;
+    node.status = status;
     store_.update_node_status(NodeStatusRecord{run_, id, node.status, node.backend, node.model,
                                                node.started_ms, node.finished_ms, node.usage,
                                                node.cost_usd});
-    event(id, "node_" + node.status, payload_json);
+    event(id, "node_" + std::string(to_string(status)), payload_json);
 }
 
 void RunRecorder::set_usage(NodeId id, const Usage& usage, double cost_usd) {
@@ -81,11 +67,10 @@ void RunRecorder::set_backend(NodeId id, std::string backend, std::string model)
     node.model = std::move(model);
 }
 
-void RunRecorder::add_edge(NodeId from, NodeId to, std::string kind) {
-    BRAID_ASSERT(is_one_of(kind, kEdgeKinds), "edge kind must be spawn, join or depends");
+void RunRecorder::add_edge(NodeId from, NodeId to, EdgeKind kind) {
     known(from);
     known(to);
-    store_.add_edge(EdgeRecord{run_, from, to, std::move(kind)});
+    store_.add_edge(EdgeRecord{run_, from, to, kind});
 }
 
 asio::awaitable<void> RunRecorder::flush() { return store_.flush(); }

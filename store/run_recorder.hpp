@@ -26,25 +26,24 @@ class RunRecorder {
 public:
     RunRecorder(Store& store, RunId run);
 
-    // Returns the node named `path`, creating it (status "created", the next id, a `node_created`
+    // Returns the node named `path`, creating it (status created, the next id, a `node_created`
     // event) unless the run already has it. `parent` goes in the node's row: that column is the
     // node's spawn edge, so no edges row is written for it.
-    NodeId create_node(NodeId parent, std::string path, std::string kind, std::string label);
+    NodeId create_node(NodeId parent, std::string path, NodeKind kind, std::string label);
 
     // Appends an event with the next seq and the current time.
     void event(NodeId node, std::string type, std::string payload_json);
 
-    // Sets the node's status and appends a `node_<status>` event. "running" stamps started_ms
-    // (once); "finished", "failed", "cancelled" and "skipped" stamp finished_ms.
-    void set_status(NodeId node, std::string status, const std::string& payload_json = "{}");
+    // Sets the node's status and appends a `node_<status>` event. running stamps started_ms
+    // (once); a terminal status (finished, failed, cancelled, skipped) stamps finished_ms.
+    void set_status(NodeId node, NodeStatus status, const std::string& payload_json = "{}");
 
     // Set the node's usage and cost (a node's usage is that of its own model call, so a resumed
     // node that runs again does not count twice) and its backend. Kept in memory and written with
     // the node's next set_status, which every node's life ends with: one row write, not three.
     void set_usage(NodeId node, const Usage& usage, double cost_usd);
     void set_backend(NodeId node, std::string backend, std::string model);
-    // kind: "spawn" | "join" | "depends" (anything else is a bug).
-    void add_edge(NodeId from, NodeId to, std::string kind);
+    void add_edge(NodeId from, NodeId to, EdgeKind kind);
 
     // Completes once everything recorded so far is committed (Store::flush).
     asio::awaitable<void> flush();

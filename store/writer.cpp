@@ -75,7 +75,7 @@ void bind_run_fields(SqliteStmt& stmt, const RunRecord& run) {
     stmt.bind_int(3, run.finished_ms);
     stmt.bind_text(4, run.command);
     stmt.bind_text(5, run.config_json);
-    stmt.bind_text(6, run.status);
+    stmt.bind_text(6, to_string(run.status));
     stmt.bind_int(7, run.seed);
     stmt.bind_text(8, run.budget_json);
     stmt.bind_text(9, run.spent_json);
@@ -278,19 +278,20 @@ Result<void> Writer::write(const EventRecord& e) {
 }
 
 Result<void> Writer::write(const NodeRecord& n) {
-    return run_with(statements_->node, n.run, n.id, n.parent, n.path, n.kind, n.label, n.status,
-                    n.backend, n.model, n.started_ms, n.finished_ms, n.usage.prompt_tokens,
-                    n.usage.completion_tokens, n.usage.cached_prompt_tokens, n.cost_usd);
+    return run_with(statements_->node, n.run, n.id, n.parent, n.path, to_string(n.kind), n.label,
+                    to_string(n.status), n.backend, n.model, n.started_ms, n.finished_ms,
+                    n.usage.prompt_tokens, n.usage.completion_tokens, n.usage.cached_prompt_tokens,
+                    n.cost_usd);
 }
 
 Result<void> Writer::write(const NodeStatusRecord& n) {
-    return run_with(statements_->node_status, n.status, n.backend, n.model, n.started_ms,
+    return run_with(statements_->node_status, to_string(n.status), n.backend, n.model, n.started_ms,
                     n.finished_ms, n.usage.prompt_tokens, n.usage.completion_tokens,
                     n.usage.cached_prompt_tokens, n.cost_usd, n.run, n.id);
 }
 
 Result<void> Writer::write(const EdgeRecord& e) {
-    return run_with(statements_->edge, e.run, e.src, e.dst, e.kind);
+    return run_with(statements_->edge, e.run, e.src, e.dst, to_string(e.kind));
 }
 
 Result<void> Writer::write(const CompletionRecord& c) {
@@ -309,8 +310,8 @@ Result<void> Writer::write(const VerdictRecord& v) {
 }
 
 Result<void> Writer::write(const TaskRecord& t) {
-    return run_with(statements_->task, t.run, t.task_id, t.kind, t.input_json, t.outcome, t.answer,
-                    t.selected_node);
+    return run_with(statements_->task, t.run, t.task_id, t.kind, t.input_json,
+                    outcome_name(t.outcome), t.answer, t.selected_node);
 }
 
 Result<void> Writer::write(const RunRecord& r) {

@@ -36,7 +36,8 @@ workers::GenerationStep judge_step(workers::RunServices& services, const JudgeSu
                                    bool logprobs) {
     std::string path = subject.path + "/judge" + std::to_string(index);
     workers::GenerationStep step;
-    step.node = services.recorder.create_node(subject.parent, path, "judge", "judge " + std::to_string(index));
+    step.node = services.recorder.create_node(subject.parent, path, store::NodeKind::judge,
+                                              "judge " + std::to_string(index));
     step.account = services.ledger.open(subject.account, path);
     step.request.model = services.model;
     step.request.prompt = prompt;

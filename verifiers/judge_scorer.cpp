@@ -27,7 +27,7 @@ private:
                                          bool logprobs) const {
         std::string path = partial.path + "/judge" + std::to_string(index);
         workers::GenerationStep step;
-        step.node = services.recorder.create_node(partial.node, path, "judge",
+        step.node = services.recorder.create_node(partial.node, path, store::NodeKind::judge,
                                                   "judge " + std::to_string(index));
         step.account = services.ledger.open(partial.account, path);
         step.request.model = services.model;

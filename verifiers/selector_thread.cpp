@@ -94,7 +94,8 @@ asio::awaitable<Result<SelectorResult>> run_selector(workers::RunServices& servi
         request.sampling.seed = workers::node_seed(services.run_seed, path);
         request.sampling.stop = {"</test>", "</choose>"};
         workers::GenerationStep step;
-        step.node = rec.create_node(subject.parent, path, "select", "selection turn " + std::to_string(turn));
+        step.node = rec.create_node(subject.parent, path, store::NodeKind::select,
+                                    "selection turn " + std::to_string(turn));
         step.account = subject.account;
         step.request = request;
         auto call = workers::generate(services, std::move(step));

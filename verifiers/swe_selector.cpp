@@ -59,12 +59,13 @@ asio::awaitable<void> run_selection_thread(workers::RunServices& services, Verdi
 
     SelectorSubject subject;
     subject.path = verdicts.path() + "/selector";
-    const NodeId node = rec.create_node(verdicts.node(), subject.path, "verify", "selection thread");
+    const NodeId node =
+        rec.create_node(verdicts.node(), subject.path, store::NodeKind::verify, "selection thread");
     subject.parent = node;
     subject.account = context.account;
     subject.problem = context.task->problem_statement;
     for (std::size_t i : top) subject.fixes.push_back(candidates[i].output);
-    rec.set_status(subject.parent, "running");
+    rec.set_status(subject.parent, store::NodeStatus::running);
 
     std::vector<std::string> fixes = subject.fixes;
     ScriptRunner runner = [context, fixes](std::string script) {
@@ -73,19 +74,20 @@ asio::awaitable<void> run_selection_thread(workers::RunServices& services, Verdi
     auto op = run_selector(services, std::move(subject), std::move(runner));
     auto result = co_await std::move(op);
     if (!result) {
-        rec.set_status(node, "failed", nlohmann::json{{"reason", result.error().describe()}}.dump());
+        rec.set_status(node, store::NodeStatus::failed,
+                       nlohmann::json{{"reason", result.error().describe()}}.dump());
         co_return;
     }
     nlohmann::json details{{"turns", result->turns},       {"tests_run", result->tests_run},
                            {"reason", result->reason},     {"shown", top.size()},
                            {"tokens", result->usage.total_tokens()}, {"test_wall_ms", result->test_wall_ms}};
     if (!result->chosen) {
-        rec.set_status(node, "finished", details.dump());
+        rec.set_status(node, store::NodeStatus::finished, details.dump());
         co_return;
     }
     const std::string chosen_key = candidates[top[*result->chosen]].normalized;
     details["chosen"] = *result->chosen + 1;
-    rec.set_status(node, "finished", details.dump());
+    rec.set_status(node, store::NodeStatus::finished, details.dump());
     // Every candidate of the shown fixes gets a verdict; the thread's cost is split over them.
     std::vector<std::size_t> shown;
     for (std::size_t i = 0; i < candidates.size(); ++i)

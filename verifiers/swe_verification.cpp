@@ -49,11 +49,13 @@ asio::awaitable<tasks::Grade> grade_on_pool(asio::thread_pool& pool, const Verdi
 template <typename T>
 void finish_check_node(store::RunRecorder& rec, NodeId node, const std::optional<Result<T>>& result) {
     if (!result) {
-        rec.set_status(node, "skipped", nlohmann::json{{"reason", "the fix does not apply"}}.dump());
+        rec.set_status(node, store::NodeStatus::skipped,
+                       nlohmann::json{{"reason", "the fix does not apply"}}.dump());
     } else if (*result) {
-        rec.set_status(node, "finished", (*result)->details().dump());
+        rec.set_status(node, store::NodeStatus::finished, (*result)->details().dump());
     } else {
-        rec.set_status(node, "failed", nlohmann::json{{"reason", result->error().describe()}}.dump());
+        rec.set_status(node, store::NodeStatus::failed,
+                       nlohmann::json{{"reason", result->error().describe()}}.dump());
     }
 }
 
@@ -93,11 +95,12 @@ asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& ser
     std::vector<asio::awaitable<FixChecks>> checks;
     for (std::size_t k = 0; k < fixes.size(); ++k) {
         const std::string n = std::to_string(k);
-        apply_nodes.push_back(rec.create_node(task_node, task_path + "/verify/a" + n, "verify", "apply " + n));
-        regression_nodes.push_back(
-            rec.create_node(task_node, task_path + "/verify/r" + n, "verify", "regression " + n));
-        rec.set_status(apply_nodes.back(), "running");
-        rec.set_status(regression_nodes.back(), "running");
+        apply_nodes.push_back(rec.create_node(task_node, task_path + "/verify/a" + n,
+                                              store::NodeKind::verify, "apply " + n));
+        regression_nodes.push_back(rec.create_node(task_node, task_path + "/verify/r" + n,
+                                                   store::NodeKind::verify, "regression " + n));
+        rec.set_status(apply_nodes.back(), store::NodeStatus::running);
+        rec.set_status(regression_nodes.back(), store::NodeStatus::running);
         checks.push_back(check_fix_on_pool(ctx, fixes[k]));
     }
     std::vector<FixChecks> checked = co_await async::when_all(std::move(checks));
@@ -111,8 +114,9 @@ asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& ser
         if (!p.tests.empty()) tests.push_back(ReproTest{p.node, p.tests});
     std::optional<ReproMatrix> matrix;
     if (!tests.empty()) {
-        NodeId node = rec.create_node(task_node, task_path + "/verify/repro", "verify", "reproduction tests");
-        rec.set_status(node, "running");
+        NodeId node = rec.create_node(task_node, task_path + "/verify/repro",
+                                      store::NodeKind::verify, "reproduction tests");
+        rec.set_status(node, store::NodeStatus::running);
         auto op = run_repro_matrix(*ctx.pool, *ctx.task, std::move(tests), fixes, *ctx.sandbox, ctx.root);
         auto ran = co_await std::move(op);
         if (ran) {
@@ -121,14 +125,17 @@ asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& ser
             nlohmann::json dropped = nlohmann::json::array();
             for (const ReproTestCheck& t : ran->tests)
                 if (!t.kept) dropped.push_back({{"files", t.files}, {"reason", t.reason}});
-            rec.set_status(node, "finished",
-                           nlohmann::json{{"tests", ran->tests.size()}, {"kept", ran->kept.size()},
-                                          {"distinguishability", ran->distinguishability}, {"rows", rows},
+            rec.set_status(node, store::NodeStatus::finished,
+                           nlohmann::json{{"tests", ran->tests.size()},
+                                          {"kept", ran->kept.size()},
+                                          {"distinguishability", ran->distinguishability},
+                                          {"rows", rows},
                                           {"dropped", dropped}}
                                .dump());
             matrix = std::move(*ran);
         } else {
-            rec.set_status(node, "failed", nlohmann::json{{"reason", ran.error().describe()}}.dump());
+            rec.set_status(node, store::NodeStatus::failed,
+                           nlohmann::json{{"reason", ran.error().describe()}}.dump());
         }
     }
 

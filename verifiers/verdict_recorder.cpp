@@ -6,30 +6,24 @@
 
 namespace braid::verifiers {
 
-std::string_view to_string(TaskStatus status) {
-    switch (status) {
-        case TaskStatus::solved: return "solved";
-        case TaskStatus::unsolved: return "unsolved";
-        case TaskStatus::failed: return "failed";
-        case TaskStatus::budget_exhausted: return "budget_exhausted";
-    }
-    return "unsolved";
-}
-
 void Shortfall::note(const Error& error) {
     if (error.code == ErrorCode::budget_exhausted) budget_refused = true;
     if (error.code != ErrorCode::cancelled) last_error = error.describe();
 }
 
-void Shortfall::note_thread(std::string_view status, const std::string& reason) {
-    if (status == "budget_exhausted") budget_refused = true;
-    if (status != "cancelled" && status != "budget_exhausted") last_error = reason;
+void Shortfall::note_thread(workers::ThreadStatus status, const std::string& reason) {
+    if (status == workers::ThreadStatus::budget_exhausted) budget_refused = true;
+    if (status != workers::ThreadStatus::cancelled &&
+        status != workers::ThreadStatus::budget_exhausted)
+        last_error = reason;
 }
 
 Fallback Shortfall::fallback(std::size_t candidates) const {
     if (candidates == 0 && budget_refused)
-        return Fallback{TaskStatus::budget_exhausted, "budget exhausted before any thread finished"};
-    if (candidates == 0 && !last_error.empty()) return Fallback{TaskStatus::failed, last_error};
+        return Fallback{store::TaskStatus::budget_exhausted,
+                        "budget exhausted before any thread finished"};
+    if (candidates == 0 && !last_error.empty())
+        return Fallback{store::TaskStatus::failed, last_error};
     return Fallback{};
 }
 
@@ -71,9 +65,10 @@ void VerdictRecorder::record_verdict(Candidate& candidate, std::string_view veri
 
 void VerdictRecorder::select(SelectStep step, TaskVerdict& verdict) const {
     store::RunRecorder& rec = *recorder_;
-    NodeId join = rec.create_node(node_, path_ + "/select", "join", std::move(step.label));
-    rec.set_status(join, "running");
-    for (NodeId t : step.joined) rec.add_edge(t, join, "join");
+    NodeId join =
+        rec.create_node(node_, path_ + "/select", store::NodeKind::join, std::move(step.label));
+    rec.set_status(join, store::NodeStatus::running);
+    for (NodeId t : step.joined) rec.add_edge(t, join, store::EdgeKind::join);
 
     auto selection = select_by_rule(step.rule, verdict.candidates);
     BRAID_ASSERT(selection.has_value(), "strategies and pipelines name valid rules");
@@ -81,7 +76,7 @@ void VerdictRecorder::select(SelectStep step, TaskVerdict& verdict) const {
     const Candidate* chosen =
         verdict.selection.index ? &verdict.candidates[*verdict.selection.index] : nullptr;
     if (chosen && correctness(*chosen).value_or(false)) {
-        verdict.status = TaskStatus::solved;
+        verdict.status = store::TaskStatus::solved;
     } else {
         verdict.status = step.fallback.status;
         verdict.error = std::move(step.fallback.error);
@@ -97,7 +92,7 @@ void VerdictRecorder::select(SelectStep step, TaskVerdict& verdict) const {
         payload["answer"] = chosen->normalized;
     }
     rec.event(join, "selected", payload.dump());
-    rec.set_status(join, step.failed ? "failed" : "finished");
+    rec.set_status(join, step.failed ? store::NodeStatus::failed : store::NodeStatus::finished);
 }
 
 }  // namespace braid::verifiers

@@ -20,17 +20,15 @@
 #include "store/run_recorder.hpp"
 #include "tasks/task_kind.hpp"
 #include "verifiers/candidate.hpp"
+#include "workers/thread_loop.hpp"
 
 namespace braid::verifiers {
 
-// How a task's solve ended.
-enum class TaskStatus { solved, unsolved, failed, budget_exhausted };
-std::string_view to_string(TaskStatus status);
-
 // What a task comes to when its selected candidate is not correct (or nothing is selected): the
-// status, and why ("" when there is nothing to say).
+// status (how a task's solve ended: store/vocabulary.hpp), and why ("" when there is nothing to
+// say).
 struct Fallback {
-    TaskStatus status = TaskStatus::unsolved;
+    store::TaskStatus status = store::TaskStatus::unsolved;
     std::string error;
 };
 
@@ -40,7 +38,7 @@ struct Shortfall {
     std::string last_error;       // the last failure other than cancellation
     void note(const Error& error);
     // A thread that ended without output (workers::ThreadResult::status and reason).
-    void note_thread(std::string_view status, const std::string& reason);
+    void note_thread(workers::ThreadStatus status, const std::string& reason);
     // For threads that left `candidates` candidates: budget_exhausted ("budget exhausted before any
     // thread finished") or failed (last_error) when they left none and this says why, else unsolved.
     Fallback fallback(std::size_t candidates) const;
@@ -49,7 +47,7 @@ struct Shortfall {
 // A task's candidates and what selection made of them. planner::TaskOutcome adds the plan's
 // metrics to it.
 struct TaskVerdict {
-    TaskStatus status = TaskStatus::unsolved;
+    store::TaskStatus status = store::TaskStatus::unsolved;
     std::vector<Candidate> candidates;
     Selection selection;
     std::string error;  // why the task is not solved (failed / budget_exhausted), else ""
@@ -62,7 +60,7 @@ struct SelectStep {
     std::vector<NodeId> joined;   // a "join" edge from each into the join node
     Fallback fallback;            // the status and error unless the selected candidate is correct
     nlohmann::json event = nlohmann::json::object();  // more fields of the "selected" event
-    bool failed = false;          // the join node ends "failed" instead of "finished"
+    bool failed = false;  // the join node ends failed instead of finished
 };
 
 class VerdictRecorder {

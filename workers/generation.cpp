@@ -60,12 +60,13 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
 
     auto reservation = services.ledger.reserve(step.account, worst_case(services, step.request));
     if (!reservation) {
-        rec.set_status(step.node, "skipped", nlohmann::json{{"reason", reservation.error().message}}.dump());
+        rec.set_status(step.node, store::NodeStatus::skipped,
+                       nlohmann::json{{"reason", reservation.error().message}}.dump());
         co_return std::move(reservation).error();
     }
 
     std::string key = step.request.key();
-    rec.set_status(step.node, "running", nlohmann::json{{"request", key}}.dump());
+    rec.set_status(step.node, store::NodeStatus::running, nlohmann::json{{"request", key}}.dump());
 
     std::string pending;  // streamed text not yet recorded
     auto record_pending = [&] {
@@ -84,7 +85,9 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
     if (!result) {
         reservation->release();
         const Error& e = result.error();
-        std::string status = e.code == ErrorCode::cancelled ? "cancelled" : "failed";
+        const store::NodeStatus status = e.code == ErrorCode::cancelled
+                                             ? store::NodeStatus::cancelled
+                                             : store::NodeStatus::failed;
         rec.set_status(step.node, status,
                        nlohmann::json{{"error", std::string(to_string(e.code))}, {"message", e.message}}.dump());
         co_return result;
@@ -96,16 +99,17 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
     Amount cost = actual_cost(services, step.request, billed);
     reservation->settle(cost);
     rec.set_usage(step.node, result->usage, cost[BudgetUnit::usd]);
-    rec.set_status(step.node, "finished",
-                   nlohmann::json{{"request", key},
-                                  {"finish_reason", result->finish_reason},
-                                  {"prompt_tokens", result->usage.prompt_tokens},
-                                  {"completion_tokens", result->usage.completion_tokens},
-                                  {"cost_usd", cost[BudgetUnit::usd]},
-                                  {"failed_attempts_tokens", result->failed_attempts_usage.total_tokens()},
-                                  {"from_store", result->from_store},
-                                  {"latency_ms", result->latency_ms}}
-                       .dump());
+    rec.set_status(
+        step.node, store::NodeStatus::finished,
+        nlohmann::json{{"request", key},
+                       {"finish_reason", result->finish_reason},
+                       {"prompt_tokens", result->usage.prompt_tokens},
+                       {"completion_tokens", result->usage.completion_tokens},
+                       {"cost_usd", cost[BudgetUnit::usd]},
+                       {"failed_attempts_tokens", result->failed_attempts_usage.total_tokens()},
+                       {"from_store", result->from_store},
+                       {"latency_ms", result->latency_ms}}
+            .dump());
     co_return result;
 }
 

@@ -26,7 +26,40 @@ std::int64_t new_prompt_tokens(std::string_view before, std::int64_t before_toke
     return std::max<std::int64_t>(0, prompt_tokens - shared_tokens);
 }
 
+// The thread node's final status for how the thread ended: a thread cut at its token cap
+// finished, one refused by the budget was skipped.
+store::NodeStatus node_status(ThreadStatus status) {
+    switch (status) {
+        case ThreadStatus::finished:
+        case ThreadStatus::length:
+            return store::NodeStatus::finished;
+        case ThreadStatus::failed:
+            return store::NodeStatus::failed;
+        case ThreadStatus::cancelled:
+            return store::NodeStatus::cancelled;
+        case ThreadStatus::budget_exhausted:
+            return store::NodeStatus::skipped;
+    }
+    return store::NodeStatus::finished;
+}
+
 }  // namespace
+
+std::string_view to_string(ThreadStatus status) {
+    switch (status) {
+        case ThreadStatus::finished:
+            return "finished";
+        case ThreadStatus::length:
+            return "length";
+        case ThreadStatus::failed:
+            return "failed";
+        case ThreadStatus::cancelled:
+            return "cancelled";
+        case ThreadStatus::budget_exhausted:
+            return "budget_exhausted";
+    }
+    return "";
+}
 
 std::int64_t ThreadResult::unique_tokens() const {
     std::int64_t total = 0;
@@ -40,7 +73,7 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
     ThreadResult out;
     out.context.prompt = spec.request.prompt;
     out.context.text = spec.request.prompt;
-    rec.set_status(spec.node, "running");
+    rec.set_status(spec.node, store::NodeStatus::running);
 
     std::vector<std::string> stops = spec.request.sampling.stop;
     stops.insert(stops.end(), spec.triggers.begin(), spec.triggers.end());
@@ -48,27 +81,25 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
     std::int64_t processed_tokens = 0;
     NodeId previous;
 
-    auto end_thread = [&](std::string status, std::string reason) {
-        out.status = std::move(status);
+    auto end_thread = [&](ThreadStatus status, std::string reason) {
+        out.status = status;
         out.reason = std::move(reason);
         nlohmann::json payload{{"calls", out.calls.size()},
                                {"completion_tokens", out.usage.completion_tokens}};
         if (!out.reason.empty()) payload["reason"] = out.reason;
-        const std::string node_status = out.status == "length" ? "finished"
-                                        : out.status == "budget_exhausted" ? "skipped"
-                                                                          : out.status;
-        rec.set_status(spec.node, node_status, payload.dump());
+        rec.set_status(spec.node, node_status(out.status), payload.dump());
     };
 
     for (int k = 0;; ++k) {
         if (k >= spec.max_calls) {
-            end_thread("failed", "more than " + std::to_string(spec.max_calls) + " calls");
+            end_thread(ThreadStatus::failed,
+                       "more than " + std::to_string(spec.max_calls) + " calls");
             co_return out;
         }
         std::int64_t left = spec.request.sampling.max_tokens;
         if (spec.max_thread_tokens > 0) left = std::min(left, spec.max_thread_tokens - out.usage.completion_tokens);
         if (left <= 0) {
-            end_thread("length", "the thread's token cap is spent");
+            end_thread(ThreadStatus::length, "the thread's token cap is spent");
             co_return out;
         }
 
@@ -77,18 +108,20 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
             std::size_t covered = layout.prefix_chars;
             for (std::size_t n : layout.path_chars) covered += n;
             if (layout.path_chars.size() < 2 || covered > out.context.text.size()) {
-                end_thread("failed", "the parallel layout does not fit the context (" +
-                                         std::to_string(layout.path_chars.size()) + " paths, " +
-                                         std::to_string(covered) + " of " +
-                                         std::to_string(out.context.text.size()) + " chars)");
+                end_thread(ThreadStatus::failed, "the parallel layout does not fit the context (" +
+                                                     std::to_string(layout.path_chars.size()) +
+                                                     " paths, " + std::to_string(covered) + " of " +
+                                                     std::to_string(out.context.text.size()) +
+                                                     " chars)");
                 co_return out;
             }
         }
 
         GenerationStep step;
         std::string call_path = spec.path + "/c" + std::to_string(k);
-        step.node = rec.create_node(spec.node, call_path, "call", "call " + std::to_string(k));
-        if (k > 0) rec.add_edge(previous, step.node, "depends");
+        step.node = rec.create_node(spec.node, call_path, store::NodeKind::call,
+                                    "call " + std::to_string(k));
+        if (k > 0) rec.add_edge(previous, step.node, store::EdgeKind::depends);
         previous = step.node;
         step.account = spec.account;
         step.request = spec.request;
@@ -103,10 +136,12 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
         if (!done) {
             const Error& e = done.error();
             if (e.code == ErrorCode::cancelled) {
-                end_thread("cancelled", "");
+                end_thread(ThreadStatus::cancelled, "");
                 co_return std::move(done).error();
             }
-            end_thread(e.code == ErrorCode::budget_exhausted ? "budget_exhausted" : "failed", e.describe());
+            end_thread(e.code == ErrorCode::budget_exhausted ? ThreadStatus::budget_exhausted
+                                                             : ThreadStatus::failed,
+                       e.describe());
             co_return out;
         }
 
@@ -133,11 +168,12 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
 
         LoopDecision decision = co_await handler(out.context, end);
         if (decision.kind == LoopDecision::Kind::fail) {
-            end_thread("failed", decision.reason);
+            end_thread(ThreadStatus::failed, decision.reason);
             co_return out;
         }
         if (decision.kind == LoopDecision::Kind::finish) {
-            end_thread(end.finish_reason == "length" ? "length" : "finished", "");
+            end_thread(
+                end.finish_reason == "length" ? ThreadStatus::length : ThreadStatus::finished, "");
             co_return out;
         }
     }

@@ -85,16 +85,22 @@ struct ThreadCall {
     std::int64_t completion_tokens = 0;
 };
 
+// How a thread ended: finished (by its handler or the model), length (cut at its token cap or a
+// call's max_tokens), failed, cancelled, or budget_exhausted (the ledger refused a call). Its node
+// ends finished, finished, failed, cancelled or skipped.
+enum class ThreadStatus { finished, length, failed, cancelled, budget_exhausted };
+std::string_view to_string(ThreadStatus status);
+
 struct ThreadResult {
     ThreadText context;
-    std::string status;   // "finished" | "length" | "failed" | "cancelled" | "budget_exhausted"
+    ThreadStatus status = ThreadStatus::finished;
     std::string reason;   // for failed / budget_exhausted / length
     std::vector<ThreadCall> calls;
     Usage usage;          // summed over calls
     std::int64_t completion_tokens() const { return usage.completion_tokens; }
     // Prompt tokens counted once across calls, plus completion tokens.
     std::int64_t unique_tokens() const;
-    bool ok() const { return status == "finished" || status == "length"; }
+    bool ok() const { return status == ThreadStatus::finished || status == ThreadStatus::length; }
 };
 
 // Runs the thread to its end. Failures of a call (backend error, budget refused) end the thread

@@ -94,7 +94,8 @@ asio::awaitable<SpawnOutcome> run_children(AprTask& task, NodeId parent, const s
         ++task.threads;
         task.max_level = std::max(task.max_level, level);
         std::string child_path = parent_path + "/s" + std::to_string(spawn) + "." + std::to_string(i);
-        NodeId child = rec.create_node(parent, child_path, "thread", "apr child #" + requests[i].state.node_id);
+        NodeId child = rec.create_node(parent, child_path, store::NodeKind::thread,
+                                       "apr child #" + requests[i].state.node_id);
         std::string prompt = requests[i].prompt;
         if (task.options.child_token_budget > 0)
             prompt = budget_prefix("Token Budget: ", round_up_512(task.options.child_token_budget)) + prompt;
@@ -109,11 +110,12 @@ asio::awaitable<SpawnOutcome> run_children(AprTask& task, NodeId parent, const s
 
     std::vector<Result<AprThreadResult>> done = co_await async::when_all(std::move(started));
     for (std::size_t k = 0; k < done.size(); ++k) {
-        rec.add_edge(started_nodes[k], parent, "join");
+        rec.add_edge(started_nodes[k], parent, store::EdgeKind::join);
         if (!done[k]) continue;  // cancelled
         const AprThreadResult& r = *done[k];
         // A child the ledger refused before its first call never ran.
-        if (r.thread.calls.empty() && r.thread.status == "budget_exhausted") --task.threads;
+        if (r.thread.calls.empty() && r.thread.status == workers::ThreadStatus::budget_exhausted)
+            --task.threads;
         out.total_tokens += r.total_tokens;
         out.critical_tokens = std::max(out.critical_tokens, r.critical_tokens);
         out.calls += r.calls;
@@ -203,7 +205,7 @@ private:
 asio::awaitable<TaskOutcome> AprStrategy::solve(workers::RunServices& services, TaskScope scope) {
     TaskOutcome outcome;
     if (scope.kind->name() != "countdown") {
-        outcome.status = TaskStatus::failed;
+        outcome.status = store::TaskStatus::failed;
         outcome.error = "apr solves countdown tasks only (its spawn blocks name Countdown search nodes); task " +
                         scope.task->id + " is " + std::string(scope.kind->name());
         co_return outcome;
@@ -216,7 +218,8 @@ asio::awaitable<TaskOutcome> AprStrategy::solve(workers::RunServices& services, 
     std::vector<asio::awaitable<Result<AprThreadResult>>> threads;
     for (int i = 0; i < options_.samples; ++i) {
         std::string path = scope.path + "/r" + std::to_string(i);
-        NodeId node = rec.create_node(scope.node, path, "thread", "apr root " + std::to_string(i));
+        NodeId node = rec.create_node(scope.node, path, store::NodeKind::thread,
+                                      "apr root " + std::to_string(i));
         ++task.threads;
         roots.push_back(node);
         threads.push_back(run_apr_thread(task, node, path, services.ledger.open(scope.account, path), prompt,

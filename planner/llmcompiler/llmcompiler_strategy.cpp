@@ -92,9 +92,9 @@ workers::GenerationStep call_step(const workers::RunServices& services,
     return step;
 }
 
-TaskStatus status_of(const Error& e) {
-    return e.code == ErrorCode::budget_exhausted ? TaskStatus::budget_exhausted
-                                                 : TaskStatus::failed;
+store::TaskStatus status_of(const Error& e) {
+    return e.code == ErrorCode::budget_exhausted ? store::TaskStatus::budget_exhausted
+                                                 : store::TaskStatus::failed;
 }
 
 asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& services,
@@ -121,12 +121,15 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
     for (int round = 0; round <= options_.max_replans && !failure && !answer; ++round) {
         const bool final_round = round == options_.max_replans;
         const std::string rpath = scope.path + "/r" + std::to_string(round);
-        NodeId thread =
-            rec.create_node(scope.node, rpath, "thread", "plan round " + std::to_string(round));
-        rec.set_status(thread, "running");
+        NodeId thread = rec.create_node(scope.node, rpath, store::NodeKind::thread,
+                                        "plan round " + std::to_string(round));
+        rec.set_status(thread, store::NodeStatus::running);
         ++outcome.metrics.threads;
-        auto fail_round = [&](std::string why, TaskStatus status) {
-            rec.set_status(thread, status == TaskStatus::budget_exhausted ? "skipped" : "failed",
+        auto fail_round = [&](std::string why, store::TaskStatus status) {
+            rec.set_status(thread,
+                           status == store::TaskStatus::budget_exhausted
+                               ? store::NodeStatus::skipped
+                               : store::NodeStatus::failed,
                            nlohmann::json{{"reason", why}}.dump());
             outcome.status = status;
             failure = std::move(why);
@@ -141,8 +144,9 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
                                               tools, question, llmcompiler::scratchpad(tfu.runs()),
                                               joiner_thought, next_id);
         const std::string planner_prompt_sent = prompt;
-        NodeId planner = rec.create_node(thread, rpath + "/plan", "call", "planner");
-        if (previous_joiner.value != 0) rec.add_edge(previous_joiner, planner, "depends");
+        NodeId planner = rec.create_node(thread, rpath + "/plan", store::NodeKind::call, "planner");
+        if (previous_joiner.value != 0)
+            rec.add_edge(previous_joiner, planner, store::EdgeKind::depends);
         StreamingPlanParser parser(tool_names(*tools_), earlier);
         std::vector<PlanStep> plan;
         auto dispatch = [&](std::vector<PlanStep> steps) {
@@ -177,19 +181,19 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         rec.event(thread, "plan",
                   nlohmann::json{{"steps", plan.size()}, {"joined", parser.joined()}}.dump());
         if (parser.failed()) {
-            fail_round("malformed plan: " + parser.failure(), TaskStatus::unsolved);
+            fail_round("malformed plan: " + parser.failure(), store::TaskStatus::unsolved);
             break;
         }
         if (co_await async::cancelled()) {
-            fail_round("cancelled before the joiner ran", TaskStatus::failed);
+            fail_round("cancelled before the joiner ran", store::TaskStatus::failed);
             break;
         }
 
         // Join: the joiner reads every observation so far and finishes or asks for a replan.
-        NodeId joiner = rec.create_node(thread, rpath + "/join", "call", "joiner");
-        rec.add_edge(planner, joiner, "depends");
+        NodeId joiner = rec.create_node(thread, rpath + "/join", store::NodeKind::call, "joiner");
+        rec.add_edge(planner, joiner, store::EdgeKind::depends);
         for (const PlanStep& s : plan)
-            if (!s.is_join()) rec.add_edge(tfu.runs().at(s.id).node, joiner, "join");
+            if (!s.is_join()) rec.add_edge(tfu.runs().at(s.id).node, joiner, store::EdgeKind::join);
         const std::string joiner_prompt_sent =
             llmcompiler::joiner_prompt(question, llmcompiler::scratchpad(tfu.runs()), final_round);
         workers::GenerationStep join_step = call_step(
@@ -207,17 +211,17 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         std::optional<JoinerDecision> decision = llmcompiler::parse_joiner_reply(join_reply->text);
         if (!decision) {
             fail_round("the joiner's reply has neither Action: Finish(...) nor Action: Replan(...)",
-                       TaskStatus::unsolved);
+                       store::TaskStatus::unsolved);
             break;
         }
         if (decision->kind == JoinerDecision::Kind::replan && final_round) {
             fail_round("the joiner asked to replan with no replans left (--max-replans " +
                            std::to_string(options_.max_replans) + ")",
-                       TaskStatus::unsolved);
+                       store::TaskStatus::unsolved);
             break;
         }
         const bool finish = decision->kind == JoinerDecision::Kind::finish;
-        rec.set_status(thread, "finished",
+        rec.set_status(thread, store::NodeStatus::finished,
                        nlohmann::json{{"decision", finish ? "finish" : "replan"},
                                       {"content", decision->content}}
                            .dump());

@@ -71,7 +71,8 @@ void on_ended(const std::shared_ptr<State>& s, int id, Result<std::string> resul
                            {"end_ms", now_ms()},
                            {"duration_ms", ms_between(run.started, run.ended)}};
     s->recorder.event(run.node, "tool_result", payload.dump());
-    s->recorder.set_status(run.node, run.ok ? "finished" : "failed");
+    s->recorder.set_status(run.node,
+                           run.ok ? store::NodeStatus::finished : store::NodeStatus::failed);
     // Event-driven dispatch: the steps this one was the last dependency of start now.
     std::vector<int> now_ready;
     for (int w : s->waiting)
@@ -98,7 +99,7 @@ void start(const std::shared_ptr<State>& s, int id) {
     run.args = substitute_args(run.step.args, observations_of(*s));
     run.started = std::chrono::steady_clock::now();
     ++s->running;
-    s->recorder.set_status(run.node, "running");
+    s->recorder.set_status(run.node, store::NodeStatus::running);
     nlohmann::json payload{
         {"id", id}, {"tool", run.step.tool}, {"args", run.args}, {"start_ms", now_ms()}};
     if (!run.step.thought.empty()) payload["thought"] = run.step.thought;
@@ -140,13 +141,13 @@ void TaskFetchingUnit::submit(PlanStep step, NodeId parent, NodeId planner, std:
     BRAID_ASSERT(!step.is_join(), "join() runs no tool");
     BRAID_ASSERT(!s.runs.count(step.id), "the parser rejects repeated step ids");
     StepRun run;
-    run.node = s.recorder.create_node(parent, std::move(path), "tool", step.line());
-    s.recorder.add_edge(planner, run.node, "depends");
+    run.node = s.recorder.create_node(parent, std::move(path), store::NodeKind::tool, step.line());
+    s.recorder.add_edge(planner, run.node, store::EdgeKind::depends);
     for (int d : step.deps) {
         auto it = s.runs.find(d);
         BRAID_ASSERT(it != s.runs.end(),
                      "the parser rejects references to steps not yet submitted");
-        s.recorder.add_edge(it->second.node, run.node, "depends");
+        s.recorder.add_edge(it->second.node, run.node, store::EdgeKind::depends);
     }
     int id = step.id;
     run.step = std::move(step);
@@ -165,7 +166,8 @@ asio::awaitable<void> TaskFetchingUnit::wait_idle() {
     // yet started never start.
     auto cancel_all = [&s] {
         s->cancelled = true;
-        for (int w : s->waiting) s->recorder.set_status(s->runs.at(w).node, "cancelled");
+        for (int w : s->waiting)
+            s->recorder.set_status(s->runs.at(w).node, store::NodeStatus::cancelled);
         s->waiting.clear();
         for (auto& [id, signal] : s->signals) signal->emit(asio::cancellation_type::terminal);
     };

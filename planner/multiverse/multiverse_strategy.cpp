@@ -53,7 +53,7 @@ asio::awaitable<TaskOutcome> MultiverseStrategy::solve(workers::RunServices& ser
         multiverse::ThreadArgs args;
         args.parent = scope.node;
         args.path = scope.path + "/m" + std::to_string(i);
-        args.kind = "thread";
+        args.kind = store::NodeKind::thread;
         args.label = "main " + std::to_string(i);
         args.prompt = prompt;
         mains.push_back(multiverse::run_multiverse_thread(tree, std::move(args)));

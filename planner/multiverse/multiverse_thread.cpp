@@ -105,7 +105,7 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
         ThreadArgs args;
         args.parent = st.node;
         args.path = block_path + "/p" + id;
-        args.kind = "path";
+        args.kind = store::NodeKind::path;
         args.label = "path " + id;
         args.prompt = prefix + path_start(id);
         args.block_depth = depth;
@@ -116,9 +116,9 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
 
     // Reduce.
     store::RunRecorder& rec = st.tree.services.recorder;
-    NodeId join =
-        rec.create_node(st.node, block_path + "/join", "join", "reduce b" + std::to_string(block));
-    rec.set_status(join, "running");
+    NodeId join = rec.create_node(st.node, block_path + "/join", store::NodeKind::join,
+                                  "reduce b" + std::to_string(block));
+    rec.set_status(join, store::NodeStatus::running);
     backends::ParallelLayout layout;
     layout.prefix_chars = prefix.size();
     std::string merged = prefix;
@@ -127,12 +127,14 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
     nlohmann::json kept = nlohmann::json::array(), failed = nlohmann::json::array();
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         const ThreadOutcome& o = outcomes[i];
-        rec.add_edge(o.node, join, "join");
+        rec.add_edge(o.node, join, store::EdgeKind::join);
         st.children += o.metrics;
         longest = std::max(longest, o.metrics.critical_path_tokens);
         if (!o.result.ok()) {
-            failed.push_back(nlohmann::json{
-                {"path", (*ids)[i]}, {"status", o.result.status}, {"reason", o.result.reason}});
+            failed.push_back(
+                nlohmann::json{{"path", (*ids)[i]},
+                               {"status", std::string(workers::to_string(o.result.status))},
+                               {"reason", o.result.reason}});
             continue;
         }
         std::string piece = o.result.context.text.substr(prefix.size()) + std::string(kPathEnd);
@@ -144,14 +146,14 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
     st.children_critical += longest;
     nlohmann::json payload{{"kept", kept}, {"failed", failed}, {"dropped", dropped}};
     if (kept.empty()) {
-        rec.set_status(join, "failed", payload.dump());
+        rec.set_status(join, store::NodeStatus::failed, payload.dump());
         co_return LoopDecision::fail("every path of block " + std::to_string(block) +
                                      " failed (first: " + failed[0].value("reason", std::string()) +
                                      ")");
     }
     merged += kConclusionStart;
     payload["layout"] = layout.path_chars.size() >= 2;
-    rec.set_status(join, "finished", payload.dump());
+    rec.set_status(join, store::NodeStatus::finished, payload.dump());
     text.text = std::move(merged);
     if (layout.path_chars.size() >= 2)
         text.layout = std::move(layout);  // one path reads as plain text
@@ -193,9 +195,17 @@ asio::awaitable<ThreadOutcome> run_multiverse_thread(TaskTree& tree, ThreadArgs 
     ThreadOutcome out;
     out.node = rec.create_node(args.parent, args.path, args.kind, args.label);
 
-    ThreadState st{
-        tree, out.node, args.path, args.kind == "path", args.prompt.size(), args.block_depth, 0, 0,
-        {},   {},       0};
+    ThreadState st{tree,
+                   out.node,
+                   args.path,
+                   args.kind == store::NodeKind::path,
+                   args.prompt.size(),
+                   args.block_depth,
+                   0,
+                   0,
+                   {},
+                   {},
+                   0};
     st.notes[0] = RepeatNote{args.prompt.size(), args.inherited_chars};
 
     workers::ThreadSpec spec;
@@ -216,7 +226,7 @@ asio::awaitable<ThreadOutcome> run_multiverse_thread(TaskTree& tree, ThreadArgs 
     if (done) {
         out.result = std::move(*done);
     } else {
-        out.result.status = "cancelled";
+        out.result.status = workers::ThreadStatus::cancelled;
         out.result.reason = done.error().describe();
     }
 

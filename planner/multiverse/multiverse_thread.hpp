@@ -35,6 +35,7 @@
 #include <asio/awaitable.hpp>
 
 #include "planner/plan_metrics.hpp"
+#include "store/vocabulary.hpp"
 #include "workers/thread_loop.hpp"
 
 namespace braid::planner::multiverse {
@@ -64,7 +65,7 @@ struct TaskTree {
 struct ThreadArgs {
     NodeId parent;
     std::string path;  // the thread node's stable path
-    std::string kind;  // node kind: "thread" (main) or "path"
+    store::NodeKind kind = store::NodeKind::thread;  // thread (main) or path
     std::string label;
     std::string prompt;
     int block_depth = 0;              // parallel blocks enclosing the thread (main: 0)
@@ -73,7 +74,7 @@ struct ThreadArgs {
 
 struct ThreadOutcome {
     NodeId node;
-    workers::ThreadResult result;  // status "cancelled" when the thread was cancelled
+    workers::ThreadResult result;  // status cancelled when the thread was cancelled
     // This thread and everything it forked: tokens counted once (a path's copy of its parent's
     // context and the paths' text in a reduce prompt are not counted again), critical path = own
     // tokens + the longest path of each of its blocks, threads, depth (1 + block depth), calls.

@@ -71,7 +71,7 @@ asio::awaitable<TaskOutcome> Refine::solve(workers::RunServices& services, TaskS
         std::string path = scope.path + "/refine/r" + std::to_string(round);
         Attempt a;
         a.node = rec.create_node(attempts.empty() ? scope.node : attempts.back().node, path,
-                                 "attempt", "attempt " + std::to_string(round));
+                                 store::NodeKind::attempt, "attempt " + std::to_string(round));
         a.prompt = attempts.empty()
                        ? task_prompt
                        : revision_prompt(task_prompt, attempts.back().text, attempts.back().reason);

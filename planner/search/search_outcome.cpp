@@ -19,7 +19,7 @@ TaskOutcome make_outcome(workers::RunServices& services, const TaskScope& scope,
     // A search the ledger stopped ends budget_exhausted unless its selection is correct anyway.
     verifiers::Fallback fallback = stop.fallback(outcome.candidates.size());
     if (stop.budget_refused)
-        fallback = {verifiers::TaskStatus::budget_exhausted,
+        fallback = {store::TaskStatus::budget_exhausted,
                     outcome.candidates.empty()
                         ? "budget exhausted before any step finished"
                         : "budget exhausted; the best candidate so far is kept"};

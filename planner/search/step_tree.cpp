@@ -70,8 +70,9 @@ StepTree::StepTree(workers::RunServices& services, TaskScope scope, const Strate
         stops_.push_back(options_.step_stop);
     SearchNode root;
     root.path = scope_.path + "/" + label_;
-    root.node = services_.recorder.create_node(scope_.node, root.path, "search", label_);
-    services_.recorder.set_status(root.node, "running");
+    root.node =
+        services_.recorder.create_node(scope_.node, root.path, store::NodeKind::search, label_);
+    services_.recorder.set_status(root.node, store::NodeStatus::running);
     nodes_.push_back(std::move(root));
 }
 
@@ -82,7 +83,7 @@ asio::awaitable<Expansion> StepTree::expand(std::vector<std::size_t> parents) {
             const SearchNode& parent = nodes_[p];
             std::string path = parent.path + "/" + std::to_string(k);
             NodeId id = services_.recorder.create_node(
-                parent.node, path, "step",
+                parent.node, path, store::NodeKind::step,
                 "step " + std::to_string(parent.depth + 1) + "." + std::to_string(k));
             backends::CompletionRequest request;
             request.model = services_.model;
@@ -236,7 +237,7 @@ TaskOutcome StepTree::outcome(std::vector<std::size_t> candidates, const verifie
     if (out.selection.index) selected = index_of[*out.selection.index];
     out.metrics = metrics(selected);
     services_.recorder.set_status(
-        nodes_[root()].node, "finished",
+        nodes_[root()].node, store::NodeStatus::finished,
         nlohmann::json{{"nodes", nodes_.size() - 1}, {"stopped_by_budget", stop.budget_refused}}
             .dump());
     return out;

@@ -82,7 +82,8 @@ asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, con
     store::RunRecorder& rec = services.recorder;
     const std::string path = scope.path + "/s" + std::to_string(index);
     AgentRun run;
-    run.node = rec.create_node(scope.node, path, "thread", "agent " + std::to_string(index));
+    run.node = rec.create_node(scope.node, path, store::NodeKind::thread,
+                               "agent " + std::to_string(index));
     // A unique_ptr: co_spawn needs a default-constructible result.
     auto make = [this, &task, index]() -> Result<std::unique_ptr<sw::Workspace>> {
         auto made = sw::Workspace::create(root_, task.env.repo_path, task.base_commit, "s" + std::to_string(index));
@@ -92,7 +93,8 @@ asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, con
     auto op = async::run_blocking(*pool_, std::move(make));
     auto workspace = co_await std::move(op);
     if (!workspace) {
-        rec.set_status(run.node, "failed", nlohmann::json{{"reason", workspace.error().describe()}}.dump());
+        rec.set_status(run.node, store::NodeStatus::failed,
+                       nlohmann::json{{"reason", workspace.error().describe()}}.dump());
         run.error = std::move(workspace).error();
         co_return run;
     }
@@ -124,13 +126,13 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
     TaskOutcome outcome;
     outcome.metrics.max_depth = 1;
     if (scope.kind->name() != sw::kKind) {
-        outcome.status = TaskStatus::failed;
+        outcome.status = store::TaskStatus::failed;
         outcome.error = "strategy swe solves swe tasks only (this task is " + std::string(scope.kind->name()) + ")";
         co_return outcome;
     }
     auto parsed = sw::parse_swe_task(scope.task->input);
     if (!parsed) {
-        outcome.status = TaskStatus::failed;
+        outcome.status = store::TaskStatus::failed;
         outcome.error = parsed.error().describe();
         co_return outcome;
     }
@@ -138,19 +140,24 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
     rec.event(scope.node, "sandbox", sandbox_.capabilities().to_json().dump());
 
     // 1. The suite at base.
-    NodeId base_node = rec.create_node(scope.node, scope.path + "/base", "verify", "tests at base");
-    rec.set_status(base_node, "running");
+    NodeId base_node =
+        rec.create_node(scope.node, scope.path + "/base", store::NodeKind::verify, "tests at base");
+    rec.set_status(base_node, store::NodeStatus::running);
     auto base = co_await base_run(task);
     if (!base) {
-        rec.set_status(base_node, "failed", nlohmann::json{{"reason", base.error().describe()}}.dump());
-        outcome.status = TaskStatus::failed;
+        rec.set_status(base_node, store::NodeStatus::failed,
+                       nlohmann::json{{"reason", base.error().describe()}}.dump());
+        outcome.status = store::TaskStatus::failed;
         outcome.error = "the task's repository could not be tested at its base commit: " + base.error().describe();
         co_return outcome;
     }
     std::size_t base_passing = 0;
     for (const auto& [name, status] : base->statuses) base_passing += status == sw::TestStatus::passed;
-    rec.set_status(base_node, "finished",
-                   nlohmann::json{{"tests", base->statuses.size()}, {"passing", base_passing}, {"ms", base->wall_ms}}.dump());
+    rec.set_status(
+        base_node, store::NodeStatus::finished,
+        nlohmann::json{
+            {"tests", base->statuses.size()}, {"passing", base_passing}, {"ms", base->wall_ms}}
+            .dump());
 
     // 2. The agents.
     std::vector<asio::awaitable<AgentRun>> agents;
@@ -171,21 +178,27 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
         }
         workers::agent::AgentResult& r = *run.result;
         rec.event(run.node, "agent_end",
-                  nlohmann::json{{"status", r.status}, {"reason", r.reason}, {"tool_calls", r.tool_calls},
+                  nlohmann::json{{"status", std::string(workers::agent::to_string(r.status))},
+                                 {"reason", r.reason},
+                                 {"tool_calls", r.tool_calls},
                                  {"steps", r.thread.calls.size()}}
                       .dump());
         ++m.threads;
         m.model_calls += static_cast<int>(r.thread.calls.size());
         m.total_tokens += r.thread.unique_tokens();
         m.critical_path_tokens = std::max(m.critical_path_tokens, r.thread.unique_tokens());
-        if (r.status != "submitted") {
-            shortfall.note_thread(r.thread.status == "budget_exhausted" ? "budget_exhausted" : "failed",
-                                  "agent " + r.status + ": " + r.reason);
+        if (r.status != workers::agent::AgentStatus::submitted) {
+            shortfall.note_thread(
+                r.thread.status == workers::ThreadStatus::budget_exhausted
+                    ? workers::ThreadStatus::budget_exhausted
+                    : workers::ThreadStatus::failed,
+                "agent " + std::string(workers::agent::to_string(r.status)) + ": " + r.reason);
             continue;
         }
         sw::SplitPatch split = sw::split_test_files(r.patch);
         if (split.fix.empty()) {
-            shortfall.note_thread("failed", "agent submitted no change outside test files");
+            shortfall.note_thread(workers::ThreadStatus::failed,
+                                  "agent submitted no change outside test files");
             continue;
         }
         std::string key = sw::normalize_patch(split.fix);

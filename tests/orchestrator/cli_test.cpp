@@ -127,6 +127,12 @@ TEST_CASE("Bad input is rejected with a clear message and exit 2, and stored run
     REQUIRE(db.exit_code == 2);
     REQUIRE(db.err.find("/nonexistent-dir/x/braid.db") != std::string::npos);
 
+    Outcome backend = solve(dir, {"--backend", "vllm"});
+    REQUIRE(backend.exit_code == 2);
+    REQUIRE(backend.err ==
+            "braid: invalid input: unknown backend 'vllm' (known: symbolic, symbolic-apr, "
+            "scripted, openai, local, replay)\n");
+
     Outcome budget = solve(dir, {"--budget", "dollars=5"});
     REQUIRE(budget.exit_code == 2);
     REQUIRE(budget.err.find("unknown unit 'dollars'") != std::string::npos);

@@ -98,18 +98,18 @@ RunId write_run(store::Store& db, bool with_judge_and_length) {
     // The run chose with --verifier majority-of-best:regression (swe's own rule is hybrid).
     record.config_json =
         R"({"strategy":"swe","samples":4,"strategy_options":{"verifier":"majority-of-best:regression"}})";
-    record.status = "finished";
+    record.status = store::RunStatus::finished;
     const RunId run = db.create_run(record);
     std::int64_t next_id = 1;
-    auto node = [&](NodeId parent, const std::string& path, const std::string& kind, std::int64_t prompt,
-                    std::int64_t completion, double usd) {
+    auto node = [&](NodeId parent, const std::string& path, store::NodeKind kind,
+                    std::int64_t prompt, std::int64_t completion, double usd) {
         store::NodeRecord n;
         n.run = run;
         n.id = NodeId{next_id++};
         n.parent = parent;
         n.path = path;
         n.kind = kind;
-        n.status = "finished";
+        n.status = store::NodeStatus::finished;
         n.usage.prompt_tokens = prompt;
         n.usage.completion_tokens = completion;
         n.cost_usd = usd;
@@ -120,15 +120,16 @@ RunId write_run(store::Store& db, bool with_judge_and_length) {
                        std::string details_json) {
         db.put_verdict(store::VerdictRecord{run, cand, task, verifier, score, usd, std::move(details_json)});
     };
-    const NodeId root = node(NodeId{0}, "run", "run", 0, 0, 0);
+    const NodeId root = node(NodeId{0}, "run", store::NodeKind::run, 0, 0, 0);
     for (const TaskSpec& t : tasks_spec()) {
-        const NodeId task_node = node(root, "t/" + t.id, "task", 0, 0, 0);
-        node(task_node, "t/" + t.id + "/base", "verify", 0, 0, 0);
-        if (!t.cands.empty()) node(task_node, "t/" + t.id + "/judge", "judge", 5000, 100, 0.05);
+        const NodeId task_node = node(root, "t/" + t.id, store::NodeKind::task, 0, 0, 0);
+        node(task_node, "t/" + t.id + "/base", store::NodeKind::verify, 0, 0, 0);
+        if (!t.cands.empty())
+            node(task_node, "t/" + t.id + "/judge", store::NodeKind::judge, 5000, 100, 0.05);
         for (std::size_t i = 0; i < t.cands.size(); ++i) {
             const Cand& c = t.cands[i];
-            const NodeId n = node(task_node, "t/" + t.id + "/s" + std::to_string(i), "thread", 1000,
-                                  c.completion_tokens, 0.01);
+            const NodeId n = node(task_node, "t/" + t.id + "/s" + std::to_string(i),
+                                  store::NodeKind::thread, 1000, c.completion_tokens, 0.01);
             db.put_candidate(store::CandidateRecord{run, n, t.id, "patch " + c.answer, c.answer});
             verdict(n, t.id, "oracle", c.correct ? 1 : 0, 0.5, details(9999));
             verdict(n, t.id, "regression", c.regression, 0, details(1000));
@@ -140,8 +141,10 @@ RunId write_run(store::Store& db, bool with_judge_and_length) {
                 verdict(n, t.id, "length", -static_cast<double>(c.completion_tokens), 0, "{}");
             }
         }
-        db.put_task(store::TaskRecord{run, t.id, "swe", "{}", t.stored_answer.empty() ? "unsolved" : "solved",
-                                      t.stored_answer, NodeId{0}});
+        db.put_task(store::TaskRecord{
+            run, t.id, "swe", "{}",
+            t.stored_answer.empty() ? store::TaskStatus::unsolved : store::TaskStatus::solved,
+            t.stored_answer, NodeId{0}});
     }
     db.flush_sync();
     return run;

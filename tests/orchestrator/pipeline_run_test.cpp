@@ -56,12 +56,12 @@ pipeline::PipelineSpec countdown_spec(const std::string& judge_script) {
     for (const char* name : {"small", "large"}) {
         pipeline::ModelSpec m;
         m.name = name;
-        m.backend = "symbolic";
+        m.backend = braid::backends::BackendKind::symbolic;
         spec.models.push_back(m);
     }
     pipeline::ModelSpec judge;
     judge.name = "scripted-judge";
-    judge.backend = "scripted";
+    judge.backend = braid::backends::BackendKind::scripted;
     judge.script_path = judge_script;
     spec.models.push_back(judge);
 
@@ -189,12 +189,13 @@ TEST_CASE("A configuration run stores outcomes whose accuracy the store confirms
         if (v.verifier == "checker") checker[v.node.value] = v.score;
     std::size_t solved = 0;
     for (const store::TaskRecord& t : db->tasks(result.run)) {
-        INFO(t.task_id << " " << t.outcome);
-        REQUIRE((t.outcome == "solved" || t.outcome == "unsolved"));
+        INFO(t.task_id << " " << store::outcome_name(t.outcome));
+        REQUIRE(
+            (t.outcome == store::TaskStatus::solved || t.outcome == store::TaskStatus::unsolved));
         // Solved exactly when a candidate was chosen and it passes the checker.
         const bool correct = t.selected_node.value != 0 && checker.at(t.selected_node.value) >= 1.0;
-        CHECK(correct == (t.outcome == "solved"));
-        solved += t.outcome == "solved";
+        CHECK(correct == (t.outcome == store::TaskStatus::solved));
+        solved += t.outcome == store::TaskStatus::solved;
     }
     CHECK(result.solved == solved);
     CHECK(result.accuracy() == Approx(static_cast<double>(solved) / static_cast<double>(tasks.size())));
@@ -219,11 +220,12 @@ TEST_CASE("A tight budget stops some tasks and is never overspent", "[pipeline]"
     CHECK(result.budget_exhausted >= 1);
     std::size_t stopped = 0;
     std::size_t calls = 0;
-    for (const store::TaskRecord& t : db->tasks(result.run)) stopped += t.outcome == "budget_exhausted";
+    for (const store::TaskRecord& t : db->tasks(result.run))
+        stopped += t.outcome == store::TaskStatus::budget_exhausted;
     for (const store::NodeRecord& n : db->nodes(result.run)) calls += n.usage.total_tokens() > 0;
     CHECK(stopped == result.budget_exhausted);
     CHECK(static_cast<double>(calls) == result.spent[BudgetUnit::samples]);
-    CHECK(db->run(result.run)->status == "budget_exhausted");
+    CHECK(db->run(result.run)->status == store::RunStatus::budget_exhausted);
 }
 
 TEST_CASE("Two configuration runs with the same seed store the same results", "[pipeline]") {
@@ -241,7 +243,9 @@ TEST_CASE("Two configuration runs with the same seed store the same results", "[
         const auto paths = paths_of(*db, result.run);
         std::vector<std::string> rows;
         for (const store::TaskRecord& t : db->tasks(result.run))
-            rows.push_back(t.task_id + " " + t.outcome + " " + t.answer + " " + (t.selected_node.value != 0 ? paths.at(t.selected_node.value) : "-"));
+            rows.push_back(t.task_id + " " + std::string(store::outcome_name(t.outcome)) + " " +
+                           t.answer + " " +
+                           (t.selected_node.value != 0 ? paths.at(t.selected_node.value) : "-"));
         std::map<std::string, std::string> by_path;
         for (const store::CandidateRecord& c : db->candidates(result.run)) by_path[paths.at(c.node.value)] = c.normalized;
         for (const store::VerdictRecord& v : db->verdicts(result.run))

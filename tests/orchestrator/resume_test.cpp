@@ -39,10 +39,10 @@ TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting
         auto store = braid::store::Store::open(db);
         auto runs = store->runs();
         REQUIRE(runs.size() == 1);
-        REQUIRE(runs[0].status == "running");
+        REQUIRE(runs[0].status == braid::store::RunStatus::running);
         stored_before = store->count_completions();
         std::size_t done = 0;
-        for (const auto& t : store->tasks(runs[0].id)) done += t.outcome != "pending";
+        for (const auto& t : store->tasks(runs[0].id)) done += t.outcome.has_value();
         REQUIRE(done >= 2);
         REQUIRE(done < 8);
     }
@@ -59,7 +59,7 @@ TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting
     // completions stored before the kill was requested again.
     REQUIRE(store->count_completions() == stored_before + summary["model_calls"].get<std::int64_t>());
     REQUIRE(store->count_completions() == 32);
-    REQUIRE(store->run(braid::RunId{1})->status == "finished");
+    REQUIRE(store->run(braid::RunId{1})->status == braid::store::RunStatus::finished);
 
     // The resumed run selects what an uninterrupted run with the same seed selects.
     TempDir clean;

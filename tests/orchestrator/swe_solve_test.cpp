@@ -135,7 +135,7 @@ TEST_CASE("swe: seven agents per example task; the hybrid cascade picks the gold
         json repro = json::parse(run.verdicts[t + "/s2"]["repro"].details_json);
         CHECK(repro["signature"] == "0");
         CHECK(repro["distinguishability"] == 2);
-        CHECK(run.nodes[t + "/verify/repro"].status == "finished");
+        CHECK(run.nodes[t + "/verify/repro"].status == braid::store::NodeStatus::finished);
         // The judge is fooled by the wrong fix (scripted first-token logprobs).
         CHECK(run.verdicts[t + "/s2"]["judge"].score == Approx(0.95));
         CHECK(run.verdicts[t + "/s1"]["judge"].score == Approx(0.62));
@@ -147,11 +147,11 @@ TEST_CASE("swe: seven agents per example task; the hybrid cascade picks the gold
         CHECK(run.verdicts[t + "/s4"]["selector"].score == 1);
         CHECK(run.verdicts[t + "/s2"]["selector"].score == 0);
         CHECK(run.verdicts[t + "/s0"]["selector"].score == 0);
-        CHECK(run.nodes[t + "/selector"].status == "finished");
+        CHECK(run.nodes[t + "/selector"].status == braid::store::NodeStatus::finished);
         CHECK(run.nodes.count(t + "/selector/c1") == 1);
         // The looping agent stops at its step limit and leaves no candidate.
         CHECK(run.outputs.count(t + "/s3") == 0);
-        CHECK(run.nodes[t + "/s3"].status == "failed");
+        CHECK(run.nodes[t + "/s3"].status == braid::store::NodeStatus::failed);
         CHECK(run.nodes.count(t + "/s3/c4") == 1);
         CHECK(run.nodes.count(t + "/s3/c5") == 0);
         CHECK(run.events[t + "/s3"].back()["status"] == "step_limit");
@@ -159,7 +159,7 @@ TEST_CASE("swe: seven agents per example task; the hybrid cascade picks the gold
         // Every step is in the store: s1's first turn made two tool calls.
         CHECK(run.nodes.count(t + "/s1/c0/tool0") == 1);
         CHECK(run.nodes.count(t + "/s1/c0/tool1") == 1);
-        CHECK(run.nodes[t + "/select"].status == "finished");
+        CHECK(run.nodes[t + "/select"].status == braid::store::NodeStatus::finished);
     }
 
     // A finished run writes the same predictions again from the store (resume has nothing to do).

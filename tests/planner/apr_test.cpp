@@ -1,6 +1,8 @@
 // The APR planner (planner/apr/apr_strategy.cpp) over the symbolic APR model and scripted models.
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 #include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
@@ -43,7 +45,7 @@ struct AprHarness {
         scope.task = &task;
         scope.kind = tasks::find_task_kind("countdown");
         scope.path = "t/cd-x";
-        scope.node = rec.create_node(NodeId{0}, scope.path, "task", "cd-x");
+        scope.node = rec.create_node(NodeId{0}, scope.path, store::NodeKind::task, "cd-x");
         scope.account = ledger.open(ledger.root(), scope.path);
         auto outcome = async::run_sync(io, (*strategy)->solve(services, scope));
         db->flush_sync();
@@ -61,10 +63,10 @@ struct AprHarness {
         return out;
     }
 
-    std::string status_of(std::string_view path) {
+    std::optional<store::NodeStatus> status_of(std::string_view path) {
         for (const auto& n : db->nodes(run))
             if (n.path == path) return n.status;
-        return "absent";
+        return std::nullopt;  // absent
     }
 };
 
@@ -104,7 +106,7 @@ TEST_CASE("APR over the symbolic APR model reproduces the offline traces at dept
         REQUIRE(outcome.candidates.size() == 1);
         const std::string root_prompt = cd::root_prompt(p);
         CHECK(root_prompt + outcome.candidates[0].output == trace.final_text());
-        CHECK((outcome.status == planner::TaskStatus::solved) == trace.solved);
+        CHECK((outcome.status == store::TaskStatus::solved) == trace.solved);
         CHECK(outcome.metrics.threads == trace.threads);
         CHECK(outcome.metrics.max_depth == trace.max_depth + 1);
         // Every spawn was joined: one "join" event per spawn of the root.
@@ -126,7 +128,7 @@ TEST_CASE("APR joins children that spawn children of their own (depth 2)", "[pla
         INFO("target " << p.target);
         REQUIRE(outcome.candidates.size() == 1);
         CHECK(cd::root_prompt(p) + outcome.candidates[0].output == trace.final_text());
-        CHECK((outcome.status == planner::TaskStatus::solved) == trace.solved);
+        CHECK((outcome.status == store::TaskStatus::solved) == trace.solved);
         CHECK(outcome.metrics.threads == trace.threads);
         if (trace.max_depth == 2) {
             ++deep;
@@ -134,9 +136,11 @@ TEST_CASE("APR joins children that spawn children of their own (depth 2)", "[pla
             // A grandchild exists and finished; its parent (a child) recorded a join.
             bool grandchild = false;
             for (const auto& n : h.db->nodes(h.run)) {
-                if (n.kind != "thread" || std::count(n.path.begin(), n.path.end(), '/') != 4) continue;
+                if (n.kind != store::NodeKind::thread ||
+                    std::count(n.path.begin(), n.path.end(), '/') != 4)
+                    continue;
                 grandchild = true;
-                CHECK(n.status == "finished");
+                CHECK(n.status == store::NodeStatus::finished);
             }
             CHECK(grandchild);
         }
@@ -155,10 +159,11 @@ TEST_CASE("A spawn deeper than --max-depth fails that thread only", "[planner][a
         auto model = apr_model(2);
         planner::TaskOutcome outcome = h.solve(*model, apr_options(1));
         REQUIRE(outcome.candidates.size() == 1);
-        CHECK(h.status_of("t/cd-x/r0") == "finished");
+        CHECK(h.status_of("t/cd-x/r0") == store::NodeStatus::finished);
         CHECK(outcome.metrics.max_depth <= 2);
         for (const auto& n : h.db->nodes(h.run)) {
-            if (n.kind != "thread" || n.status != "failed") continue;
+            if (n.kind != store::NodeKind::thread || n.status != store::NodeStatus::failed)
+                continue;
             ++failed_children;
             auto failed = h.events(n.path, "node_failed");
             REQUIRE(failed.size() == 1);
@@ -191,7 +196,7 @@ TEST_CASE("APR forces a real spawn when the model writes <Sub Searches> itself",
     CHECK(prompts[2] == "Moving to Node #0,0\nCurrent State: 27:[26, 31, 31], Operations: ['53-22=31']");
     CHECK(prompts[3].ends_with("<Sub Searches>\n<No Solution in Sub Search 0 at level 1 at Node #0,0>\n<End Sub Searches>\n"));
     CHECK(h.events("t/cd-x/r0", "rewrite").size() == 1);
-    CHECK(outcome.status == planner::TaskStatus::unsolved);
+    CHECK(outcome.status == store::TaskStatus::unsolved);
     CHECK(outcome.metrics.threads == 2);
 }
 
@@ -204,7 +209,7 @@ TEST_CASE("Malformed spawns fail the thread with a recorded reason, not the run"
             {{announce + cd::spawn_block({"0,7"}), {}, {}}});
         AprHarness h(p);
         planner::TaskOutcome outcome = h.solve(*model, apr_options());
-        CHECK(outcome.status == planner::TaskStatus::failed);
+        CHECK(outcome.status == store::TaskStatus::failed);
         CHECK(outcome.error.find("#0,7 was never generated") != std::string::npos);
         auto failed = h.events("t/cd-x/r0", "node_failed");
         REQUIRE(failed.size() == 1);
@@ -220,7 +225,7 @@ TEST_CASE("Malformed spawns fail the thread with a recorded reason, not the run"
         o.max_spawns = 3;
         AprHarness h(p);
         planner::TaskOutcome outcome = h.solve(model, o);
-        CHECK(outcome.status == planner::TaskStatus::failed);
+        CHECK(outcome.status == store::TaskStatus::failed);
         CHECK(outcome.error.find("exceeds --max-spawns 3") != std::string::npos);
         CHECK(h.events("t/cd-x/r0", "join").size() == 3);
         CHECK(outcome.metrics.threads == 4);
@@ -247,7 +252,7 @@ TEST_CASE("Children beyond --max-children and --max-threads are not started", "[
         });
         AprHarness h(p);
         planner::TaskOutcome outcome = h.solve(model, o);
-        CHECK(outcome.status == planner::TaskStatus::unsolved);
+        CHECK(outcome.status == store::TaskStatus::unsolved);
         auto capped = h.events("t/cd-x/r0", "children_capped");
         return std::make_pair(children, capped);
     };

@@ -65,7 +65,7 @@ struct Harness {
         scope.task = &task;
         scope.kind = tasks::find_task_kind("answer");
         scope.path = "t/q-1";
-        scope.node = rec.create_node(NodeId{0}, scope.path, "task", "q-1");
+        scope.node = rec.create_node(NodeId{0}, scope.path, store::NodeKind::task, "q-1");
         scope.account = ledger.open(ledger.root(), scope.path);
         auto outcome = async::run_sync(io, (*strategy)->solve(services, scope));
         db->flush_sync();
@@ -109,8 +109,8 @@ TEST_CASE(
     auto steps =
         parser.feed("1. slow(\"a\")\n2. slow(\"b\")\n3. slow(\"$1 and ${2}\")\n4. join()\n");
     REQUIRE(steps.size() == 4);
-    NodeId parent = h.rec.create_node(NodeId{0}, "r", "thread", "round");
-    NodeId planner = h.rec.create_node(parent, "r/plan", "call", "planner");
+    NodeId parent = h.rec.create_node(NodeId{0}, "r", store::NodeKind::thread, "round");
+    NodeId planner = h.rec.create_node(parent, "r/plan", store::NodeKind::call, "planner");
 
     TaskFetchingUnit tfu(h.io.get_executor(), tools, h.rec);
     auto run = [&]() -> asio::awaitable<void> {
@@ -141,14 +141,14 @@ TEST_CASE(
     auto nodes = h.db->nodes(h.run);
     int tool_nodes = 0;
     for (const auto& n : nodes)
-        if (n.kind == "tool") {
+        if (n.kind == store::NodeKind::tool) {
             ++tool_nodes;
-            REQUIRE(n.status == "finished");
+            REQUIRE(n.status == store::NodeStatus::finished);
         }
     REQUIRE(tool_nodes == 3);
     int depends_into_c = 0;
     for (const auto& e : h.db->edges(h.run))
-        depends_into_c += e.dst == c.node && e.kind == "depends";
+        depends_into_c += e.dst == c.node && e.kind == store::EdgeKind::depends;
     REQUIRE(depends_into_c == 3);  // from the planner, step 1 and step 2
     auto events = h.db->events(h.run);
     auto call = event_seq(events, c.node, "tool_call");
@@ -164,7 +164,7 @@ TEST_CASE("Cancelling the wait cancels running tool calls and drops steps not ye
     REQUIRE(tools.add(std::make_unique<TimerTool>(std::chrono::milliseconds(60'000))).has_value());
     StreamingPlanParser parser({"slow"});
     auto steps = parser.feed("1. slow(\"a\")\n2. slow(\"$1\")\n");
-    NodeId parent = h.rec.create_node(NodeId{0}, "r", "thread", "round");
+    NodeId parent = h.rec.create_node(NodeId{0}, "r", store::NodeKind::thread, "round");
     TaskFetchingUnit tfu(h.io.get_executor(), tools, h.rec);
     asio::cancellation_signal stop;
     bool returned = false;
@@ -187,7 +187,7 @@ TEST_CASE("Cancelling the wait cancels running tool calls and drops steps not ye
     REQUIRE(tfu.runs().at(1).done);
     REQUIRE_FALSE(tfu.runs().at(1).ok);
     REQUIRE_FALSE(tfu.runs().at(2).done);  // never started
-    REQUIRE(h.rec.node(tfu.runs().at(2).node)->status == "cancelled");
+    REQUIRE(h.rec.node(tfu.runs().at(2).node)->status == store::NodeStatus::cancelled);
 }
 
 TEST_CASE("A tool's failure becomes its observation and does not stop dependent steps",
@@ -197,7 +197,7 @@ TEST_CASE("A tool's failure becomes its observation and does not stop dependent 
     REQUIRE(calculator.has_value());
     StreamingPlanParser parser({"calculator"});
     auto steps = parser.feed("1. calculator(\"1 / 0\")\n2. calculator(\"$1\")\n");
-    NodeId parent = h.rec.create_node(NodeId{0}, "r", "thread", "round");
+    NodeId parent = h.rec.create_node(NodeId{0}, "r", store::NodeKind::thread, "round");
     TaskFetchingUnit tfu(h.io.get_executor(), **calculator, h.rec);
     auto run = [&]() -> asio::awaitable<void> {
         tfu.submit(steps[0], parent, parent, "r/t1");
@@ -238,7 +238,7 @@ TEST_CASE(
     });
     planner::TaskOutcome outcome = h.solve(backend, options);
     INFO(outcome.error);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(outcome.candidates.size() == 1);
     REQUIRE(outcome.candidates[0].normalized == "42.5");
     REQUIRE(outcome.metrics.model_calls == 2);
@@ -260,10 +260,10 @@ TEST_CASE(
     auto events = h.db->events(h.run);
     NodeId planner = h.node("t/q-1/r0/plan").id;
     NodeId t1 = h.node("t/q-1/r0/t1").id;
-    REQUIRE(h.node("t/q-1/r0/t1").kind == "tool");
+    REQUIRE(h.node("t/q-1/r0/t1").kind == store::NodeKind::tool);
     REQUIRE(*event_seq(events, t1, "tool_result") < *event_seq(events, planner, "node_finished"));
-    REQUIRE(h.node("t/q-1/r0").status == "finished");
-    REQUIRE(h.node("t/q-1/r0/t2").status == "finished");
+    REQUIRE(h.node("t/q-1/r0").status == store::NodeStatus::finished);
+    REQUIRE(h.node("t/q-1/r0/t2").status == store::NodeStatus::finished);
 }
 
 TEST_CASE("LLMCompiler replans once with the previous plan's observations, then finishes",
@@ -291,7 +291,7 @@ TEST_CASE("LLMCompiler replans once with the previous plan's observations, then 
     });
     planner::TaskOutcome outcome = h.solve(backend, options);
     INFO(outcome.error);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(outcome.metrics.threads == 2);
     REQUIRE(outcome.metrics.model_calls == 4);
     REQUIRE(planner_prompts.size() == 2);
@@ -306,13 +306,14 @@ TEST_CASE("LLMCompiler replans once with the previous plan's observations, then 
     REQUIRE_THAT(joiner_prompts[1],
                  Catch::Contains("Observation: 2\n") &&
                      Catch::Contains("3. calculator(\"$1 * 2\")\nObservation: 4"));
-    REQUIRE(h.node("t/q-1/r0").status == "finished");
-    REQUIRE(h.node("t/q-1/r1/t3").kind == "tool");
+    REQUIRE(h.node("t/q-1/r0").status == store::NodeStatus::finished);
+    REQUIRE(h.node("t/q-1/r1/t3").kind == store::NodeKind::tool);
     // Shared prefixes count once: the replanner repeats the planner's prompt, the second joiner
     // the first one's scratchpad, so the metric is below the calls' summed usage.
     std::int64_t summed = 0;
     for (const auto& n : h.db->nodes(h.run))
-        if (n.kind == "call") summed += n.usage.prompt_tokens + n.usage.completion_tokens;
+        if (n.kind == store::NodeKind::call)
+            summed += n.usage.prompt_tokens + n.usage.completion_tokens;
     REQUIRE(outcome.metrics.total_tokens > 0);
     REQUIRE(outcome.metrics.total_tokens < summed);
     REQUIRE(outcome.metrics.critical_path_tokens == outcome.metrics.total_tokens);
@@ -341,11 +342,11 @@ TEST_CASE("A malformed plan fails its thread with the reason; the task is unsolv
             return backends::ScriptedReply{"Action: Finish(4)", 0us, std::nullopt};
         });
         planner::TaskOutcome outcome = h.solve(backend, planner::StrategyOptions{});
-        REQUIRE(outcome.status == planner::TaskStatus::unsolved);
+        REQUIRE(outcome.status == store::TaskStatus::unsolved);
         REQUIRE_THAT(outcome.error, Catch::Contains("malformed plan") && Catch::Contains(c.reason));
         REQUIRE(outcome.candidates.empty());
         REQUIRE(joiner_calls == 0);
-        REQUIRE(h.node("t/q-1/r0").status == "failed");
+        REQUIRE(h.node("t/q-1/r0").status == store::NodeStatus::failed);
         auto events = h.db->events(h.run);
         bool recorded = false;
         for (const auto& e : events)
@@ -370,7 +371,7 @@ TEST_CASE(
             return backends::ScriptedReply{reply, 0us, std::nullopt};
         });
         planner::TaskOutcome outcome = h.solve(backend, options);
-        REQUIRE(outcome.status == planner::TaskStatus::unsolved);
+        REQUIRE(outcome.status == store::TaskStatus::unsolved);
         REQUIRE_THAT(outcome.error, Catch::Contains(reply[0] == 'A' ? "no replans left"
                                                                     : "neither Action: Finish"));
     }

@@ -102,7 +102,7 @@ struct MultiverseHarness {
         scope.task = &task;
         scope.kind = tasks::find_task_kind("countdown");
         scope.path = "t/cd-x";
-        scope.node = rec.create_node(NodeId{0}, scope.path, "task", "cd-x");
+        scope.node = rec.create_node(NodeId{0}, scope.path, store::NodeKind::task, "cd-x");
         scope.account = ledger.open(ledger.root(), scope.path);
         auto outcome = async::run_sync(io, (*strategy)->solve(services, scope));
         db->flush_sync();

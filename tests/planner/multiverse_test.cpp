@@ -85,7 +85,7 @@ TEST_CASE(
     test::MultiverseHarness h;
     planner::TaskOutcome outcome = h.solve(*backend, options());
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(script.seen().size() == 4);
     REQUIRE(script.seen()[0].prompt == kRoot);
     REQUIRE_FALSE(script.seen()[0].layout.has_value());
@@ -120,15 +120,15 @@ TEST_CASE(
     REQUIRE(outcome.candidates[0].output == reduce[0].prompt.substr(kRoot.size()) + kConclusion);
 
     // Nodes and events: the fork, the join node with an edge from each path.
-    REQUIRE(h.node("t/cd-x/m0").status == "finished");
-    REQUIRE(h.node("t/cd-x/m0/b0/p1").kind == "path");
-    REQUIRE(h.node("t/cd-x/m0/b0/join").status == "finished");
+    REQUIRE(h.node("t/cd-x/m0").status == store::NodeStatus::finished);
+    REQUIRE(h.node("t/cd-x/m0/b0/p1").kind == store::NodeKind::path);
+    REQUIRE(h.node("t/cd-x/m0/b0/join").status == store::NodeStatus::finished);
     auto fork = h.events("t/cd-x/m0", "fork");
     REQUIRE(fork.size() == 1);
     REQUIRE(fork[0]["paths"] == nlohmann::json::array({"1", "2"}));
     int joins = 0;
     for (const auto& e : h.db->edges(h.run))
-        joins += e.kind == "join" && e.dst == h.node("t/cd-x/m0/b0/join").id;
+        joins += e.kind == store::EdgeKind::join && e.dst == h.node("t/cd-x/m0/b0/join").id;
     REQUIRE(joins == 2);
 
     // Metrics: 3 threads, depth 2, 4 calls; shared text counted once; the critical path skips
@@ -168,10 +168,10 @@ TEST_CASE("A path may nest a parallel block of its own at depth 2", "[planner][m
     test::MultiverseHarness h;
     planner::TaskOutcome outcome = h.solve(*backend, options());
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(outcome.metrics.threads == 5);
     REQUIRE(outcome.metrics.max_depth == 3);
-    REQUIRE(h.node("t/cd-x/m0/b0/p1/b0/p1.1").status == "finished");
+    REQUIRE(h.node("t/cd-x/m0/b0/p1/b0/p1.1").status == store::NodeStatus::finished);
     REQUIRE(h.events("t/cd-x/m0/b0/p1", "fork")[0]["depth"] == 2);
 
     // Path 1's reduce: its own prefix (which holds the root's context) + 1.1 + 1.2.
@@ -218,12 +218,12 @@ TEST_CASE("A block deeper than --max-depth is not forked: the path writes it inl
     o.max_depth = 1;
     planner::TaskOutcome outcome = h.solve(*backend, o);
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     auto refused = h.events("t/cd-x/m0/b0/p1", "fork_refused");
     REQUIRE(refused.size() == 1);
     REQUIRE(refused[0]["reason"].get<std::string>().find("--max-depth 1") != std::string::npos);
     REQUIRE(script.ending_with("<Path>\n1.1:").empty());
-    REQUIRE(h.node("t/cd-x/m0/b0/p1").status == "finished");
+    REQUIRE(h.node("t/cd-x/m0/b0/p1").status == store::NodeStatus::finished);
     REQUIRE_FALSE(h.rec.find("t/cd-x/m0/b0/p1/b0/p1.1").has_value());
     REQUIRE(outcome.metrics.threads == 3);
 }
@@ -239,7 +239,7 @@ TEST_CASE("Outlines past --max-children are dropped and recorded", "[planner][mu
     o.max_children = 2;
     planner::TaskOutcome outcome = h.solve(*backend, o);
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(script.ending_with("<Path>\n3:").empty());
     auto dropped = h.events("t/cd-x/m0", "outlines_dropped");
     REQUIRE(dropped.size() == 1);
@@ -257,7 +257,7 @@ TEST_CASE("Paths past --max-threads are not started; a single kept path reduces 
     o.max_threads = 2;  // the main thread and one path
     planner::TaskOutcome outcome = h.solve(*backend, o);
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(script.ending_with("<Path>\n2:").empty());
     auto dropped = h.events("t/cd-x/m0", "outlines_dropped");
     REQUIRE(dropped.size() == 1);
@@ -283,7 +283,7 @@ TEST_CASE("With no thread left under --max-threads the fork is refused and the t
     REQUIRE(refused.size() == 1);
     REQUIRE(refused[0]["reason"].get<std::string>().find("--max-threads 1") != std::string::npos);
     REQUIRE(script.seen().size() == 2);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(outcome.metrics.threads == 1);
 }
 
@@ -305,8 +305,8 @@ TEST_CASE("No fork within 30 tokens of the thread's token cap", "[planner][multi
     REQUIRE(script.ending_with("<Path>\n1:").empty());
     REQUIRE(script.seen().size() == 2);
     REQUIRE(script.seen()[1].max_tokens == 20);
-    REQUIRE(h.node("t/cd-x/m0").status == "finished");  // ended by its token cap
-    REQUIRE(outcome.status == planner::TaskStatus::unsolved);
+    REQUIRE(h.node("t/cd-x/m0").status == store::NodeStatus::finished);  // ended by its token cap
+    REQUIRE(outcome.status == store::TaskStatus::unsolved);
 }
 
 TEST_CASE("A path with malformed output fails alone; the reduce keeps the other paths",
@@ -333,9 +333,9 @@ TEST_CASE("A path with malformed output fails alone; the reduce keeps the other 
             test::MultiverseHarness h;
             planner::TaskOutcome outcome = h.solve(*backend, options());
 
-            REQUIRE(h.node("t/cd-x/m0/b0/p2").status == "failed");
+            REQUIRE(h.node("t/cd-x/m0/b0/p2").status == store::NodeStatus::failed);
             REQUIRE(failure_reason(h, "t/cd-x/m0/b0/p2").find(c.reason) != std::string::npos);
-            REQUIRE(h.node("t/cd-x/m0").status == "finished");
+            REQUIRE(h.node("t/cd-x/m0").status == store::NodeStatus::finished);
             auto join = h.events("t/cd-x/m0/b0/join", "node_finished");
             REQUIRE(join.size() == 1);
             REQUIRE(join[0]["kept"] == nlohmann::json::array({"1"}));
@@ -344,7 +344,7 @@ TEST_CASE("A path with malformed output fails alone; the reduce keeps the other 
             REQUIRE(reduce.size() == 1);
             REQUIRE(reduce[0].prompt.find("<Path>\n2:") == std::string::npos);
             REQUIRE_FALSE(reduce[0].layout.has_value());
-            REQUIRE(outcome.status == planner::TaskStatus::solved);
+            REQUIRE(outcome.status == store::TaskStatus::solved);
         }
     }
 }
@@ -371,11 +371,11 @@ TEST_CASE("Malformed output of the main thread fails that thread with the reason
             test::MultiverseHarness h;
             planner::TaskOutcome outcome = h.solve(*backend, options());
 
-            REQUIRE(outcome.status == planner::TaskStatus::failed);
+            REQUIRE(outcome.status == store::TaskStatus::failed);
             REQUIRE(outcome.error.find(c.reason) != std::string::npos);
             REQUIRE(failure_reason(h, "t/cd-x/m0").find(c.reason) != std::string::npos);
             REQUIRE(outcome.candidates.empty());
-            REQUIRE(h.node("t/cd-x/select").status == "finished");
+            REQUIRE(h.node("t/cd-x/select").status == store::NodeStatus::finished);
         }
     }
 }
@@ -388,10 +388,10 @@ TEST_CASE("A block whose every path failed fails its thread", "[planner][multive
     auto backend = script.backend();
     test::MultiverseHarness h;
     planner::TaskOutcome outcome = h.solve(*backend, options());
-    REQUIRE(outcome.status == planner::TaskStatus::failed);
+    REQUIRE(outcome.status == store::TaskStatus::failed);
     REQUIRE(failure_reason(h, "t/cd-x/m0").find("every path of block 0 failed") !=
             std::string::npos);
-    REQUIRE(h.node("t/cd-x/m0/b0/join").status == "failed");
+    REQUIRE(h.node("t/cd-x/m0/b0/join").status == store::NodeStatus::failed);
     REQUIRE(script.ending_with("<Conclusion>\n").empty());
 }
 
@@ -404,7 +404,7 @@ TEST_CASE("More parallel blocks than --max-spawns fail the thread", "[planner][m
     planner::StrategyOptions o = options();
     o.max_spawns = 1;
     planner::TaskOutcome outcome = h.solve(*backend, o);
-    REQUIRE(outcome.status == planner::TaskStatus::failed);
+    REQUIRE(outcome.status == store::TaskStatus::failed);
     REQUIRE(failure_reason(h, "t/cd-x/m0").find("--max-spawns") != std::string::npos);
 }
 

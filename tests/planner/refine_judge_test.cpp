@@ -20,7 +20,7 @@ TEST_CASE("Refine stops at the first accepted attempt and feeds the checker's re
     REQUIRE(strategy.has_value());
     auto outcome = h.solve(*backend, **strategy);
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(backend->calls() == 3);
     REQUIRE(outcome.candidates.size() == 3);
     REQUIRE(selected(outcome).output == "right");
@@ -43,7 +43,7 @@ TEST_CASE("Refine without an accepted attempt selects the latest one", "[planner
     o.rounds = 2;
     auto strategy = planner::make_strategy("refine", o);
     auto outcome = h.solve(*backend, **strategy);
-    REQUIRE(outcome.status == planner::TaskStatus::unsolved);
+    REQUIRE(outcome.status == store::TaskStatus::unsolved);
     REQUIRE(outcome.candidates.size() == 3);
     REQUIRE(selected(outcome).output == "three");
 }
@@ -66,7 +66,7 @@ TEST_CASE("Refine on the symbolic Countdown backend gets a new attempt per round
         // Only the last attempt may be accepted: refinement stops there.
         for (std::size_t i = 0; i + 1 < outcome.candidates.size(); ++i)
             REQUIRE(outcome.candidates[i].score("checker").value() == 0);
-        if (outcome.status == planner::TaskStatus::solved)
+        if (outcome.status == store::TaskStatus::solved)
             REQUIRE(selected(outcome).node == outcome.candidates.back().node);
         else
             REQUIRE(outcome.candidates.size() == 7);
@@ -90,7 +90,7 @@ TEST_CASE("The judge reads P(yes) from logprobs in one call", "[planner][search]
     partial.kind = &kind;
     partial.prompt = "Spell:\n";
     partial.text = "ri";
-    partial.node = h.rec.create_node(NodeId{0}, "t/x/beam/0", "step", "s");
+    partial.node = h.rec.create_node(NodeId{0}, "t/x/beam/0", store::NodeKind::step, "s");
     partial.path = "t/x/beam/0";
     partial.account = h.ledger.open(h.ledger.root(), "t/x");
     auto s = async::run_sync(h.io, (*judge)->score(services, partial));
@@ -100,7 +100,7 @@ TEST_CASE("The judge reads P(yes) from logprobs in one call", "[planner][search]
     REQUIRE(backend.calls == 1);
     REQUIRE(backend.last.sampling.top_logprobs > 0);
     REQUIRE(backend.last.prompt == verifiers::judge_prompt("Spell:\n", "ri"));
-    REQUIRE(h.nodes("judge").size() == 1);
+    REQUIRE(h.nodes(store::NodeKind::judge).size() == 1);
     REQUIRE(h.ledger.spent(h.ledger.root())[BudgetUnit::tokens] ==
             21);  // the judge's call is paid for
 
@@ -125,13 +125,13 @@ TEST_CASE("The judge averages three sampled verdicts when the backend has no log
     partial.kind = &kind;
     partial.prompt = "Spell:\n";
     partial.text = "ri";
-    partial.node = h.rec.create_node(NodeId{0}, "t/x/beam/0", "step", "s");
+    partial.node = h.rec.create_node(NodeId{0}, "t/x/beam/0", store::NodeKind::step, "s");
     partial.path = "t/x/beam/0";
     auto s = async::run_sync(h.io, (*judge)->score(services, partial));
     REQUIRE(s.has_value());
     REQUIRE(s->score == Approx(2.0 / 3.0));
     REQUIRE(s->judge_calls == 3);
-    REQUIRE(h.nodes("judge").size() == 3);
+    REQUIRE(h.nodes(store::NodeKind::judge).size() == 3);
 }
 
 TEST_CASE("Judge verdicts and logprob scores read yes and no only as whole words",
@@ -170,12 +170,13 @@ TEST_CASE(
     auto strategy = planner::make_strategy("beam", o);
     REQUIRE(strategy.has_value());
     auto outcome = h.solve(*backend, **strategy);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(selected(outcome).output == "c\na\nb\n");
     // Every unaccepted partial costs three sampled verdicts (the scripted backend has no logprobs).
-    const std::size_t judged = h.nodes("judge").size();
+    const std::size_t judged = h.nodes(store::NodeKind::judge).size();
     REQUIRE(judged % 3 == 0);
-    REQUIRE(outcome.metrics.model_calls == static_cast<int>(h.nodes("step").size() + judged));
+    REQUIRE(outcome.metrics.model_calls ==
+            static_cast<int>(h.nodes(store::NodeKind::step).size() + judged));
 }
 
 

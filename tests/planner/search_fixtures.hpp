@@ -87,15 +87,15 @@ struct Harness {
         scope.task = &task;
         scope.kind = kind;
         scope.path = "t/" + task.id;
-        scope.node = rec.create_node(NodeId{0}, scope.path, "task", task.id);
+        scope.node = rec.create_node(NodeId{0}, scope.path, store::NodeKind::task, task.id);
         scope.account = ledger.open(ledger.root(), scope.path);
         return async::run_sync(io, strategy.solve(services, scope));
     }
-    std::vector<store::NodeRecord> nodes(std::string_view kind_name) {
+    std::vector<store::NodeRecord> nodes(store::NodeKind node_kind) {
         db->flush_sync();
         std::vector<store::NodeRecord> out;
         for (auto& n : db->nodes(run))
-            if (n.kind == kind_name) out.push_back(n);
+            if (n.kind == node_kind) out.push_back(n);
         return out;
     }
 };

@@ -12,12 +12,12 @@ TEST_CASE("Beam search keeps the best partials per step and follows them to the 
     auto strategy = beam(search_options(2, 3, 3), spelling_scores());
     auto outcome = h.solve(*backend, *strategy);
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(selected(outcome).output == "c\na\nb\n");
     // Step 1: 3 calls; steps 2 and 3: 3 per kept partial (b, c; then ca, cb).
     REQUIRE(backend->calls() == 3 + 6 + 6);
     std::vector<std::string> expanded_at_3;
-    for (const auto& n : h.nodes("step"))
+    for (const auto& n : h.nodes(store::NodeKind::step))
         if (std::count(n.path.begin(), n.path.end(), '/') == 5)
             expanded_at_3.push_back(n.path.substr(0, 13));
     REQUIRE(expanded_at_3.size() == 6);
@@ -45,12 +45,12 @@ TEST_CASE("Tree search expands the best node of the frontier first", "[planner][
     auto strategy = tree(search_options(2, 3, 3), spelling_scores());
     auto outcome = h.solve(*backend, *strategy);
 
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(selected(outcome).output == "c\na\nb\n");
     // Expanded in order: the root, b (0.9), c (0.5, better than b's children), ca (0.8) → solved.
     REQUIRE(backend->calls() == 12);
     std::vector<std::string> order;
-    for (const auto& n : h.nodes("step"))
+    for (const auto& n : h.nodes(store::NodeKind::step))
         if (n.path.size() > 11) order.push_back(n.path.substr(0, n.path.rfind('/')));
     std::vector<std::string> parents;
     for (const std::string& p : order)
@@ -65,7 +65,7 @@ TEST_CASE("Tree search stops at its node budget and keeps the best partials", "[
     auto backend = letter_backend("tree", 2, 4);
     auto strategy = tree(search_options(1, 2, 2), spelling_scores());  // 2 expansions at most
     auto outcome = h.solve(*backend, *strategy);
-    REQUIRE(outcome.status == planner::TaskStatus::unsolved);
+    REQUIRE(outcome.status == store::TaskStatus::unsolved);
     REQUIRE(backend->calls() == 4);
     // Root → a (0.2), b (0.9); b → b a (0.3), b b (0.4), both at the depth cap; a is left on the
     // frontier. Candidates: b a, b b, a; the best is b b.
@@ -84,11 +84,12 @@ TEST_CASE("A budget refusal stops beam search and still returns the best partial
     auto outcome = h.solve(*backend, *strategy);
 
     REQUIRE(backend->calls() == 4);
-    REQUIRE(outcome.status == planner::TaskStatus::budget_exhausted);
+    REQUIRE(outcome.status == store::TaskStatus::budget_exhausted);
     REQUIRE(selected(outcome).output == "b\n");  // 0.9: better than the one step-2 partial (0.3)
-    REQUIRE(h.nodes("step").size() == 9);
+    REQUIRE(h.nodes(store::NodeKind::step).size() == 9);
     int skipped = 0;
-    for (const auto& n : h.nodes("step")) skipped += n.status == "skipped";
+    for (const auto& n : h.nodes(store::NodeKind::step))
+        skipped += n.status == store::NodeStatus::skipped;
     REQUIRE(skipped == 5);
 }
 
@@ -101,7 +102,7 @@ TEST_CASE("Beam search with the budget refused from the start reports budget_exh
     auto backend = letter_backend("beam", 2, 1);
     auto strategy = beam(search_options(2, 2, 2), spelling_scores());
     auto outcome = h.solve(*backend, *strategy);
-    REQUIRE(outcome.status == planner::TaskStatus::budget_exhausted);
+    REQUIRE(outcome.status == store::TaskStatus::budget_exhausted);
     REQUIRE(outcome.candidates.empty());
     REQUIRE(backend->calls() == 0);
 }
@@ -119,7 +120,7 @@ TEST_CASE("A step that ends on the task's own stop string finishes its thread",
     auto strategy = beam(search_options(1, 1, 5), {});
     auto outcome = h.solve(*backend, *strategy);
     REQUIRE(backend->calls() == 2);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(selected(outcome).output == "a\nb");
 }
 
@@ -229,7 +230,7 @@ TEST_CASE("Beam search with the heuristic scorer solves Countdown from real symb
     o.scorer = "heuristic";
     auto strategy = planner::make_strategy("beam", o);
     auto outcome = h.solve(*backend, **strategy);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     REQUIRE(kind->grade(task, selected(outcome).output).correct);
 }
 

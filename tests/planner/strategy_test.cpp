@@ -79,7 +79,7 @@ struct Harness {
         scope.task = &task;
         scope.kind = tasks::find_task_kind("countdown");
         scope.path = "t/cd-x";
-        scope.node = rec.create_node(NodeId{0}, scope.path, "task", "cd-x");
+        scope.node = rec.create_node(NodeId{0}, scope.path, store::NodeKind::task, "cd-x");
         scope.account = ledger.open(ledger.root(), scope.path);
         return async::run_sync(io, (*strategy)->solve(services, scope));
     }
@@ -101,7 +101,7 @@ TEST_CASE("Self-consistency selects the answer most samples agree on", "[planner
     REQUIRE(outcome.candidates.size() == 6);
     REQUIRE(outcome.selection.index == 1u);  // the first of the three B answers
     REQUIRE(outcome.candidates[1].normalized == t.answer_b);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
 }
 
 namespace {
@@ -183,7 +183,7 @@ TEST_CASE("Best-of-n selects a candidate the checker accepts even when most fail
     auto backend = by_index({{t.wrong, {}, {}}, {t.wrong, {}, {}}, {t.a, {}, {}}, {t.wrong, {}, {}}});
     auto outcome = h.solve(*backend, "best-of-n", 4);
     REQUIRE(outcome.selection.index == 2u);
-    REQUIRE(outcome.status == planner::TaskStatus::solved);
+    REQUIRE(outcome.status == store::TaskStatus::solved);
     h.db->flush_sync();
     int checked = 0, accepted = 0;
     for (const auto& v : h.db->verdicts(h.run)) {
@@ -201,7 +201,7 @@ TEST_CASE("Best-of-n with only failing samples ends unsolved", "[planner]") {
     h.task = t.task;
     auto backend = by_index({{t.wrong, {}, {}}});
     auto outcome = h.solve(*backend, "best-of-n", 3);
-    REQUIRE(outcome.status == planner::TaskStatus::unsolved);
+    REQUIRE(outcome.status == store::TaskStatus::unsolved);
 }
 
 TEST_CASE("First-finish takes the first finished sample and cancels the others", "[planner]") {
@@ -216,7 +216,7 @@ TEST_CASE("First-finish takes the first finished sample and cancels the others",
     REQUIRE(outcome.candidates[0].normalized == t.answer_b);
     h.db->flush_sync();
     int cancelled = 0;
-    for (const auto& n : h.db->nodes(h.run)) cancelled += n.status == "cancelled";
+    for (const auto& n : h.db->nodes(h.run)) cancelled += n.status == store::NodeStatus::cancelled;
     REQUIRE(cancelled == 2);
 }
 
@@ -226,7 +226,7 @@ TEST_CASE("A task whose every sample fails at the backend is reported failed wit
     failing.failure = make_error(ErrorCode::backend, "HTTP 503 from server");
     auto backend = by_index({failing});
     auto outcome = h.solve(*backend, "self-consistency", 2);
-    REQUIRE(outcome.status == planner::TaskStatus::failed);
+    REQUIRE(outcome.status == store::TaskStatus::failed);
     REQUIRE(outcome.error.find("HTTP 503") != std::string::npos);
 }
 

@@ -63,7 +63,7 @@ TEST_CASE("A valid pipeline spec parses with every field and its stages in topol
 
     const ModelSpec* small = p.model("small");
     REQUIRE(small != nullptr);
-    REQUIRE(small->backend == "symbolic");
+    REQUIRE(small->backend == backends::BackendKind::symbolic);
     REQUIRE(small->price.input_usd_per_mtok == 0.15);
     REQUIRE(small->price.cached_input_usd_per_mtok == 0.075);
     REQUIRE(small->architecture.params == 1.5e9);
@@ -174,6 +174,13 @@ TEST_CASE("Malformed pipeline specs are refused with the field's JSON path", "[s
     SECTION("a model has no backend") {
         j["models"]["large"].erase("backend");
         require_error(s, j, "models.large.backend: required");
+    }
+    SECTION("a model names an unknown backend") {
+        j["models"]["large"]["backend"] = "vllm";
+        require_error(s, j,
+                      "models.large.backend: unknown backend 'vllm' (known: symbolic, "
+                      "symbolic-apr, scripted, "
+                      "openai, local, replay)");
     }
     SECTION("a stage has an unknown kind") {
         j["stages"][0]["kind"] = "rerank";

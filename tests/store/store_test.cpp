@@ -44,7 +44,7 @@ TEST_CASE("runs are created with sequential ids and updated in place", "[store]"
     CHECK(second.value == 2);
 
     RunRecord done = *store->run(first);
-    done.status = "finished";
+    done.status = RunStatus::finished;
     done.finished_ms = 999;
     done.spent_json = R"({"usd":0.5})";
     store->update_run(done);
@@ -186,14 +186,14 @@ TEST_CASE("nodes, edges, candidates, verdicts and tasks round-trip and upsert", 
     auto store = Store::open(dir.file("s.db"));
     const RunId run = new_run(*store);
 
-    NodeRecord node{run, NodeId{1}, NodeId{0}, "t/a", "thread", "A", "created",
-                    "",  "",        0,         0,     Usage{},  0};
+    NodeRecord node{run, NodeId{1}, NodeId{0}, "t/a", NodeKind::thread, "A", NodeStatus::created,
+                    "",  "",        0,         0,     Usage{},          0};
     store->upsert_node(node);
-    node.status = "finished";
+    node.status = NodeStatus::finished;
     node.usage = Usage{100, 20, 50};
     node.cost_usd = 0.25;
     store->upsert_node(node);
-    EdgeRecord edge{run, NodeId{1}, NodeId{2}, "spawn"};
+    EdgeRecord edge{run, NodeId{1}, NodeId{2}, EdgeKind::spawn};
     store->add_edge(edge);
     store->add_edge(edge);  // duplicate: kept once
     CandidateRecord candidate{run, NodeId{1}, "cd-1", "(1+2)*3", "9"};
@@ -202,11 +202,12 @@ TEST_CASE("nodes, edges, candidates, verdicts and tasks round-trip and upsert", 
     store->put_verdict(verdict);
     verdict.score = 1.0;
     store->put_verdict(verdict);
-    TaskRecord second_task{run, "cd-2", "countdown", "{}", "pending", "", NodeId{0}};
-    TaskRecord first_task{run, "cd-1", "countdown", R"({"n":[1,2,3]})", "pending", "", NodeId{0}};
+    TaskRecord second_task{run, "cd-2", "countdown", "{}", std::nullopt, "", NodeId{0}};
+    TaskRecord first_task{run,          "cd-1", "countdown", R"({"n":[1,2,3]})",
+                          std::nullopt, "",     NodeId{0}};
     store->put_task(second_task);
     store->put_task(first_task);
-    second_task.outcome = "solved";
+    second_task.outcome = TaskStatus::solved;
     second_task.answer = "9";
     second_task.selected_node = NodeId{1};
     store->put_task(second_task);

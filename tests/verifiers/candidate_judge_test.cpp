@@ -29,7 +29,7 @@ struct JudgeHarness {
     Logger log{LogLevel::off};
     Ledger ledger;
     asio::io_context io;
-    NodeId sample = rec.create_node(NodeId{0}, "t/x/s0", "sample", "sample 0");
+    NodeId sample = rec.create_node(NodeId{0}, "t/x/s0", store::NodeKind::sample, "sample 0");
 
     explicit JudgeHarness(Amount limit = Amount::unlimited()) : ledger(limit) {}
 
@@ -52,7 +52,7 @@ struct JudgeHarness {
         db->flush_sync();
         std::vector<store::NodeRecord> out;
         for (auto& n : db->nodes(run))
-            if (n.kind == "judge") out.push_back(n);
+            if (n.kind == store::NodeKind::judge) out.push_back(n);
         return out;
     }
     // The text a node streamed, from its `tokens` events.
@@ -93,7 +93,7 @@ TEST_CASE("The candidate judge reads P(yes) from the first token's logprobs in o
     REQUIRE(nodes.size() == 1);
     CHECK(nodes[0].path == "t/x/s0/judge0");
     CHECK(nodes[0].parent == h.sample);
-    CHECK(nodes[0].status == "finished");
+    CHECK(nodes[0].status == store::NodeStatus::finished);
     CHECK(nodes[0].usage == r->usage);
     CHECK(r->usage.completion_tokens == 1);
     CHECK(r->usage.prompt_tokens > 0);
@@ -131,7 +131,7 @@ TEST_CASE("Without logprobs the candidate judge averages three sampled verdicts"
     for (std::size_t k = 0; k < nodes.size(); ++k) {
         CHECK(nodes[k].path == "t/x/s0/judge" + std::to_string(k));
         CHECK(nodes[k].parent == h.sample);
-        CHECK(nodes[k].status == "finished");
+        CHECK(nodes[k].status == store::NodeStatus::finished);
         total += nodes[k].usage;
     }
     CHECK(total == r->usage);
@@ -179,7 +179,7 @@ TEST_CASE("A ledger that refuses the judge's call makes the judge fail with budg
     CHECK(backend->calls() == 0);
     auto nodes = h.judge_nodes();
     REQUIRE(nodes.size() == 1);
-    CHECK(nodes[0].status == "skipped");
+    CHECK(nodes[0].status == store::NodeStatus::skipped);
 }
 
 TEST_CASE("The candidate judge's prompt shows the problem, the candidate and the trajectory's tail",

@@ -9,7 +9,7 @@
 #include "verifiers/verdict_recorder.hpp"
 
 using namespace braid;
-using verifiers::TaskStatus;
+using store::TaskStatus;
 
 namespace {
 
@@ -36,13 +36,14 @@ struct Harness {
     store::RunRecorder rec{*db, run};
     tasks::Task task{"y-1", "yes", nlohmann::json{{"id", "y-1"}, {"kind", "yes"}}};
     YesKind kind;
-    NodeId task_node = rec.create_node(NodeId{0}, "t/y-1", "task", "y-1");
+    NodeId task_node = rec.create_node(NodeId{0}, "t/y-1", store::NodeKind::task, "y-1");
     verifiers::VerdictRecorder verdicts{rec, task, kind, task_node, "t/y-1"};
 
     explicit Harness(bool hidden = false) : kind(hidden) {}
 
     NodeId thread(int i) {
-        return rec.create_node(task_node, "t/y-1/s" + std::to_string(i), "thread", "sample");
+        return rec.create_node(task_node, "t/y-1/s" + std::to_string(i), store::NodeKind::thread,
+                               "sample");
     }
     std::vector<store::VerdictRecord> verdict_rows() {
         db->flush_sync();
@@ -122,13 +123,13 @@ TEST_CASE("select records a join node with an edge from each thread, the selecte
     REQUIRE(verdict.error.empty());
     REQUIRE(verdict.selection.index == 1u);
     const store::NodeRecord join = h.node("t/y-1/select");
-    REQUIRE(join.kind == "join");
+    REQUIRE(join.kind == store::NodeKind::join);
     REQUIRE(join.label == "best-of-n");
     REQUIRE(join.parent == h.task_node);
-    REQUIRE(join.status == "finished");
+    REQUIRE(join.status == store::NodeStatus::finished);
     std::vector<NodeId> joined;
     for (const store::EdgeRecord& e : h.db->edges(h.run))
-        if (e.kind == "join" && e.dst == join.id) joined.push_back(e.src);
+        if (e.kind == store::EdgeKind::join && e.dst == join.id) joined.push_back(e.src);
     REQUIRE(joined == std::vector<NodeId>{s0, s1, s2});
     nlohmann::json event = h.selected_event();
     REQUIRE(event["rule"] == "best-score:checker");
@@ -172,7 +173,7 @@ TEST_CASE("select falls back to the caller's status and error when the chosen ca
         nlohmann::json event = h.selected_event();
         REQUIRE(event["error"] == "planner call failed");
         REQUIRE_FALSE(event.contains("node"));
-        REQUIRE(h.node("t/y-1/select").status == "failed");
+        REQUIRE(h.node("t/y-1/select").status == store::NodeStatus::failed);
     }
 }
 
@@ -191,8 +192,8 @@ TEST_CASE("A shortfall says why threads left no candidate: budget first, then th
     REQUIRE(failed.fallback(2).error.empty());
 
     verifiers::Shortfall refused;
-    refused.note_thread("failed", "malformed output");
-    refused.note_thread("budget_exhausted", "ledger refused");
+    refused.note_thread(workers::ThreadStatus::failed, "malformed output");
+    refused.note_thread(workers::ThreadStatus::budget_exhausted, "ledger refused");
     REQUIRE(refused.budget_refused);
     REQUIRE(refused.last_error == "malformed output");
     REQUIRE(refused.fallback(0).status == TaskStatus::budget_exhausted);

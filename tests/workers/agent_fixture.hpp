@@ -86,7 +86,7 @@ struct AgentFixture {
     asio::awaitable<Result<agent::AgentResult>> start_agent(backends::Backend& backend, agent::AgentLimits limits) {
         workers::RunServices services{rec, backend, ledger, log, 7, ""};
         agent::AgentSpec spec;
-        spec.node = rec.create_node(NodeId{0}, "t/calc-1/a0", "thread", "agent");
+        spec.node = rec.create_node(NodeId{0}, "t/calc-1/a0", store::NodeKind::thread, "agent");
         spec.path = "t/calc-1/a0";
         spec.account = account;
         spec.request.sampling.max_tokens = 400;
@@ -120,7 +120,7 @@ struct AgentFixture {
     std::vector<std::string> tool_paths() {
         std::vector<std::string> out;
         for (const auto& n : db->nodes(run))
-            if (n.kind == "tool") out.push_back(n.path);
+            if (n.kind == store::NodeKind::tool) out.push_back(n.path);
         return out;
     }
 };

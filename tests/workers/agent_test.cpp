@@ -14,7 +14,7 @@ TEST_CASE("An agent reads, edits, runs a command and submits the workspace's dif
         call("submit", nlohmann::json::object()),
     }));
     agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
-    CHECK(r.status == "submitted");
+    CHECK(r.status == agent::AgentStatus::submitted);
     CHECK(r.tool_calls == 4);
     // The expected patch: the same edit in the source repository, diffed the same way.
     std::ofstream(f.repo / "calc" / "ops.py") << "def add(a, b):\n    return a + b\n\ndef sub(a, b):\n    return a - b\n";
@@ -45,9 +45,10 @@ TEST_CASE("An agent reads, edits, runs a command and submits the workspace's dif
     NodeId tool_node = f.node("t/calc-1/a0/c2/tool0").id;
     bool depends = false;
     for (const auto& e : f.db->edges(f.run))
-        depends = depends || (e.src == call_node && e.dst == tool_node && e.kind == "depends");
+        depends = depends ||
+                  (e.src == call_node && e.dst == tool_node && e.kind == store::EdgeKind::depends);
     CHECK(depends);
-    CHECK(f.node("t/calc-1/a0").status == "finished");
+    CHECK(f.node("t/calc-1/a0").status == store::NodeStatus::finished);
 }
 
 TEST_CASE("The calls of one turn run concurrently and answer in call order", "[workers][agent]") {
@@ -57,12 +58,12 @@ TEST_CASE("The calls of one turn run concurrently and answer in call order", "[w
         call("submit", nlohmann::json::object()),
     }));
     agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
-    CHECK(r.status == "submitted");
+    CHECK(r.status == agent::AgentStatus::submitted);
     CHECK(r.patch.empty());
     const store::NodeRecord a = f.node("t/calc-1/a0/c0/tool0");
     const store::NodeRecord b = f.node("t/calc-1/a0/c0/tool1");
-    CHECK(a.status == "finished");
-    CHECK(b.status == "finished");
+    CHECK(a.status == store::NodeStatus::finished);
+    CHECK(b.status == store::NodeStatus::finished);
     CHECK(a.started_ms < b.finished_ms);  // the two intervals overlap
     CHECK(b.started_ms < a.finished_ms);
     REQUIRE(f.prompts.size() == 2);
@@ -79,7 +80,7 @@ TEST_CASE("An agent that never submits stops at its step limit", "[workers][agen
     agent::AgentLimits limits;
     limits.max_steps = 4;
     agent::AgentResult r = f.run_agent(backend, limits);
-    CHECK(r.status == "step_limit");
+    CHECK(r.status == agent::AgentStatus::step_limit);
     CHECK(r.reason == "step limit 4 reached");
     CHECK(r.patch.empty());
     CHECK(r.tool_calls == 4);
@@ -96,13 +97,13 @@ TEST_CASE("Turns without a valid call are answered with the format, and three in
         call("nonsense_tool", nlohmann::json::object()),  // a valid call of an unknown tool resets the count
         "still thinking", "still thinking", "still thinking"}));
     agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
-    CHECK(r.status == "format_errors");
+    CHECK(r.status == agent::AgentStatus::format_errors);
     CHECK(r.patch.empty());
     REQUIRE(f.prompts.size() == 6);
     CHECK(f.prompts[1].find("No valid tool call in your turn (no <tool_call> block)") != std::string::npos);
     CHECK(f.prompts[2].find("tool call 0: not valid JSON") != std::string::npos);
     CHECK(f.prompts[3].find("unknown tool 'nonsense_tool'") != std::string::npos);
-    CHECK(f.node("t/calc-1/a0/c2/tool0").status == "failed");
-    CHECK(f.node("t/calc-1/a0").status == "failed");
+    CHECK(f.node("t/calc-1/a0/c2/tool0").status == store::NodeStatus::failed);
+    CHECK(f.node("t/calc-1/a0").status == store::NodeStatus::failed);
     CHECK(r.tool_calls == 1);
 }

@@ -22,7 +22,7 @@ TEST_CASE("A turn that ends by end of text runs its calls; one without calls is 
     agent::AgentLimits limits;
     limits.max_format_errors = 2;
     agent::AgentResult r = f.run_agent(backend, limits);
-    CHECK(r.status == "format_errors");
+    CHECK(r.status == agent::AgentStatus::format_errors);
     CHECK(r.tool_calls == 1);
     REQUIRE(f.prompts.size() == 3);
     CHECK(f.prompts[1].find("exit code: 0\\nhi\\n") != std::string::npos);
@@ -36,7 +36,7 @@ TEST_CASE("The thread's token cap ends the agent with status length", "[workers]
     agent::AgentLimits limits;
     limits.max_tokens = 5;
     agent::AgentResult r = f.run_agent(backend, limits);
-    CHECK(r.status == "length");
+    CHECK(r.status == agent::AgentStatus::length);
     CHECK(r.tool_calls == 0);
     CHECK(r.thread.completion_tokens() <= 5);
     CHECK(f.prompts.size() == 1);
@@ -62,11 +62,11 @@ TEST_CASE("An agent writes a test, runs it, applies patches one at a time and su
     CHECK(f.prompts[3].find("the patch does not apply") != std::string::npos);
     CHECK(f.prompts[3].find("applied (git apply)") != std::string::npos);
     CHECK(f.prompts[4].find("PASSED: 1") != std::string::npos);
-    CHECK(r.status == "submitted");
+    CHECK(r.status == agent::AgentStatus::submitted);
     CHECK(r.patch.find("+    return a + b") != std::string::npos);
     CHECK(r.patch.find("b/test_ops.py") != std::string::npos);
-    CHECK(f.node("t/calc-1/a0/c2/tool0").status == "failed");
-    CHECK(f.node("t/calc-1/a0/c2/tool1").status == "finished");
+    CHECK(f.node("t/calc-1/a0/c2/tool0").status == store::NodeStatus::failed);
+    CHECK(f.node("t/calc-1/a0/c2/tool1").status == store::NodeStatus::finished);
 }
 
 TEST_CASE("Cancelling the agent kills the command its shell call runs", "[workers][agent]") {
@@ -79,7 +79,7 @@ TEST_CASE("Cancelling the agent kills the command its shell call runs", "[worker
     REQUIRE_FALSE(result.has_value());
     CHECK(result.error().code == ErrorCode::timeout);
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));  // not the 30 s sleep
-    CHECK(f.node("t/calc-1/a0/c0/tool0").status == "failed");
+    CHECK(f.node("t/calc-1/a0/c0/tool0").status == store::NodeStatus::failed);
     CHECK(f.prompts.size() == 1);  // no call after the cancelled turn
 }
 
@@ -88,7 +88,7 @@ TEST_CASE("A budget that refuses the model call ends the agent as budget_exhaust
     backends::ScriptedBackend backend(f.script({call("shell", {{"command", "ls"}})}));
     f.account = f.ledger.open(f.ledger.root(), "tight", parse_budget("tokens=10").value());
     agent::AgentResult r = f.run_agent(backend, agent::AgentLimits{});
-    CHECK(r.status == "budget_exhausted");
+    CHECK(r.status == agent::AgentStatus::budget_exhausted);
     CHECK(r.tool_calls == 0);
     CHECK(f.prompts.empty());
 }

@@ -44,14 +44,14 @@ TEST_CASE("generate records the node's life as events and charges actual usage",
     auto backend = backends::ScriptedBackend::instant("line one\nline two\n");
     Ledger ledger;
     workers::RunServices s{f.rec, *backend, ledger, f.log, 0, "m"};
-    NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
+    NodeId node = f.rec.create_node(NodeId{0}, "n", store::NodeKind::sample, "n");
     auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hello")));
     REQUIRE(r.has_value());
     REQUIRE(r->text == "line one\nline two\n");
     REQUIRE(f.event_types(node) == std::vector<std::string>{"node_created", "node_running", "tokens", "node_finished"});
     REQUIRE(ledger.spent(ledger.root())[BudgetUnit::tokens] == static_cast<double>(r->usage.total_tokens()));
     REQUIRE(ledger.held(ledger.root())[BudgetUnit::tokens] == 0);
-    REQUIRE(f.rec.node(node)->status == "finished");
+    REQUIRE(f.rec.node(node)->status == store::NodeStatus::finished);
     REQUIRE(f.rec.node(node)->backend == "scripted");
 }
 
@@ -62,12 +62,12 @@ TEST_CASE("generate refuses to start a node that would overdraw its budget", "[w
     limit[BudgetUnit::tokens] = 50;
     Ledger ledger(limit);
     workers::RunServices s{f.rec, *backend, ledger, f.log, 0, ""};
-    NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
+    NodeId node = f.rec.create_node(NodeId{0}, "n", store::NodeKind::sample, "n");
     auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hi", 100)));
     REQUIRE_FALSE(r.has_value());
     REQUIRE(r.error().code == ErrorCode::budget_exhausted);
     REQUIRE(backend->calls() == 0);
-    REQUIRE(f.rec.node(node)->status == "skipped");
+    REQUIRE(f.rec.node(node)->status == store::NodeStatus::skipped);
 }
 
 TEST_CASE("generate records a backend failure and releases the reservation", "[workers]") {
@@ -77,11 +77,11 @@ TEST_CASE("generate records a backend failure and releases the reservation", "[w
     auto backend = backends::ScriptedBackend::canned({failing});
     Ledger ledger;
     workers::RunServices s{f.rec, *backend, ledger, f.log, 0, ""};
-    NodeId node = f.rec.create_node(NodeId{0}, "n", "sample", "n");
+    NodeId node = f.rec.create_node(NodeId{0}, "n", store::NodeKind::sample, "n");
     auto r = async::run_sync(f.io, workers::generate(s, f.step(node, "hi")));
     REQUIRE_FALSE(r.has_value());
     REQUIRE(r.error().retryable);
-    REQUIRE(f.rec.node(node)->status == "failed");
+    REQUIRE(f.rec.node(node)->status == store::NodeStatus::failed);
     REQUIRE(ledger.held(ledger.root())[BudgetUnit::tokens] == 0);
     REQUIRE(ledger.spent(ledger.root())[BudgetUnit::tokens] == 0);
 }
@@ -94,8 +94,8 @@ TEST_CASE("A cancelled generation stops its stream and is recorded as cancelled"
         [&](const backends::CompletionRequest& r, std::size_t) { return r.prompt == "slow" ? slow : fast; });
     Ledger ledger;
     workers::RunServices s{f.rec, *backend, ledger, f.log, 0, ""};
-    NodeId a = f.rec.create_node(NodeId{0}, "a", "sample", "a");
-    NodeId b = f.rec.create_node(NodeId{0}, "b", "sample", "b");
+    NodeId a = f.rec.create_node(NodeId{0}, "a", store::NodeKind::sample, "a");
+    NodeId b = f.rec.create_node(NodeId{0}, "b", store::NodeKind::sample, "b");
     std::vector<asio::awaitable<Result<backends::Completion>>> racers;
     racers.push_back(workers::generate(s, f.step(a, "slow")));
     racers.push_back(workers::generate(s, f.step(b, "fast")));
@@ -103,8 +103,8 @@ TEST_CASE("A cancelled generation stops its stream and is recorded as cancelled"
         f.io, async::first_of(std::move(racers), [](const Result<backends::Completion>& r) { return r.has_value(); }));
     REQUIRE(outcome.winner == 1u);
     REQUIRE(outcome.values[0]->error().code == ErrorCode::cancelled);
-    REQUIRE(f.rec.node(a)->status == "cancelled");
-    REQUIRE(f.rec.node(b)->status == "finished");
+    REQUIRE(f.rec.node(a)->status == store::NodeStatus::cancelled);
+    REQUIRE(f.rec.node(b)->status == store::NodeStatus::finished);
     REQUIRE(ledger.held(ledger.root())[BudgetUnit::tokens] == 0);
 }
 

@@ -36,7 +36,7 @@ struct LoopFixture {
     workers::ThreadSpec spec() {
         workers::ThreadSpec s;
         s.path = "t/th";
-        s.node = rec.create_node(NodeId{0}, s.path, "thread", "th");
+        s.node = rec.create_node(NodeId{0}, s.path, store::NodeKind::thread, "th");
         s.request.prompt = "P:";
         s.request.sampling.max_tokens = 50;
         s.triggers = {"<STOP>"};
@@ -67,7 +67,7 @@ TEST_CASE(
     };
     auto result = async::run_sync(f.io, workers::run_thread(services, f.spec(), handler));
     REQUIRE(result.has_value());
-    REQUIRE(result->status == "finished");
+    REQUIRE(result->status == workers::ThreadStatus::finished);
     REQUIRE(f.seen.size() == 3);
     REQUIRE_FALSE(f.seen[0].layout.has_value());
     REQUIRE(f.seen[1].prompt == "P:one two|a|b|");
@@ -78,7 +78,7 @@ TEST_CASE(
 
     f.db->flush_sync();
     int depends = 0;
-    for (const auto& e : f.db->edges(f.run)) depends += e.kind == "depends";
+    for (const auto& e : f.db->edges(f.run)) depends += e.kind == store::EdgeKind::depends;
     REQUIRE(depends == 2);  // c0 → c1 → c2
 }
 
@@ -96,8 +96,8 @@ TEST_CASE("A layout that does not fit the context fails the thread with the reas
     NodeId node = spec.node;
     auto result = async::run_sync(f.io, workers::run_thread(services, std::move(spec), handler));
     REQUIRE(result.has_value());
-    REQUIRE(result->status == "failed");
+    REQUIRE(result->status == workers::ThreadStatus::failed);
     REQUIRE(result->reason.find("layout does not fit") != std::string::npos);
     REQUIRE(f.seen.size() == 1);
-    REQUIRE(f.rec.node(node)->status == "failed");
+    REQUIRE(f.rec.node(node)->status == store::NodeStatus::failed);
 }

@@ -27,7 +27,7 @@ struct LoopFixture {
 
     workers::ThreadSpec spec(std::string prompt, std::vector<std::string> triggers) {
         workers::ThreadSpec s;
-        s.node = rec.create_node(NodeId{0}, "t/x/r0", "thread", "thread");
+        s.node = rec.create_node(NodeId{0}, "t/x/r0", store::NodeKind::thread, "thread");
         s.path = "t/x/r0";
         s.account = ledger.root();
         s.request.prompt = std::move(prompt);
@@ -81,7 +81,7 @@ TEST_CASE("A trigger hands the context to the handler, which injects text and go
     };
     auto result = f.run_loop(backend, f.spec("P:", {"</Goal>", "</Path>"}), handler);
     REQUIRE(result.has_value());
-    CHECK(result->status == "finished");
+    CHECK(result->status == workers::ThreadStatus::finished);
     CHECK(result->context.text == "P:abc</Goal>\n<Path>\n1:def");
     REQUIRE(ends.size() == 2);
     CHECK(ends[0].trigger == "</Goal>");
@@ -94,11 +94,11 @@ TEST_CASE("A trigger hands the context to the handler, which injects text and go
     // One node per call under the thread, the second depending on the first.
     std::vector<std::string> calls;
     for (const auto& n : f.db->nodes(f.run))
-        if (n.kind == "call") calls.push_back(n.path);
+        if (n.kind == store::NodeKind::call) calls.push_back(n.path);
     CHECK(calls == std::vector<std::string>{"t/x/r0/c0", "t/x/r0/c1"});
     auto edges = f.db->edges(f.run);
     REQUIRE(edges.size() == 1);
-    CHECK(edges[0].kind == "depends");
+    CHECK(edges[0].kind == store::EdgeKind::depends);
     CHECK(f.events("t/x/r0", "node_finished").size() == 1);
 }
 
@@ -112,7 +112,7 @@ TEST_CASE("The thread's token cap cuts each call and ends the thread", "[workers
     s.max_thread_tokens = 12;
     auto result = f.run_loop(backend, s, always);
     REQUIRE(result.has_value());
-    CHECK(result->status == "length");
+    CHECK(result->status == workers::ThreadStatus::length);
     CHECK(result->usage.completion_tokens == 12);
     REQUIRE(f.requests.size() == 3);
     CHECK(f.requests[0].sampling.max_tokens == 5);
@@ -133,7 +133,7 @@ TEST_CASE("max_calls and a failing handler fail the thread with the reason recor
         s.max_calls = 3;
         auto result = f.run_loop(backend, s, always);
         REQUIRE(result.has_value());
-        CHECK(result->status == "failed");
+        CHECK(result->status == workers::ThreadStatus::failed);
         CHECK(f.requests.size() == 3);
         auto failed = f.events("t/x/r0", "node_failed");
         REQUIRE(failed.size() == 1);
@@ -144,7 +144,7 @@ TEST_CASE("max_calls and a failing handler fail the thread with the reason recor
             -> asio::awaitable<workers::LoopDecision> { co_return workers::LoopDecision::fail("unbalanced tags"); };
         auto result = f.run_loop(backend, f.spec("P:", {}), reject);
         REQUIRE(result.has_value());
-        CHECK(result->status == "failed");
+        CHECK(result->status == workers::ThreadStatus::failed);
         CHECK(result->reason == "unbalanced tags");
         CHECK(f.events("t/x/r0", "node_failed")[0]["reason"] == "unbalanced tags");
     }
@@ -159,7 +159,7 @@ TEST_CASE("A budget refusal ends the thread as budget_exhausted", "[workers][loo
     s.account = f.ledger.open(f.ledger.root(), "tight", parse_budget("tokens=10").value());
     auto result = f.run_loop(backend, s, finish);
     REQUIRE(result.has_value());
-    CHECK(result->status == "budget_exhausted");
+    CHECK(result->status == workers::ThreadStatus::budget_exhausted);
     CHECK(f.requests.empty());
     CHECK(result->calls.empty());
 }

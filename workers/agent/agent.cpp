@@ -50,7 +50,7 @@ asio::awaitable<CallOutcome> run_recorded(store::RunRecorder* rec, const tools::
                                           AgentToolCall call, NodeId node, std::size_t max_chars,
                                           bool* cancelled) {
     nlohmann::json running{{"name", call.name}, {"arguments", call.arguments}};
-    rec->set_status(node, "running", running.dump());
+    rec->set_status(node, store::NodeStatus::running, running.dump());
     auto started = std::chrono::steady_clock::now();
     CallOutcome outcome;
     if (const tools::Tool* tool = tools->find(call.name); tool == nullptr) {
@@ -67,7 +67,7 @@ asio::awaitable<CallOutcome> run_recorded(store::RunRecorder* rec, const tools::
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     nlohmann::json ended{{"ok", outcome.ok}, {"observation", clip_middle(outcome.content, max_chars)}, {"ms", ms}};
-    rec->set_status(node, outcome.ok ? "finished" : "failed",
+    rec->set_status(node, outcome.ok ? store::NodeStatus::finished : store::NodeStatus::failed,
                     ended.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     co_return outcome;
 }
@@ -98,8 +98,9 @@ asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std
     NodeId call_node = *found;
     std::vector<NodeId> nodes;
     for (std::size_t j = 0; j < calls.size(); ++j) {
-        nodes.push_back(rec.create_node(call_node, call_path + "/tool" + std::to_string(j), "tool", call_label(calls[j])));
-        rec.add_edge(call_node, nodes.back(), "depends");
+        nodes.push_back(rec.create_node(call_node, call_path + "/tool" + std::to_string(j),
+                                        store::NodeKind::tool, call_label(calls[j])));
+        rec.add_edge(call_node, nodes.back(), store::EdgeKind::depends);
     }
     const std::size_t max_chars = turn.spec.limits.max_observation_chars;
     std::vector<std::size_t> together, alone;
@@ -112,7 +113,7 @@ asio::awaitable<void> run_calls(Turn turn, std::vector<AgentToolCall> calls, std
     for (std::size_t i = 0; i < together.size(); ++i) outcomes[together[i]] = std::move(ran[i]);
     for (std::size_t j : alone) {
         if (turn.state.cancelled) {
-            rec.set_status(nodes[j], "cancelled");
+            rec.set_status(nodes[j], store::NodeStatus::cancelled);
             continue;
         }
         auto one = run_recorded(&rec, &turn.tools, calls[j], nodes[j], max_chars, &turn.state.cancelled);
@@ -164,23 +165,43 @@ asio::awaitable<LoopDecision> handle_turn(Turn turn, ThreadText& t, const CallEn
 // The agent's status from how the thread ended and what the handler saw.
 void name_status(AgentResult& out, const AgentState& state, const AgentSpec& spec) {
     const ThreadResult& thread = out.thread;
-    out.status = "failed";
+    out.status = AgentStatus::failed;
     out.reason = thread.reason;
     if (state.submitted) {
-        out.status = "submitted";
+        out.status = AgentStatus::submitted;
         out.patch = state.patch;
     } else if (state.format_stop) {
-        out.status = "format_errors";
-    } else if (thread.status == "length" || thread.status == "budget_exhausted") {
-        out.status = thread.status;
-    } else if (thread.status == "failed" && state.proceeded &&
+        out.status = AgentStatus::format_errors;
+    } else if (thread.status == ThreadStatus::length) {
+        out.status = AgentStatus::length;
+    } else if (thread.status == ThreadStatus::budget_exhausted) {
+        out.status = AgentStatus::budget_exhausted;
+    } else if (thread.status == ThreadStatus::failed && state.proceeded &&
                static_cast<int>(thread.calls.size()) >= spec.limits.max_steps) {
-        out.status = "step_limit";
+        out.status = AgentStatus::step_limit;
         out.reason = "step limit " + std::to_string(spec.limits.max_steps) + " reached";
     }
 }
 
 }  // namespace
+
+std::string_view to_string(AgentStatus status) {
+    switch (status) {
+        case AgentStatus::submitted:
+            return "submitted";
+        case AgentStatus::step_limit:
+            return "step_limit";
+        case AgentStatus::length:
+            return "length";
+        case AgentStatus::format_errors:
+            return "format_errors";
+        case AgentStatus::failed:
+            return "failed";
+        case AgentStatus::budget_exhausted:
+            return "budget_exhausted";
+    }
+    return "";
+}
 
 asio::awaitable<Result<AgentResult>> run_agent(RunServices& services, AgentSpec spec,
                                                const tools::ToolRegistry& tools,

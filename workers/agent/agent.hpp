@@ -72,9 +72,14 @@ struct AgentSpec {
     bool write_reproduction_test = false;  // the prompt also asks for a test that fails before the fix
 };
 
+// How an agent ended: it submitted a patch, hit its step limit or token cap (length), gave up
+// after too many turns without a valid call (format_errors), failed, or was refused by the
+// budget (budget_exhausted).
+enum class AgentStatus { submitted, step_limit, length, format_errors, failed, budget_exhausted };
+std::string_view to_string(AgentStatus status);
+
 struct AgentResult {
-    // "submitted" | "step_limit" | "length" | "format_errors" | "failed" | "budget_exhausted"
-    std::string status;
+    AgentStatus status = AgentStatus::failed;
     std::string reason;
     std::string patch;  // the workspace's diff at submit; "" otherwise
     int tool_calls = 0;
