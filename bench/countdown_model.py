@@ -2,14 +2,16 @@
 """braid's own Countdown model on held-out problems, through braid's real planners and engine.
 
   /usr/bin/python3 bench/countdown_model.py --braid build/orchestrator/braid \\
-      --model models/countdown-direct.gguf [--problems 500] [--samples 64] [--threads 2]
+      --model models/countdown-direct.gguf [--problems 500] [--samples 64] [--threads 2] [--pool classic]
 
-Problems: the held-out set (`braid countdown generate --seed 1`, never in training). Per model it
+Problems: the held-out set of the model's pool (`braid countdown generate --seed 1 --pool POOL`,
+never in training). Per model it
 prints greedy accuracy; pass@k and best-of-N with the checker for k = 1, 2, 4, ... --samples
 (from one run of --samples sampled threads per problem: the checker is exact, so best-of-N with
 it solves a problem exactly when one of N samples does, and pass@k is the unbiased estimate);
 self-consistency (majority over the same samples); first-finish; and beam search with the checker,
-set beside best-of-N at equal total tokens. Each line: accuracy, total tokens, critical-path
+set beside best-of-N at equal total tokens. A beam step is one operation of the direct format
+(it ends at "Moving to Node"), so the checker prunes wrong arithmetic after every step. Each line: accuracy, total tokens, critical-path
 tokens (per problem, mean) and wall time. `--backend symbolic` runs the symbolic stand-in instead
 of a model (a dry run of the bench itself).
 """
@@ -29,12 +31,12 @@ def braid_json(braid, args):
     return json.loads(proc.stdout)
 
 
-def solve(a, db, tasks, extra):
+def solve(a, db, tasks, extra, seed=None):
     backend = ["--backend", "symbolic"] if a.backend == "symbolic" else \
         ["--backend", "local", "--model", a.model, "--threads", str(a.threads)]
     started = time.time()
     out = braid_json(a.braid, ["solve", tasks, "--db", db, "--max-tokens", str(a.max_tokens),
-                               "--seed", str(a.seed)] + backend + extra)
+                               "--seed", str(a.seed if seed is None else seed)] + backend + extra)
     wall = time.time() - started
     n = len(out["tasks"])
     crit = sum(t["metrics"]["critical_path_tokens"] for t in out["tasks"]) / n
@@ -59,6 +61,8 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=512)
     ap.add_argument("--beam-width", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pool", default="classic", choices=["classic", "uniform"],
+                    help="the held-out problems' number pool (the model's training pool)")
     ap.add_argument("--work", help="folder for the database and tasks (default: a temporary one)")
     a = ap.parse_args()
     if a.backend == "local" and not a.model:
@@ -68,10 +72,10 @@ def main():
     os.makedirs(work, exist_ok=True)
     db = os.path.join(work, "bench.db")
     tasks = os.path.join(work, "held_out.jsonl")
-    subprocess.run([a.braid, "countdown", "generate", "--seed", "1", "--count", str(a.problems), "--out", tasks],
-                   check=True)
+    subprocess.run([a.braid, "countdown", "generate", "--seed", "1", "--pool", a.pool, "--count", str(a.problems),
+                    "--out", tasks], check=True)
     name = a.model if a.backend == "local" else "symbolic stand-in"
-    print(f"countdown_model: {name} on {a.problems} held-out problems (seed 1), {a.threads} threads, "
+    print(f"countdown_model: {name} on {a.problems} held-out problems (seed 1, {a.pool} pool), {a.threads} threads, "
           f"max {a.max_tokens} tokens per call; database {db}")
     print(f"  {'method':38s} {'accuracy':>8s} {'total tok':>12s} {'crit path':>10s} {'wall s':>8s}")
 
@@ -91,11 +95,14 @@ def main():
     line(f"self-consistency (majority of {a.samples})", rules["majority"]["accuracy"], sampled["tokens"],
          sampled["critical_path"], sampled["wall_s"])
 
-    first = solve(a, db, tasks, ["--strategy", "first-finish", "--samples", "8", "--temperature", "1"])
+    # Its own seed: with the run seed above, its 8 threads would repeat the first 8 samples and be
+    # served from the store (no model call, no honest wall time).
+    first = solve(a, db, tasks, ["--strategy", "first-finish", "--samples", "8", "--temperature", "1"], seed=a.seed + 1)
     line("first-finish of 8", first["accuracy"], first["tokens"], first["critical_path"], first["wall_s"])
 
-    beam = solve(a, db, tasks, ["--strategy", "beam", "--beam-width", str(a.beam_width), "--scorer", "checker",
-                                "--temperature", "1", "--max-steps", "16"])
+    beam = solve(a, db, tasks, ["--strategy", "beam", "--beam-width", str(a.beam_width), "--expansions",
+                                str(a.beam_width), "--scorer", "checker", "--temperature", "1",
+                                "--step-stop", "Moving to Node", "--max-steps", "4"])
     line(f"beam search, width {a.beam_width}, checker", beam["accuracy"], beam["tokens"], beam["critical_path"],
          beam["wall_s"])
     # Best-of-N at the beam's total tokens: the largest measured k whose tokens do not exceed it.

@@ -89,8 +89,11 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("tasks", cfg.tasks_path, "Tasks, one JSON object per line")->required();
     solve_cmd->add_option("--strategy", cfg.strategy, "best-of-n | self-consistency | first-finish | apr | multiverse | llmcompiler | beam | tree | refine | swe")->capture_default_str();
     solve_cmd->add_option("--samples", cfg.strategy_options.samples, "Threads per task")->capture_default_str();
-    solve_cmd->add_option("--backend", solve.backend, "symbolic | symbolic-apr | scripted | openai | local | replay")->capture_default_str();
-    solve_cmd->add_option("--model", cfg.model, "openai: model name sent with each request; local: model file (GGUF)");
+    solve_cmd->add_option("--backend", solve.backend,
+                          "symbolic | symbolic-apr | scripted | openai | local | replay (default: local)");
+    solve_cmd->add_option("--model", cfg.model,
+                          "openai: model name sent with each request; local: model file (GGUF; default: braid's "
+                          "shipped Countdown model, models/countdown-direct.gguf)");
     solve_cmd->add_option("--threads", cfg.threads, "local backend: kernel threads (0: every core)");
     solve_cmd->add_option("--base-url", cfg.base_url, "openai backend: server address, e.g. http://host:8000/v1");
     solve_cmd->add_option("--api-key-env", cfg.api_key_env,
@@ -103,7 +106,8 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("--predictions", solve.predictions_path,
                           "swe tasks: write the selected patches here (SWE-bench harness JSONL)");
     solve_cmd->add_option("--latency-ms", cfg.latency_ms, "Stand-in backends: delay per streamed line (ms)");
-    solve_cmd->add_option("--seed", cfg.seed, "Run seed; every node's seed derives from it")->capture_default_str();
+    solve_cmd->add_option("--seed", cfg.seed, "Run seed; every node's seed derives from it")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     solve_cmd->add_option("--budget", cfg.budget, "Limits, e.g. tokens=50000,samples=64,usd=2");
     solve_cmd->add_option("--max-tokens", cfg.strategy_options.max_tokens, "Per-thread completion cap")->capture_default_str();
     solve_cmd->add_option("--temperature", cfg.strategy_options.temperature, "Sampling temperature")->capture_default_str();
@@ -147,7 +151,8 @@ int run_cli(int argc, char** argv) {
     online_flag->excludes(record_flag);
     search_cmd->add_option("--from", search.from_run, "Offline: the record run to resample (default: the newest of this pipeline)");
     search_cmd->add_option("--trials", search.trials, "Trial limit (default: grid all, others a tenth of the grid, at least 20)");
-    search_cmd->add_option("--seed", search.seed, "Search seed")->capture_default_str();
+    search_cmd->add_option("--seed", search.seed, "Search seed")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     search_cmd->add_option("--draws", search.draws, "Offline: bootstrap draws per task")->capture_default_str();
     search_cmd->add_option("--exhaustive-limit", search.exhaustive_limit,
                            "Offline: compute regret against the grid when it has at most this many points")
@@ -200,7 +205,8 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     generate_cmd->add_option("--temperature", generate.temperature, "0: greedy")->capture_default_str();
-    generate_cmd->add_option("--seed", generate.seed, "Sampling seed")->capture_default_str();
+    generate_cmd->add_option("--seed", generate.seed, "Sampling seed")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     generate_cmd->add_option("--threads", generate.threads, "Kernel threads (0: every core)")->capture_default_str();
 
     CLI::App* doctor_cmd = app.add_subcommand("doctor", "What this machine offers: CUDA, sandbox, SQLite");
@@ -209,23 +215,33 @@ int run_cli(int argc, char** argv) {
     std::uint64_t gen_seed = 1;
     std::size_t gen_count = 8;
     std::string gen_out;
+    std::string gen_pool = "uniform";
     CLI::App* countdown_cmd = app.add_subcommand("countdown", "Countdown task tools");
     countdown_cmd->require_subcommand(1);
     CLI::App* gen_cmd = countdown_cmd->add_subcommand("generate", "Write solvable Countdown problems as JSONL");
-    gen_cmd->add_option("--seed", gen_seed, "Generator seed")->capture_default_str();
+    gen_cmd->add_option("--seed", gen_seed, "Generator seed")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     gen_cmd->add_option("--count", gen_count, "Number of problems")->capture_default_str();
     gen_cmd->add_option("--out", gen_out, "Output file (default: stdout)");
+    gen_cmd->add_option("--pool", gen_pool,
+                        "uniform: numbers in [1, 99] (the APR paper's) | classic: the TV game's cards "
+                        "1..10 twice, 25, 50, 75, 100 (braid's own model)")
+        ->capture_default_str();
     std::string traces_style = "direct";
     std::uint64_t traces_seed = tasks::countdown::kFirstTrainingSeed;
     std::size_t traces_count = 8;
     std::string traces_out;
+    std::string traces_pool = "uniform";
     CLI::App* traces_cmd = countdown_cmd->add_subcommand(
         "traces", "Write training traces (prompt + completion) as JSONL, held-out problems excluded");
     traces_cmd->add_option("--style", traces_style, "direct | sosp | apr")->capture_default_str();
     traces_cmd->add_option("--seed", traces_seed, "Training seed (evaluation seeds are refused)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     traces_cmd->add_option("--count", traces_count, "Number of problems")->capture_default_str();
     traces_cmd->add_option("--out", traces_out, "Output file (default: stdout)");
+    traces_cmd->add_option("--pool", traces_pool, "uniform | classic (as for countdown generate)")
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -254,8 +270,9 @@ int run_cli(int argc, char** argv) {
             if (!serve.script_path.empty()) serve.config.script = read_json_file(serve.script_path, "script file");
             return run_serve(serve);
         }
-        if (*gen_cmd) return run_countdown_generate(gen_seed, gen_count, gen_out);
-        if (*traces_cmd) return run_countdown_traces(traces_style, traces_seed, traces_count, traces_out);
+        if (*gen_cmd) return run_countdown_generate(gen_pool, gen_seed, gen_count, gen_out);
+        if (*traces_cmd) return run_countdown_traces(traces_style, traces_pool, traces_seed, traces_count,
+                                                     traces_out);
     } catch (const FatalError& e) {
         std::fprintf(stderr, "braid: %s\n", e.what());
         return exit_code_for(e.error());

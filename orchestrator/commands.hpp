@@ -21,7 +21,9 @@ struct CommonArgs {
 struct SolveArgs {
     CommonArgs common;
     RunConfig config;
-    std::string backend = "symbolic";  // --backend NAME; validation parses it into config.backend
+    // --backend NAME, parsed by validation into config.backend; "" (not given): local, and with no
+    // --model the shipped model (shipped_model.hpp).
+    std::string backend;
     std::string script_path;  // scripted backend: JSON script file
     std::string prices_path;  // --prices: JSON price table
     std::string predictions_path;  // --predictions: selected patches of swe tasks, harness JSONL
@@ -84,10 +86,12 @@ struct SearchArgs {
 };
 
 int run_search_command(const SearchArgs& args);
-int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path);
+// `braid countdown generate`: problems from a number pool (uniform | classic) as JSONL.
+int run_countdown_generate(const std::string& pool, std::uint64_t seed, std::size_t count,
+                           const std::string& out_path);
 // `braid countdown traces`: training rows (tasks/countdown/training/training_traces.hpp).
-int run_countdown_traces(const std::string& style, std::uint64_t seed, std::size_t count,
-                         const std::string& out_path);
+int run_countdown_traces(const std::string& style, const std::string& pool, std::uint64_t seed,
+                         std::size_t count, const std::string& out_path);
 
 // A JSON file the user named (`what` says which, for messages); throws FatalError naming the file
 // when it is unreadable (not_found) or not JSON (invalid_input).

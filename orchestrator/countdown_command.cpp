@@ -26,22 +26,33 @@ int write_lines(const std::vector<std::string>& lines, const std::string& out_pa
     return exit_ok;
 }
 
-}  // namespace
-
-int run_countdown_generate(std::uint64_t seed, std::size_t count, const std::string& out_path) {
-    if (count == 0) throw FatalError(make_error(ErrorCode::invalid_input, "--count must be at least 1"));
-    return write_lines(tasks::countdown::problems_to_jsonl(tasks::countdown::generate(seed, count)),
-                       out_path);
+tasks::countdown::NumberPool parse_pool(const std::string& pool) {
+    std::optional<tasks::countdown::NumberPool> parsed = tasks::countdown::parse_number_pool(pool);
+    if (!parsed)
+        throw FatalError(make_error(ErrorCode::invalid_input,
+                                    "--pool '" + pool + "' is not one of uniform, classic"));
+    return *parsed;
 }
 
-int run_countdown_traces(const std::string& style, std::uint64_t seed, std::size_t count,
-                         const std::string& out_path) {
+}  // namespace
+
+int run_countdown_generate(const std::string& pool, std::uint64_t seed, std::size_t count,
+                           const std::string& out_path) {
+    namespace cd = tasks::countdown;
+    if (count == 0) throw FatalError(make_error(ErrorCode::invalid_input, "--count must be at least 1"));
+    cd::GeneratorOptions options;
+    options.pool = parse_pool(pool);
+    return write_lines(cd::problems_to_jsonl(cd::generate(seed, count, options)), out_path);
+}
+
+int run_countdown_traces(const std::string& style, const std::string& pool, std::uint64_t seed,
+                         std::size_t count, const std::string& out_path) {
     namespace cd = tasks::countdown;
     std::optional<cd::TraceStyle> parsed = cd::parse_trace_style(style);
     if (!parsed)
         throw FatalError(make_error(ErrorCode::invalid_input,
                                     "--style '" + style + "' is not one of direct, sosp, apr"));
-    Result<std::vector<cd::TrainingRow>> rows = cd::training_traces(*parsed, seed, count);
+    Result<std::vector<cd::TrainingRow>> rows = cd::training_traces(*parsed, parse_pool(pool), seed, count);
     if (!rows) throw FatalError(rows.error());
     std::vector<std::string> lines;
     lines.reserve(rows->size());

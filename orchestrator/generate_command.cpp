@@ -1,5 +1,6 @@
 // `braid generate`: a quick check of the local engine — one raw prompt, text streamed to stdout,
 // a summary line (tokens, finish reason) on stderr.
+#include <cmath>
 #include <cstdio>
 
 #include <asio/io_context.hpp>
@@ -12,6 +13,8 @@
 namespace braid::orchestrator {
 
 int run_generate(const GenerateArgs& args) {
+    if (!std::isfinite(args.temperature) || args.temperature < 0)
+        throw FatalError(make_error(ErrorCode::invalid_input, "--temperature must be a finite number, not negative"));
     asio::io_context io;
     backends::local::EngineOptions options;
     options.threads = args.threads;

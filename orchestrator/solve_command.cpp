@@ -1,5 +1,6 @@
 // `braid solve` and `braid resume`: validate everything first (bad input stores nothing), then
 // create or reopen the run and execute it.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/predictions.hpp"
+#include "orchestrator/shipped_model.hpp"
 #include "orchestrator/summary_output.hpp"
 #include "planner/strategy.hpp"
 #include "tasks/jsonl.hpp"
@@ -65,14 +67,22 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
         fail(make_error(ErrorCode::invalid_input, "prices per million tokens must not be negative"));
     if (!args.prices_path.empty()) cfg.prices = read_json_file(args.prices_path, "price table");
     if (auto p = price_table(cfg); !p) fail(std::move(p).error());
-    auto backend = backends::parse_backend_kind(args.backend);
+    auto backend = backends::parse_backend_kind(args.backend.empty() ? "local" : args.backend);
     if (!backend) fail(std::move(backend).error());
     cfg.backend = *backend;
+    if (cfg.backend == backends::BackendKind::local && cfg.model.empty()) {
+        cfg.model = shipped_model_path();
+        if (!std::filesystem::exists(cfg.model))
+            fail(make_error(ErrorCode::not_found,
+                            "braid's shipped model " + cfg.model + " is missing (restore it with git, " +
+                                "or name a backend: --backend symbolic, or --backend local --model FILE)"));
+    }
     if (auto ok = check_backend(cfg); !ok) fail(std::move(ok).error());
     if (!cfg.budget.empty())
         if (auto b = parse_budget(cfg.budget); !b) fail(std::move(b).error());
     if (cfg.parallel_tasks < 1) fail(make_error(ErrorCode::invalid_input, "--parallel must be at least 1"));
-    if (cfg.latency_ms < 0) fail(make_error(ErrorCode::invalid_input, "--latency-ms must not be negative"));
+    if (!std::isfinite(cfg.latency_ms) || cfg.latency_ms < 0)
+        fail(make_error(ErrorCode::invalid_input, "--latency-ms must be a finite number, not negative"));
 
     return load_task_file(cfg.tasks_path);
 }
@@ -109,7 +119,7 @@ int run_solve(const SolveArgs& input) {
 }
 
 int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string& predictions_path) {
-    auto store = store::Store::open(common.db_path);
+    auto store = store::Store::open(common.db_path, {.create = false});
     RunId run{run_id};
     store::RunRecord record = load_run(*store, run_id);
     auto config = run_config_from_json(nlohmann::json::parse(record.config_json, nullptr, false));

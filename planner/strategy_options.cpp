@@ -1,5 +1,7 @@
 #include "planner/strategy_options.hpp"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "verifiers/selection.hpp"
@@ -17,7 +19,8 @@ Error bad(const std::string& flag, const std::string& rule) {
 Result<void> StrategyOptions::validate() const {
     if (samples < 1 || samples > 100000) return bad("--samples", "must be between 1 and 100000");
     if (max_tokens < 1) return bad("--max-tokens", "must be positive");
-    if (temperature < 0) return bad("--temperature", "must not be negative");
+    if (!std::isfinite(temperature) || temperature < 0)
+        return bad("--temperature", "must be a finite number, not negative");
     if (max_depth < 1 || max_depth > 16) return bad("--max-depth", "must be between 1 and 16");
     if (max_children < 1) return bad("--max-children", "must be positive");
     if (max_threads < 1) return bad("--max-threads", "must be positive");

@@ -142,12 +142,20 @@ void migrate(SqliteDb& db, int target_version) {
              "migrating");
     }
     for (int version = *current + 1; version <= target_version; ++version) {
-        std::string sql = "BEGIN IMMEDIATE;\n";
-        sql += kSteps[static_cast<std::size_t>(version - 1)];
-        if (version == 1)
-            sql += "PRAGMA application_id = " + std::to_string(kApplicationId) + ";\n";
-        sql += "PRAGMA user_version = " + std::to_string(version) + ";\nCOMMIT;";
-        if (auto done = db.exec(sql); !done) {
+        // The version is read again inside the write transaction: another process may have
+        // applied this step since the read above (two processes creating one database at once).
+        auto step = [&]() -> Result<void> {
+            if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) return begun;
+            auto now = schema_version(db);
+            if (!now) return std::move(now).error();
+            if (*now >= version) return db.exec("COMMIT");
+            std::string sql(kSteps[static_cast<std::size_t>(version - 1)]);
+            if (version == 1)
+                sql += "PRAGMA application_id = " + std::to_string(kApplicationId) + ";\n";
+            sql += "PRAGMA user_version = " + std::to_string(version) + ";\nCOMMIT;";
+            return db.exec(sql);
+        };
+        if (auto done = step(); !done) {
             if (db.in_transaction())
                 (void)db.exec("ROLLBACK");  // best effort; the error below wins
             fail(db, std::move(done).error(),

@@ -1,5 +1,8 @@
 #include "store/store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -55,6 +58,16 @@ T opened_or_throw(const std::string& path, Result<T> result) {
     return std::move(result).value();
 }
 
+// Creates `path` as an empty file when no file is there, atomically (O_EXCL): true when this call
+// created it. Of several processes creating one new database at once exactly one gets true, so
+// only that one may remove the file when its open fails. An empty file is an empty SQLite database.
+bool create_exclusively(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return false;  // there already (or not creatable: SQLite's open reports why)
+    ::close(fd);
+    return true;
+}
+
 // Removes a database file this open created, when opening fails after creating it.
 class CreatedFileGuard {
 public:
@@ -74,22 +87,28 @@ private:
     bool armed_;
 };
 
-// Checks, reading only, that `db` is empty or a braid database this build can migrate.
+// Checks, reading only, that `db` is empty or a braid database this build can migrate. The three
+// reads share one read transaction: another process may be creating the schema meanwhile, and
+// its commit must be seen whole or not at all.
 void check_is_braid_database(SqliteDb& db) {
     const std::string& path = db.path();
-    const auto app_id = opened_or_throw(path, db.query_int("PRAGMA application_id"));
-    const auto version = opened_or_throw(path, schema_version(db));
-    const auto num_objects =
-        opened_or_throw(path, db.query_int("SELECT COUNT(*) FROM sqlite_master"));
-    const bool empty = version == 0 && num_objects == 0;
-    if (!empty && app_id != kApplicationId) {
+    opened_or_throw(path, db.exec("BEGIN"));
+    const auto app_id = db.query_int("PRAGMA application_id");
+    const auto version = schema_version(db);
+    const auto num_objects = db.query_int("SELECT COUNT(*) FROM sqlite_master");
+    (void)db.exec("COMMIT");  // a read transaction: nothing to lose if it fails
+    opened_or_throw(path, app_id);
+    opened_or_throw(path, version);
+    opened_or_throw(path, num_objects);
+    const bool empty = *version == 0 && *num_objects == 0;
+    if (!empty && *app_id != kApplicationId) {
         fail_open(path, make_error(ErrorCode::io,
                                    "not a braid database (an SQLite file of "
                                    "another application)"));
     }
-    if (version > latest_schema_version()) {
+    if (*version > latest_schema_version()) {
         fail_open(path, make_error(ErrorCode::io,
-                                   "schema version " + std::to_string(version) +
+                                   "schema version " + std::to_string(*version) +
                                        " was written by a newer braid (this build knows up to " +
                                        std::to_string(latest_schema_version()) + ")"));
     }
@@ -140,9 +159,12 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreOptions options
         throw FatalError(make_error(ErrorCode::invalid_input,
                                     "the store needs a plain file path, got '" + path + "'"));
     }
-    std::error_code ec;
-    const bool missing = !std::filesystem::exists(path, ec) && !ec;
-    CreatedFileGuard guard(path, missing);
+    if (!options.create) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec))
+            throw FatalError(make_error(ErrorCode::not_found, "no braid database at '" + path + "'"));
+    }
+    CreatedFileGuard guard(path, options.create && create_exclusively(path));
 
     auto db = opened_or_throw(path, SqliteDb::open(path, OpenMode::read_write_create));
     db.set_busy_timeout(options.busy_timeout_ms);

@@ -42,6 +42,9 @@ struct StoreOptions {
     // Writes waiting for the writer at most; past it, enqueueing blocks until the writer catches
     // up (back-pressure when the disk is slower than the producers).
     std::size_t max_queued_ops = 65536;
+    // false: the database must exist already; a missing file is a not_found error and no file is
+    // created (commands that only read runs: a mistyped --db must not leave an empty database).
+    bool create = true;
 };
 
 class Store {

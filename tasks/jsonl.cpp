@@ -1,5 +1,6 @@
 #include "tasks/jsonl.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -73,6 +74,13 @@ Result<std::vector<Task>> parse_tasks_jsonl(std::string_view text, std::string_v
         auto id = row.find("id");
         if (id == row.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
             return row_error(source_name, line_no, "row has no string field 'id' (or 'instance_id')");
+        // Ids are printed in summaries and used in node paths: control characters (a terminal
+        // escape sequence, NUL) would reach the terminal raw.
+        const std::string& id_text = id->get_ref<const std::string&>();
+        if (std::any_of(id_text.begin(), id_text.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+            return row_error(source_name, line_no,
+                             "task id " + id->dump() + " holds a control character (ids must be printable)");
         auto kind = row.find("kind");
         if (kind == row.end() || !kind->is_string())
             return row_error(source_name, line_no,

@@ -15,6 +15,24 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OPENBLAS_NUM_THREADS=1 BRAID_TRAIN_THREADS=1
 
+# The trainer's held-out check accepts braid's own direct traces and rejects a wrong step.
+"$braid" countdown traces --style direct --pool classic --seed 1000000 --count 50 > "$work/direct.jsonl"
+"$python" - "$src/models/train" "$work/direct.jsonl" <<'PY'
+import json, re, sys
+sys.path.insert(0, sys.argv[1])
+from train import check_direct
+rows = [json.loads(line) for line in open(sys.argv[2])]
+bad = [r for r in rows if not check_direct(r["prompt"], r["completion"])]
+if bad:
+    sys.exit(f"FAIL: check_direct refused {len(bad)} of braid's {len(rows)} direct traces, e.g. {bad[0]}")
+def off_by_one(m):
+    return f"={int(m.group(1)) + 1}, Resulting"
+wrong = [r for r in rows if check_direct(r["prompt"], re.sub(r"=(\d+), Resulting", off_by_one, r["completion"], count=1))]
+if wrong:
+    sys.exit(f"FAIL: check_direct accepted {len(wrong)} traces with a wrong first step")
+print(f"ok: check_direct accepts braid's {len(rows)} direct traces and rejects each with a wrong first step")
+PY
+
 "$python" "$src/models/train/train.py" "$work/ckpt" --braid "$braid" --steps 30 --batch 4 --chunk 120 \
   --lr 1e-2 --warmup 5 --dim 32 --layers 2 --heads 2 --kv-heads 1 --ffn 64 --ctx 320 \
   --log-every 10 --save-every 10 --eval-every 30 --eval-problems 2 --export "$work/model.gguf" > "$work/train.log"

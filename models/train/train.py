@@ -2,7 +2,8 @@
 """Trains one of braid's Countdown models from scratch, resumably, and exports it to GGUF.
 
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train.py CHECKPOINT_DIR \\
-      --braid build/orchestrator/braid [--style direct] [--steps N] [--minutes M] [--export OUT.gguf]
+      --braid build/orchestrator/braid [--style direct] [--pool classic] [--steps N] [--minutes M] \\
+      [--export OUT.gguf]
 
 CHECKPOINT_DIR holds checkpoint.pt (model, optimizer, step, tokenizer, settings) and log.jsonl
 (loss per logging interval, held-out greedy accuracy per evaluation). Started again on the same
@@ -10,11 +11,12 @@ directory it resumes exactly where it stopped: the data order depends only on th
 step. Settings given on the first start are kept; later starts may change only --steps,
 --minutes, --export and --braid.
 
-Data: `braid countdown traces --style STYLE --seed SEED+k --count CHUNK` for chunk k = 0, 1, ...
-(training seeds; held-out problems are excluded by braid), tokenized, shuffled per chunk. The
-loss counts completion tokens and the end token only, never the prompt. Held-out accuracy: greedy
-completions of the first --eval-problems held-out problems (`braid countdown generate --seed 1`),
-checked like braid's checker checks a direct solution (check_direct below).
+Data: `braid countdown traces --style STYLE --pool POOL --seed SEED+k --count CHUNK` for chunk
+k = 0, 1, ... (training seeds; held-out problems are excluded by braid), tokenized, shuffled per
+chunk. The loss counts completion tokens and the end token only, never the prompt. Held-out
+accuracy: greedy completions of the first --eval-problems held-out problems of the same pool
+(`braid countdown generate --seed 1 --pool POOL`), checked like braid's checker checks a direct
+solution (check_direct below).
 """
 import argparse
 import json
@@ -35,7 +37,7 @@ from trace_tokenizer import Tokenizer, fit  # noqa: E402
 
 FIRST_TRAINING_SEED = 1_000_000
 HELD_OUT_SEED = 1
-TOKENIZER_SEED = 1_999_999_999  # the tokenizer is fitted on traces of all three styles from here
+TOKENIZER_SEED = 1_999_999_999  # the tokenizer is fitted on traces of all styles and pools from here
 
 
 def run_braid(braid, args):
@@ -46,16 +48,17 @@ def run_braid(braid, args):
 def fit_tokenizer(braid):
     texts = []
     for style in ("direct", "sosp", "apr"):
-        for row in run_braid(braid, ["countdown", "traces", "--style", style, "--seed", str(TOKENIZER_SEED),
-                                     "--count", "300"]):
-            texts.append(row["prompt"] + row["completion"])
+        for pool in ("uniform", "classic"):
+            for row in run_braid(braid, ["countdown", "traces", "--style", style, "--pool", pool,
+                                         "--seed", str(TOKENIZER_SEED), "--count", "150"]):
+                texts.append(row["prompt"] + row["completion"])
     return Tokenizer(fit(texts))
 
 
 def check_direct(prompt, completion):
     """True when `completion` is a valid path from the prompt's state to its target, as braid's
     checker reads a trace with one 'Goal Reached' line (tasks/countdown/checker.hpp)."""
-    state = prompt.split("Current State: ", 1)[1].split(",", 1)[0]
+    state = prompt.split("Current State: ", 1)[1].split("], Operations", 1)[0] + "]"
     target = int(state.split(":")[0])
     numbers = [int(x) for x in state.split("[", 1)[1].rstrip("]").split(",") if x.strip()]
     for line in completion.split("\n"):
@@ -94,13 +97,13 @@ def root_prompt(numbers, target):
 class Data:
     """Tokenized training rows, chunk by chunk, in a seeded order."""
 
-    def __init__(self, braid, style, seed, chunk, tok):
-        self.braid, self.style, self.seed, self.chunk, self.tok = braid, style, seed, chunk, tok
+    def __init__(self, braid, style, pool, seed, chunk, tok):
+        self.braid, self.style, self.pool, self.seed, self.chunk, self.tok = braid, style, pool, seed, chunk, tok
         self.loaded = None
 
     def rows(self, k):
         if self.loaded is None or self.loaded[0] != k:
-            rows = run_braid(self.braid, ["countdown", "traces", "--style", self.style,
+            rows = run_braid(self.braid, ["countdown", "traces", "--style", self.style, "--pool", self.pool,
                                           "--seed", str(self.seed + k), "--count", str(self.chunk)])
             if self.style != "direct":
                 rows = [r for r in rows if r["solved"]]
@@ -170,8 +173,9 @@ def greedy(model, tok, prompts, max_new):
     return out
 
 
-def evaluate(model, tok, braid, count):
-    problems = run_braid(braid, ["countdown", "generate", "--seed", str(HELD_OUT_SEED), "--count", str(count)])
+def evaluate(model, tok, braid, pool, count):
+    problems = run_braid(braid, ["countdown", "generate", "--seed", str(HELD_OUT_SEED), "--pool", pool,
+                                 "--count", str(count)])
     prompts = [root_prompt(p["numbers"], p["target"]) for p in problems]
     completions = greedy(model, tok, prompts, max_new=model.cfg.ctx)
     return sum(check_direct(p, c) for p, c in zip(prompts, completions)) / len(prompts), completions[0]
@@ -197,6 +201,8 @@ def main():
     ap.add_argument("checkpoint_dir")
     ap.add_argument("--braid", required=True, help="the braid binary (writes the traces)")
     ap.add_argument("--style", default="direct", choices=["direct", "sosp", "apr"])
+    ap.add_argument("--pool", default="classic", choices=["classic", "uniform"],
+                    help="where the problems' numbers come from (braid countdown generate --pool)")
     ap.add_argument("--seed", type=int, default=FIRST_TRAINING_SEED)
     ap.add_argument("--steps", type=int, default=20000, help="planned steps (the LR schedule's length)")
     ap.add_argument("--minutes", type=float, default=0, help="stop (with a checkpoint) after this long; 0: no limit")
@@ -226,6 +232,7 @@ def main():
     if os.path.exists(ckpt_path):
         ckpt = torch.load(ckpt_path)
         settings = ckpt["settings"]
+        settings.setdefault("pool", "uniform")  # checkpoints from before --pool
         settings["steps"] = a.steps
         tok = Tokenizer(ckpt["merges"])
         cfg = Config(**ckpt["config"])
@@ -236,7 +243,7 @@ def main():
         step = ckpt["step"]
         print(f"resuming at step {step}", flush=True)
     else:
-        settings = dict(style=a.style, seed=a.seed, steps=a.steps, batch=a.batch, lr=a.lr, warmup=a.warmup,
+        settings = dict(style=a.style, pool=a.pool, seed=a.seed, steps=a.steps, batch=a.batch, lr=a.lr, warmup=a.warmup,
                         chunk=a.chunk)
         if a.seed < FIRST_TRAINING_SEED:
             sys.exit(f"--seed {a.seed} is an evaluation seed; training seeds start at {FIRST_TRAINING_SEED}")
@@ -249,7 +256,7 @@ def main():
         step = 0
         print(f"new model: {model.parameter_count()} parameters, vocabulary {len(tok)}", flush=True)
 
-    data = Data(a.braid, settings["style"], settings["seed"], settings["chunk"], tok)
+    data = Data(a.braid, settings["style"], settings["pool"], settings["seed"], settings["chunk"], tok)
     started = time.time()
     window_loss, window_tokens, window_start = 0.0, 0, time.time()
     log = open(log_path, "a")
@@ -280,7 +287,7 @@ def main():
         if step % a.save_every == 0:
             save(ckpt_path, model, opt, step, tok, settings)
         if step % a.eval_every == 0:
-            accuracy, sample = evaluate(model, tok, a.braid, a.eval_problems)
+            accuracy, sample = evaluate(model, tok, a.braid, settings["pool"], a.eval_problems)
             entry = {"step": step, "held_out_greedy_accuracy": accuracy, "problems": a.eval_problems,
                      "time": int(time.time())}
             print(json.dumps(entry), "first completion:", json.dumps(sample[:200]), flush=True)

@@ -5,11 +5,14 @@
 // finished solutions already kept compete, and the --beam-width best by score stay (ties: the
 // earlier-created node). It stops after --max-steps levels, when every kept solution has finished,
 // as soon as one passes the task's checker, or when the ledger refuses a call (the level's other
-// continuations still count, beside the partials they continue). Candidates: every finished thread,
-// plus the partial solutions kept at the end; best-score:search selects.
+// continuations still count, beside the partials they continue). Continuations with the same text
+// are kept once. Candidates: every finished thread, plus the partial solutions kept at the end;
+// best-score:search selects.
 #include "planner/search/search_strategies.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 #include "planner/search/step_tree.hpp"
 
@@ -32,13 +35,21 @@ private:
 };
 
 // Keeps the `width` best of `pool` (tree indices) by score; ties go to the earlier-created node.
+// A node whose text equals a kept one's is dropped: sampled continuations often repeat each other
+// (a confident model, a deterministic stretch of the format), and copies would crowd out the
+// distinct partial solutions the beam exists to keep.
 std::vector<std::size_t> keep_best(const StepTree& tree, std::vector<std::size_t> pool, int width) {
     std::sort(pool.begin(), pool.end());
     std::stable_sort(pool.begin(), pool.end(), [&](std::size_t a, std::size_t b) {
         return tree.node(a).score > tree.node(b).score;
     });
-    if (pool.size() > static_cast<std::size_t>(width)) pool.resize(static_cast<std::size_t>(width));
-    return pool;
+    std::vector<std::size_t> kept;
+    std::unordered_set<std::string_view> texts;
+    for (std::size_t index : pool) {
+        if (kept.size() == static_cast<std::size_t>(width)) break;
+        if (texts.insert(tree.node(index).text).second) kept.push_back(index);
+    }
+    return kept;
 }
 
 asio::awaitable<TaskOutcome> BeamSearch::solve(workers::RunServices& services, TaskScope scope) {

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "store/store.hpp"
@@ -14,8 +17,11 @@ using nlohmann::json;
 namespace {
 const std::string sample_tasks = example("examples/countdown/sample.jsonl");
 
+// `braid solve` of the sample with `extra`; on the symbolic stand-in unless `extra` names a backend.
 Outcome solve(const TempDir& dir, std::vector<std::string> extra) {
     std::vector<std::string> args{"solve", sample_tasks, "--db", dir / "braid.db", "--json"};
+    if (std::find(extra.begin(), extra.end(), "--backend") == extra.end())
+        args.insert(args.end(), {"--backend", "symbolic"});
     args.insert(args.end(), extra.begin(), extra.end());
     return run_braid(args, dir);
 }
@@ -111,7 +117,7 @@ TEST_CASE("Bad input is rejected with a clear message and exit 2, and stored run
 
     std::ofstream(dir / "bad.jsonl") << "{\"id\": \"cd-1\", \"kind\": \"countdown\", \"numbers\": [1, 2], \"target\": 3}\n"
                                      << "{not json\n";
-    Outcome malformed = run_braid({"solve", dir / "bad.jsonl", "--db", dir / "braid.db"}, dir);
+    Outcome malformed = run_braid({"solve", dir / "bad.jsonl", "--backend", "symbolic", "--db", dir / "braid.db"}, dir);
     REQUIRE(malformed.exit_code == 2);
     REQUIRE(malformed.err.find("bad.jsonl:2: line is not valid JSON") != std::string::npos);
 
@@ -119,11 +125,11 @@ TEST_CASE("Bad input is rejected with a clear message and exit 2, and stored run
     REQUIRE(strategy.exit_code == 2);
     REQUIRE(strategy.err.find("unknown strategy 'telepathy'") != std::string::npos);
 
-    Outcome missing = run_braid({"solve", dir / "nope.jsonl", "--db", dir / "braid.db"}, dir);
+    Outcome missing = run_braid({"solve", dir / "nope.jsonl", "--backend", "symbolic", "--db", dir / "braid.db"}, dir);
     REQUIRE(missing.exit_code == 2);
     REQUIRE(missing.err.find("nope.jsonl") != std::string::npos);
 
-    Outcome db = run_braid({"solve", sample_tasks, "--db", "/nonexistent-dir/x/braid.db"}, dir);
+    Outcome db = run_braid({"solve", sample_tasks, "--backend", "symbolic", "--db", "/nonexistent-dir/x/braid.db"}, dir);
     REQUIRE(db.exit_code == 2);
     REQUIRE(db.err.find("/nonexistent-dir/x/braid.db") != std::string::npos);
 
@@ -139,6 +145,31 @@ TEST_CASE("Bad input is rejected with a clear message and exit 2, and stored run
 
     Outcome option = run_braid({"solve", sample_tasks, "--samples", "many"}, dir);
     REQUIRE(option.exit_code == 2);
+
+    // Numbers that parse but mean nothing (issue 18, finding 8).
+    for (const char* temperature : {"nan", "inf", "-0.5"}) {
+        Outcome t = solve(dir, {"--temperature", temperature});
+        CHECK(t.exit_code == 2);
+        CHECK(t.err.find("--temperature must be a finite number, not negative") != std::string::npos);
+    }
+    Outcome latency = solve(dir, {"--latency-ms", "nan"});
+    CHECK(latency.exit_code == 2);
+    CHECK(latency.err.find("--latency-ms must be a finite number") != std::string::npos);
+    Outcome seed = solve(dir, {"--seed", "-1"});
+    CHECK(seed.exit_code == 2);
+    CHECK(seed.err.find("--seed") != std::string::npos);
+    Outcome generate_seed = run_braid({"countdown", "generate", "--seed", "-1"}, dir);
+    CHECK(generate_seed.exit_code == 2);
+
+    // Commands that only read runs never create a database (issue 18, finding 8).
+    for (std::vector<std::string> command : std::vector<std::vector<std::string>>{
+             {"runs", "ls"}, {"runs", "show", "1"}, {"eval", "1"}, {"replay", "1"}, {"resume", "1"}}) {
+        command.insert(command.end(), {"--db", dir / "typo.db"});
+        Outcome typo = run_braid(command, dir);
+        CHECK(typo.exit_code == 2);
+        CHECK(typo.err.find("no braid database at") != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(dir / "typo.db"));
+    }
 
     Outcome no_run = run_braid({"runs", "show", "999", "--db", dir / "braid.db"}, dir);
     REQUIRE(no_run.exit_code == 2);
@@ -214,4 +245,35 @@ TEST_CASE("Prices turn tokens into USD on the ledger, and a USD budget refuses w
     Outcome bad = solve(dir, {"--prices", dir / "prices.json"});
     REQUIRE(bad.exit_code == 2);
     REQUIRE(bad.err.find("gpt-x") != std::string::npos);
+}
+
+TEST_CASE("braid countdown generate and traces draw from the pool named, and refuse an unknown one",
+          "[orchestrator][cli]") {
+    TempDir dir;
+    Outcome classic = run_braid({"countdown", "generate", "--pool", "classic", "--seed", "1", "--count", "50"}, dir);
+    REQUIRE(classic.exit_code == 0);
+    Outcome uniform = run_braid({"countdown", "generate", "--seed", "1", "--count", "50"}, dir);
+    REQUIRE(uniform.exit_code == 0);
+    CHECK(classic.out != uniform.out);
+    std::istringstream lines(classic.out);
+    std::string line;
+    int rows = 0;
+    while (std::getline(lines, line)) {
+        ++rows;
+        const json problem = json::parse(line);
+        REQUIRE(problem["numbers"].size() == 4);
+        for (int n : problem["numbers"]) CHECK(((n >= 1 && n <= 10) || n % 25 == 0));
+    }
+    CHECK(rows == 50);
+
+    Outcome traces = run_braid(
+        {"countdown", "traces", "--pool", "classic", "--style", "direct", "--seed", "1000000", "--count", "2"}, dir);
+    REQUIRE(traces.exit_code == 0);
+    CHECK(json::parse(traces.out.substr(0, traces.out.find('\n')))["solved"] == true);
+
+    for (const char* command : {"generate", "traces"}) {
+        Outcome bad = run_braid({"countdown", command, "--pool", "tv"}, dir);
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.err == "braid: invalid input: --pool 'tv' is not one of uniform, classic\n");
+    }
 }

@@ -38,3 +38,29 @@ TEST_CASE("braid solve --backend local runs every sample on the engine and repla
     CHECK(replay["model_calls"] == 0);
     CHECK(replay["mismatches"] == 0);
 }
+
+TEST_CASE("braid solve with no backend and no model runs braid's shipped model on the local engine",
+          "[orchestrator][local]") {
+    TempDir dir;
+    const std::string model = std::string(BRAID_SOURCE_DIR) + "/models/countdown-direct.gguf";
+    const std::string tasks = std::string(BRAID_SOURCE_DIR) + "/examples/countdown/sample.jsonl";
+    const std::string db = dir / "default.db";
+    auto solved = braid::test::run_braid(
+        {"solve", tasks, "--samples", "1", "--max-tokens", "24", "--threads", "1", "--db", db, "--json"}, dir);
+    INFO(solved.err);
+    REQUIRE(solved.exit_code <= 1);  // solved or not, the run finished
+    json summary = json::parse(solved.out);
+    CHECK(summary["backend"] == "local");
+    CHECK(summary["completion_tokens"].get<std::int64_t>() > 0);
+
+    auto shown = braid::test::run_braid({"runs", "show", "1", "--db", db, "--json"}, dir);
+    REQUIRE(shown.exit_code == 0);
+    const json run = json::parse(shown.out);
+    int model_nodes = 0;
+    for (const json& node : run["nodes"])
+        if (node["backend"] == "local") {
+            CHECK(node["model"] == model);
+            ++model_nodes;
+        }
+    CHECK(model_nodes == static_cast<int>(summary["tasks"].size()));
+}

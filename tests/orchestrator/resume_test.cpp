@@ -15,7 +15,7 @@ TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting
     TempDir dir;
     const std::string db = dir / "braid.db";
     const std::vector<std::string> solve_args{"solve", example("examples/countdown/sample.jsonl"), "--db", db,
-                                              "--samples", "4", "--seed", "11", "--parallel", "1",
+                                              "--backend", "symbolic", "--samples", "4", "--seed", "11", "--parallel", "1",
                                               "--latency-ms", "0.2", "--verbose"};
 
     // Start a slow run and kill it once two tasks are done; the child announces each finished
@@ -84,13 +84,16 @@ TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting
 
 TEST_CASE("braid resume of an unknown run exits 2 and of a finished run does nothing", "[orchestrator][cli][resume]") {
     TempDir dir;
+    auto no_db = run_braid({"resume", "5", "--db", dir / "braid.db"}, dir);
+    REQUIRE(no_db.exit_code == 2);
+    REQUIRE(no_db.err.find("no braid database at") != std::string::npos);
+
+    auto solved = run_braid({"solve", example("examples/countdown/sample.jsonl"), "--backend", "symbolic", "--samples", "8", "--db",
+                             dir / "braid.db", "--json"}, dir);
+    REQUIRE(solved.exit_code == 0);
     auto missing = run_braid({"resume", "5", "--db", dir / "braid.db"}, dir);
     REQUIRE(missing.exit_code == 2);
     REQUIRE(missing.err.find("run 5") != std::string::npos);
-
-    auto solved = run_braid({"solve", example("examples/countdown/sample.jsonl"), "--samples", "8", "--db",
-                             dir / "braid.db", "--json"}, dir);
-    REQUIRE(solved.exit_code == 0);
     auto again = run_braid({"resume", "1", "--db", dir / "braid.db", "--json"}, dir);
     REQUIRE(again.exit_code == 0);
     REQUIRE(json::parse(again.out)["model_calls"] == 0);

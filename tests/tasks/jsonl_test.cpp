@@ -69,6 +69,18 @@ TEST_CASE("A duplicate task id names both lines", "[tasks]") {
     CHECK(contains(tasks.error().message, "line 1"));
 }
 
+TEST_CASE("A task id with a control character is refused before anything prints it", "[tasks]") {
+    for (const char* id : {R"(cd-\u001b[31mred)", R"(cd\u0000x)", R"(a\tb)", R"(del\u007f)"}) {
+        auto tasks = parse_tasks_jsonl(std::string("{\"id\": \"") + id + "\", \"kind\": \"k\"}\n", "ids.jsonl");
+        REQUIRE_FALSE(tasks.has_value());
+        CHECK(tasks.error().code == ErrorCode::invalid_input);
+        CHECK(contains(tasks.error().message, "ids.jsonl:1:"));
+        CHECK(contains(tasks.error().message, "holds a control character"));
+        CHECK_FALSE(contains(tasks.error().message, "\x1b"));  // the message itself stays printable
+    }
+    CHECK(parse_tasks_jsonl("{\"id\": \"caf\u00e9-1\", \"kind\": \"k\"}\n", "ok.jsonl").has_value());
+}
+
 TEST_CASE("A missing task file is not_found and a directory is an io error", "[tasks]") {
     auto missing = read_tasks_jsonl("/nonexistent/braid/tasks.jsonl");
     REQUIRE_FALSE(missing.has_value());

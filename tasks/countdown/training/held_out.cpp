@@ -3,13 +3,14 @@
 #include <algorithm>
 
 #include "core/assert.hpp"
-#include "tasks/countdown/generator.hpp"
 
 namespace braid::tasks::countdown {
 
-std::vector<Problem> held_out_problems(std::size_t count) {
+std::vector<Problem> held_out_problems(NumberPool pool, std::size_t count) {
     BRAID_ASSERT(count <= kHeldOutCount, "held_out_problems: more than the held-out set");
-    return generate(kHeldOutSeed, count);
+    GeneratorOptions options;
+    options.pool = pool;
+    return generate(kHeldOutSeed, count, options);
 }
 
 std::string problem_key(const Problem& problem) {
@@ -23,7 +24,8 @@ std::string problem_key(const Problem& problem) {
 
 std::unordered_set<std::string> held_out_keys() {
     std::unordered_set<std::string> keys;
-    for (const Problem& problem : held_out_problems()) keys.insert(problem_key(problem));
+    for (NumberPool pool : {NumberPool::uniform, NumberPool::classic})
+        for (const Problem& problem : held_out_problems(pool)) keys.insert(problem_key(problem));
     return keys;
 }
 

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "tasks/countdown/direct_trace.hpp"
-#include "tasks/countdown/generator.hpp"
 #include "tasks/countdown/prompt.hpp"
 #include "tasks/countdown/rng.hpp"
 #include "tasks/countdown/standin/apr_search.hpp"
@@ -59,13 +58,13 @@ void add_rows(TraceStyle style, const std::string& id, const Problem& problem,
 
 }  // namespace
 
-Result<std::vector<TrainingRow>> training_traces(TraceStyle style, std::uint64_t seed,
-                                                 std::size_t count) {
-    return training_traces_excluding(style, seed, count, held_out_keys());
+Result<std::vector<TrainingRow>> training_traces(TraceStyle style, NumberPool pool,
+                                                 std::uint64_t seed, std::size_t count) {
+    return training_traces_excluding(style, pool, seed, count, held_out_keys());
 }
 
 Result<std::vector<TrainingRow>> training_traces_excluding(
-    TraceStyle style, std::uint64_t seed, std::size_t count,
+    TraceStyle style, NumberPool pool, std::uint64_t seed, std::size_t count,
     const std::unordered_set<std::string>& held_out) {
     if (seed < kFirstTrainingSeed)
         return make_error(ErrorCode::invalid_input,
@@ -74,10 +73,12 @@ Result<std::vector<TrainingRow>> training_traces_excluding(
     if (count == 0) return make_error(ErrorCode::invalid_input, "--count must be at least 1");
     // generate(seed, n) is a prefix of generate(seed, n + k): draw more until `count` problems
     // survive the held-out filter.
+    GeneratorOptions options;
+    options.pool = pool;
     std::vector<Problem> problems;
     std::size_t kept = 0;
     for (std::size_t drawn = count; kept < count; drawn += count - kept) {
-        problems = generate(seed, drawn);
+        problems = generate(seed, drawn, options);
         kept = 0;
         for (const Problem& problem : problems) kept += held_out.contains(problem_key(problem)) ? 0 : 1;
     }

@@ -7,7 +7,7 @@
 //            solved or not;
 //   apr    — one row per model call of an APR run (standin/apr_search.hpp): the parent's calls
 //            (join blocks spliced in) and every child's call, as the APR planner makes them.
-// Problems come from generate(seed, ...) with seed >= kFirstTrainingSeed, held-out problems
+// Problems come from generate(seed, ..., {pool}) with seed >= kFirstTrainingSeed, held-out problems
 // dropped (held_out.hpp). Deterministic: a seed and count give the same rows everywhere.
 
 #include <cstddef>
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "tasks/countdown/generator.hpp"
 #include "tasks/countdown/problem.hpp"
 
 namespace braid::tasks::countdown {
@@ -36,14 +37,14 @@ struct TrainingRow {
     bool solved = false;  // the problem's trace reached the goal (direct: always)
 };
 
-// Rows for `count` problems. invalid_input when `seed` is an evaluation seed (below
-// kFirstTrainingSeed) or count is 0.
-Result<std::vector<TrainingRow>> training_traces(TraceStyle style, std::uint64_t seed,
-                                                 std::size_t count);
+// Rows for `count` problems drawn from `pool`. invalid_input when `seed` is an evaluation seed
+// (below kFirstTrainingSeed) or count is 0.
+Result<std::vector<TrainingRow>> training_traces(TraceStyle style, NumberPool pool,
+                                                 std::uint64_t seed, std::size_t count);
 // The same with the set of excluded problem keys (problem_key()) given: training_traces() passes
 // held_out_keys().
 Result<std::vector<TrainingRow>> training_traces_excluding(
-    TraceStyle style, std::uint64_t seed, std::size_t count,
+    TraceStyle style, NumberPool pool, std::uint64_t seed, std::size_t count,
     const std::unordered_set<std::string>& excluded);
 
 // {"problem": ..., "call": ..., "prompt": ..., "completion": ..., "solved": ...} on one line.
