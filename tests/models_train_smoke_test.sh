@@ -17,7 +17,7 @@ export OPENBLAS_NUM_THREADS=1 BRAID_TRAIN_THREADS=1
 
 # The trainer's held-out check accepts braid's own direct traces and rejects a wrong step.
 "$braid" countdown traces --style direct --pool classic --seed 1000000 --count 50 > "$work/direct.jsonl"
-"$python" - "$src/models/train" "$work/direct.jsonl" <<'PY'
+"$python" - "$src/models/train" "$work/direct.jsonl" "$braid" <<'PY'
 import json, re, sys
 sys.path.insert(0, sys.argv[1])
 from train import check_direct
@@ -31,9 +31,26 @@ wrong = [r for r in rows if check_direct(r["prompt"], re.sub(r"=(\d+), Resulting
 if wrong:
     sys.exit(f"FAIL: check_direct accepted {len(wrong)} traces with a wrong first step")
 print(f"ok: check_direct accepts braid's {len(rows)} direct traces and rejects each with a wrong first step")
+
+# Rows encoded as one string (--joint-boundary): the token spanning the prompt's end is input only,
+# the loss starts at the first token that begins in the completion.
+from train import Data, fit_tokenizer
+tok = fit_tokenizer(sys.argv[3])
+data = Data(sys.argv[3], "direct", "classic", 1000000, 1, tok, 1.0)
+spanning = 0
+for r in rows:
+    ids, prompt_len = data.encode_whole(r)
+    head, tail = tok.decode(ids[1:prompt_len]), tok.decode(ids[prompt_len:-1])
+    if head + tail != r["prompt"] + r["completion"] or not head.startswith(r["prompt"]) or \
+            len(head) - len(r["prompt"]) >= len(tok.decode([ids[prompt_len - 1]])):
+        sys.exit(f"FAIL: encode_whole put the boundary at token {prompt_len}: {head[-20:]!r} | {tail[:20]!r}")
+    spanning += len(head) > len(r["prompt"])
+if not spanning:
+    sys.exit("FAIL: no row's whole encoding had a token spanning the prompt's end (expected ' []\\n')")
+print(f"ok: encode_whole marks the prompt's end right in {len(rows)} rows ({spanning} with a spanning token)")
 PY
 
-"$python" "$src/models/train/train.py" "$work/ckpt" --braid "$braid" --steps 30 --batch 4 --chunk 120 \
+"$python" "$src/models/train/train.py" "$work/ckpt" --braid "$braid" --steps 30 --batch 4 --chunk 120 --joint-boundary 0.5 \
   --lr 1e-2 --warmup 5 --dim 32 --layers 2 --heads 2 --kv-heads 1 --ffn 64 --ctx 320 \
   --log-every 10 --save-every 10 --eval-every 30 --eval-problems 2 --export "$work/model.gguf" > "$work/train.log"
 grep -q '"step": 30, "loss"' "$work/train.log" || { cat "$work/train.log"; echo "FAIL: no loss logged at step 30"; exit 1; }

@@ -97,9 +97,28 @@ def root_prompt(numbers, target):
 class Data:
     """Tokenized training rows, chunk by chunk, in a seeded order."""
 
-    def __init__(self, braid, style, pool, seed, chunk, tok):
+    def __init__(self, braid, style, pool, seed, chunk, tok, joint_boundary):
         self.braid, self.style, self.pool, self.seed, self.chunk, self.tok = braid, style, pool, seed, chunk, tok
+        self.joint_boundary = joint_boundary
         self.loaded = None
+
+    def encode_apart(self, row):
+        """Prompt and completion encoded apart, as a plain call sees them: (ids, prompt tokens)."""
+        prompt = [self.tok.bos] + self.tok.encode(row["prompt"])
+        return prompt + self.tok.encode(row["completion"]) + [self.tok.eos], len(prompt)
+
+    def encode_whole(self, row):
+        """Prompt and completion encoded as one string, as a text-level fork's prompt is: a token
+        may then span the boundary (` []\n`). It counts as prompt, input only; the loss starts at
+        the first token that begins in the completion."""
+        ids = [self.tok.bos] + self.tok.encode(row["prompt"] + row["completion"])
+        chars, prompt_len = 0, len(ids)
+        for i in range(1, len(ids)):
+            if chars >= len(row["prompt"]):
+                prompt_len = i
+                break
+            chars += len(self.tok.decode([ids[i]]))
+        return ids + [self.tok.eos], prompt_len
 
     def rows(self, k):
         if self.loaded is None or self.loaded[0] != k:
@@ -107,10 +126,9 @@ class Data:
                                           "--seed", str(self.seed + k), "--count", str(self.chunk)])
             if self.style != "direct":
                 rows = [r for r in rows if r["solved"]]
-            examples = []
-            for r in rows:
-                prompt = [self.tok.bos] + self.tok.encode(r["prompt"])
-                examples.append((prompt + self.tok.encode(r["completion"]) + [self.tok.eos], len(prompt)))
+            whole = random.Random(self.seed * 7919 + k + 1)  # which rows are encoded as one string
+            examples = [self.encode_whole(r) if whole.random() < self.joint_boundary else self.encode_apart(r)
+                        for r in rows]
             random.Random(self.seed * 7919 + k).shuffle(examples)
             self.loaded = (k, examples)
         return self.loaded[1]
@@ -210,6 +228,10 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--chunk", type=int, default=20000, help="problems per data chunk")
+    ap.add_argument("--joint-boundary", type=float, default=0.0,
+                    help="share of rows encoded as one string (prompt + completion), so the token a "
+                         "text-level fork's prompt has at the root boundary is seen in training "
+                         "(models/README.md, 'What limits it'); the shipped direct model used 0")
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
@@ -233,6 +255,7 @@ def main():
         ckpt = torch.load(ckpt_path)
         settings = ckpt["settings"]
         settings.setdefault("pool", "uniform")  # checkpoints from before --pool
+        settings.setdefault("joint_boundary", 0.0)  # ... and from before --joint-boundary
         settings["steps"] = a.steps
         tok = Tokenizer(ckpt["merges"])
         cfg = Config(**ckpt["config"])
@@ -243,8 +266,8 @@ def main():
         step = ckpt["step"]
         print(f"resuming at step {step}", flush=True)
     else:
-        settings = dict(style=a.style, pool=a.pool, seed=a.seed, steps=a.steps, batch=a.batch, lr=a.lr, warmup=a.warmup,
-                        chunk=a.chunk)
+        settings = dict(style=a.style, pool=a.pool, joint_boundary=a.joint_boundary, seed=a.seed, steps=a.steps,
+                        batch=a.batch, lr=a.lr, warmup=a.warmup, chunk=a.chunk)
         if a.seed < FIRST_TRAINING_SEED:
             sys.exit(f"--seed {a.seed} is an evaluation seed; training seeds start at {FIRST_TRAINING_SEED}")
         torch.manual_seed(a.seed)
@@ -256,7 +279,8 @@ def main():
         step = 0
         print(f"new model: {model.parameter_count()} parameters, vocabulary {len(tok)}", flush=True)
 
-    data = Data(a.braid, settings["style"], settings["pool"], settings["seed"], settings["chunk"], tok)
+    data = Data(a.braid, settings["style"], settings["pool"], settings["seed"], settings["chunk"], tok,
+                settings["joint_boundary"])
     started = time.time()
     window_loss, window_tokens, window_start = 0.0, 0, time.time()
     log = open(log_path, "a")
