@@ -1,8 +1,13 @@
 #include "store/store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -58,37 +63,40 @@ T opened_or_throw(const std::string& path, Result<T> result) {
     return std::move(result).value();
 }
 
-// Creates `path` as an empty file when no file is there, atomically (O_EXCL): true when this call
-// created it. Of several processes creating one new database at once exactly one gets true, so
-// only that one may remove the file when its open fails. An empty file is an empty SQLite database.
-bool create_exclusively(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return false;  // there already (or not creatable: SQLite's open reports why)
-    ::close(fd);
-    return true;
+// Removes a file and the side files SQLite may leave beside it.
+void remove_database_files(const std::string& path) {
+    std::error_code ignored;  // best effort: callers are cleaning up after themselves
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        std::filesystem::remove(path + suffix, ignored);
 }
 
-// Removes a database file this open created, when opening fails after creating it.
-class CreatedFileGuard {
+// Removes a private database file, and its side files, when it goes out of scope.
+class PrivateFileGuard {
 public:
-    CreatedFileGuard(std::string path, bool armed) : path_(std::move(path)), armed_(armed) {}
-    ~CreatedFileGuard() {
-        if (!armed_) return;
-        std::error_code ignored;  // best effort; the open error is already on its way
-        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-            std::filesystem::remove(path_ + suffix, ignored);
-    }
-    CreatedFileGuard(const CreatedFileGuard&) = delete;
-    CreatedFileGuard& operator=(const CreatedFileGuard&) = delete;
-    void dismiss() { armed_ = false; }
+    explicit PrivateFileGuard(std::string path) : path_(std::move(path)) {}
+    ~PrivateFileGuard() { remove_database_files(path_); }
+    PrivateFileGuard(const PrivateFileGuard&) = delete;
+    PrivateFileGuard& operator=(const PrivateFileGuard&) = delete;
 
 private:
     std::string path_;
-    bool armed_;
 };
 
+// Moves `from` to `to` unless a file is at `to` already; then `from` stays. Atomic: of several
+// processes moving onto one `to`, exactly one succeeds.
+void move_unless_exists(const std::string& from, const std::string& to) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
+    int error = errno;
+    if (error == EINVAL || error == ENOSYS) {  // a file system without RENAME_NOREPLACE
+        if (::link(from.c_str(), to.c_str()) == 0) return;
+        error = errno;
+    }
+    if (error == EEXIST) return;
+    fail_open(to, make_error(ErrorCode::io, std::string("cannot create it: ") + std::strerror(error)));
+}
+
 // Checks, reading only, that `db` is empty or a braid database this build can migrate. The three
-// reads share one read transaction: another process may be creating the schema meanwhile, and
+// reads share one read transaction: another process may be migrating the schema meanwhile, and
 // its commit must be seen whole or not at all.
 void check_is_braid_database(SqliteDb& db) {
     const std::string& path = db.path();
@@ -125,6 +133,28 @@ void configure(SqliteDb& db, const StoreOptions& options) {
     opened_or_throw(path, db.exec("PRAGMA foreign_keys = ON"));
 }
 
+// Creates a braid database at `path` when no file is there. The schema is built in a private file
+// beside `path` and moved into place whole, so no process ever opens a half-made database and
+// none has to switch another's file to WAL (SQLite may refuse that with SQLITE_BUSY without
+// waiting). Losing the race to another process creating `path` is not an error.
+void create_database(const std::string& path, const StoreOptions& options) {
+    std::string private_path = path + ".new-XXXXXX";
+    const int fd = ::mkstemp(private_path.data());  // a unique name, even for threads of one process
+    if (fd < 0)
+        fail_open(path, make_error(ErrorCode::io, std::string("cannot create it: ") + std::strerror(errno)));
+    PrivateFileGuard guard(private_path);
+    const int chmod_error = ::fchmod(fd, 0644) == 0 ? 0 : errno;  // mkstemp's 0600 hides runs from others
+    ::close(fd);
+    if (chmod_error != 0)
+        fail_open(path, make_error(ErrorCode::io, std::string("cannot set its mode: ") + std::strerror(chmod_error)));
+    {
+        auto db = opened_or_throw(path, SqliteDb::open(private_path, OpenMode::read_write_create));
+        configure(db, options);
+        migrate(db, latest_schema_version());
+    }  // closing the last connection checkpoints the WAL into the file
+    move_unless_exists(private_path, path);
+}
+
 // Hands a flush's completion back to the awaiting coroutine's executor, keeping that executor's
 // io_context alive (outstanding work) while the flush is pending.
 template <class Handler>
@@ -159,14 +189,14 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreOptions options
         throw FatalError(make_error(ErrorCode::invalid_input,
                                     "the store needs a plain file path, got '" + path + "'"));
     }
-    if (!options.create) {
-        std::error_code ec;
-        if (!std::filesystem::exists(path, ec))
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        if (!options.create)
             throw FatalError(make_error(ErrorCode::not_found, "no braid database at '" + path + "'"));
+        create_database(path, options);
     }
-    CreatedFileGuard guard(path, options.create && create_exclusively(path));
 
-    auto db = opened_or_throw(path, SqliteDb::open(path, OpenMode::read_write_create));
+    auto db = opened_or_throw(path, SqliteDb::open(path, OpenMode::read_write));
     db.set_busy_timeout(options.busy_timeout_ms);
     check_is_braid_database(db);
     configure(db, options);
@@ -178,7 +208,6 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreOptions options
     opened_or_throw(path, impl->reader.exec("PRAGMA query_only = ON"));
     impl->writer = std::make_unique<detail::Writer>(std::move(db), options.max_batch_ops,
                                                     options.max_queued_ops);
-    guard.dismiss();
     return std::make_unique<Store>(Key{}, std::move(impl));
 }
 

@@ -1,8 +1,11 @@
 // Two `braid solve` processes started together on a database file that does not exist yet: both
 // runs must finish and both must be stored (issue 18, finding 1: the schema version was read
 // outside the migration's transaction, and the losing process deleted the file the winner was
-// writing).
+// writing; then switching the new file to WAL failed with SQLITE_BUSY, which SQLite returns there
+// without waiting). No private file of the creation may be left beside the database.
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +38,8 @@ TEST_CASE("Two processes creating one new database at once both store their runs
         const json runs = json::parse(listed.out);
         if (runs.size() != 2) ++lost;
         for (const json& run : runs) CHECK(run["status"] == "finished");
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+            CHECK(entry.path().filename().string().find(".new-") == std::string::npos);
     }
     CHECK(lost == 0);
 }

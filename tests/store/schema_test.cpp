@@ -174,7 +174,7 @@ TEST_CASE("opening a store in a missing directory throws naming the path and cre
           "[store]") {
     TempDir dir;
     const std::string path = dir.file("no/such/dir/x.db");
-    check_open_refused(path, {path, "unable to open"});
+    check_open_refused(path, {path, "cannot create it: No such file or directory"});
     CHECK_FALSE(std::filesystem::exists(dir.file("no")));
     check_open_refused("/nonexistent/dir/x.db", {"/nonexistent/dir/x.db"});
 }
