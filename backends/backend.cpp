@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.hpp"
+#include "core/json_text.hpp"
 
 namespace braid::backends {
 
@@ -43,7 +44,7 @@ std::string CompletionRequest::canonical_json() const {
     if (!tool_choice_json.empty()) j["tool_choice"] = nlohmann::json::parse(tool_choice_json, nullptr, false);
     if (!tools_json.empty()) j["parallel_tool_calls"] = parallel_tool_calls;
     if (!extra_json.empty()) j["extra"] = nlohmann::json::parse(extra_json, nullptr, false);
-    return j.dump();
+    return json_text(j);
 }
 
 std::string CompletionRequest::key() const { return content_hash(canonical_json()); }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/cuda/cuda_probe.hpp"
+#include "core/json_text.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "store/sqlite_version.hpp"
@@ -32,7 +33,7 @@ int run_doctor(const CommonArgs& common) {
         {"cores", std::thread::hardware_concurrency()},
     };
     if (common.json) {
-        std::cout << j.dump() << "\n";
+        std::cout << json_text(j) << "\n";
         return exit_ok;
     }
     std::printf("braid doctor\n");

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/stored_candidates.hpp"
@@ -145,20 +146,19 @@ int run_eval(const CommonArgs& common, std::int64_t run_id, const std::string& r
                                  {"missing", r.missing}});
         nlohmann::json pass_rows = nlohmann::json::array();
         for (const auto& [k, value] : pass) pass_rows.push_back({{"k", k}, {"pass", value}});
-        std::cout << nlohmann::json{{"run", run_id},
-                                    {"strategy", run.strategy},
-                                    {"stored_rule", stored.value_or("")},
-                                    {"tasks", run.tasks.size()},
-                                    {"generation",
-                                     {{"prompt_tokens", gen.usage.prompt_tokens},
-                                      {"completion_tokens", gen.usage.completion_tokens},
-                                      {"tokens", gen.usage.total_tokens()},
-                                      {"cost_usd", gen.usd}}},
-                                    {"rules", rule_rows},
-                                    {"pass_at_k", pass_rows},
-                                    {"oracle_coverage", oracle},
-                                    {"model_calls", 0}}
-                         .dump()
+        std::cout << json_text(nlohmann::json{{"run", run_id},
+                                              {"strategy", run.strategy},
+                                              {"stored_rule", stored.value_or("")},
+                                              {"tasks", run.tasks.size()},
+                                              {"generation",
+                                               {{"prompt_tokens", gen.usage.prompt_tokens},
+                                                {"completion_tokens", gen.usage.completion_tokens},
+                                                {"tokens", gen.usage.total_tokens()},
+                                                {"cost_usd", gen.usd}}},
+                                              {"rules", rule_rows},
+                                              {"pass_at_k", pass_rows},
+                                              {"oracle_coverage", oracle},
+                                              {"model_calls", 0}})
                   << "\n";
         return exit_ok;
     }

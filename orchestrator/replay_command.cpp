@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/stored_candidates.hpp"
@@ -75,10 +76,15 @@ int run_replay(const CommonArgs& common, std::int64_t run_id, const std::string&
     }
 
     if (common.json) {
-        std::cout << nlohmann::json{{"run", run_id}, {"rule", rule}, {"stored_rule", stored.value_or("")},
-                                    {"tasks", rows}, {"solved", solved}, {"mismatches", mismatches},
-                                    {"missing", missing}, {"model_calls", 0}, {"recomputed_verdicts", recomputed}}
-                         .dump()
+        std::cout << json_text(nlohmann::json{{"run", run_id},
+                                              {"rule", rule},
+                                              {"stored_rule", stored.value_or("")},
+                                              {"tasks", rows},
+                                              {"solved", solved},
+                                              {"mismatches", mismatches},
+                                              {"missing", missing},
+                                              {"model_calls", 0},
+                                              {"recomputed_verdicts", recomputed}})
                   << "\n";
     } else {
         std::printf("replay of run %lld: rule %s%s, %zu tasks, 0 model calls\n", static_cast<long long>(run_id),

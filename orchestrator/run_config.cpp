@@ -1,4 +1,5 @@
 #include "orchestrator/run_config.hpp"
+#include "core/json_text.hpp"
 
 namespace braid::orchestrator {
 
@@ -85,7 +86,7 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
 Result<PriceTable> price_table(const RunConfig& config) {
     PriceTable table;
     if (!config.prices.is_null()) {
-        auto loaded = PriceTable::from_json(config.prices.dump());
+        auto loaded = PriceTable::from_json(json_text(config.prices));
         if (!loaded) return std::move(loaded).error();
         table = std::move(*loaded);
     }

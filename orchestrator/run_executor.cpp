@@ -13,6 +13,7 @@
 #include "backends/stored/stored_backend.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
+#include "core/json_text.hpp"
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/progress.hpp"
@@ -58,7 +59,7 @@ void store_task_end(store::RunRecorder& recorder, NodeId task_node, const tasks:
     record.run = recorder.run();
     record.task_id = task.id;
     record.kind = task.kind;
-    record.input_json = task.input.dump();
+    record.input_json = json_text(task.input);
     record.outcome = status;
     record.answer = answer;
     record.selected_node = selected;
@@ -66,7 +67,7 @@ void store_task_end(store::RunRecorder& recorder, NodeId task_node, const tasks:
     details["outcome"] = std::string(store::to_string(status));
     details["answer"] = answer;
     details["error"] = error;
-    recorder.set_status(task_node, task_node_status(status), details.dump());
+    recorder.set_status(task_node, task_node_status(status), json_text(details));
 }
 
 // A run's `spent` column: tokens, usd and samples, and flops and bytes when the run spent any.
@@ -76,7 +77,7 @@ std::string spent_json(const Amount& spent) {
                      {"samples", spent[BudgetUnit::samples]}};
     if (spent[BudgetUnit::flops] > 0) j["flops"] = spent[BudgetUnit::flops];
     if (spent[BudgetUnit::bytes] > 0) j["bytes"] = spent[BudgetUnit::bytes];
-    return j.dump();
+    return json_text(j);
 }
 
 asio::awaitable<std::optional<planner::TaskOutcome>> solve_task(planner::Strategy* strategy,
@@ -234,17 +235,17 @@ RunId create_run(store::Store& store, const RunConfig& config, const std::string
     store::RunRecord record;
     record.started_ms = now_ms();
     record.command = command_line;
-    record.config_json = to_json(config).dump();
+    record.config_json = json_text(to_json(config));
     record.status = store::RunStatus::running;
     record.seed = static_cast<std::int64_t>(config.seed);
-    record.budget_json = nlohmann::json{{"limit", config.budget}}.dump();
+    record.budget_json = json_text(nlohmann::json{{"limit", config.budget}});
     const RunId run = store.create_run(record);
     for (const tasks::Task& t : tasks) {
         store::TaskRecord task;
         task.run = run;
         task.task_id = t.id;
         task.kind = t.kind;
-        task.input_json = t.input.dump();
+        task.input_json = json_text(t.input);
         store.put_task(task);
     }
     store.flush_sync();
@@ -286,8 +287,9 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
 
     NodeId root = recorder.create_node(NodeId{0}, "run", store::NodeKind::run, config.strategy);
     recorder.set_status(root, store::NodeStatus::running);
-    recorder.event(root, "run_executing",
-                   nlohmann::json{{"pending_tasks", work.size()}, {"done_tasks", results.size()}}.dump());
+    recorder.event(
+        root, "run_executing",
+        json_text(nlohmann::json{{"pending_tasks", work.size()}, {"done_tasks", results.size()}}));
 
     Progress progress(io, work.size() + results.size(), results.size(), options.show_progress, &ledger);
     Deadline deadline;
@@ -330,7 +332,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
                          : store::RunStatus::finished;
     recorder.set_status(
         root, store::NodeStatus::finished,
-        nlohmann::json{{"status", std::string(store::to_string(summary.status))}}.dump());
+        json_text(nlohmann::json{{"status", std::string(store::to_string(summary.status))}}));
 
     auto record = store.run(run);
     BRAID_ASSERT(record.has_value(), "executing run exists");

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/run_executor.hpp"
@@ -28,7 +29,7 @@ std::string format_time(std::int64_t ms) {
 std::string config_field(const std::string& config_json, const char* key) {
     auto j = nlohmann::json::parse(config_json, nullptr, false);
     if (j.is_discarded() || !j.contains(key)) return "?";
-    return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+    return j[key].is_string() ? j[key].get<std::string>() : json_text(j[key]);
 }
 
 nlohmann::json node_json(const store::NodeRecord& n) {
@@ -87,7 +88,7 @@ int run_runs_list(const CommonArgs& common) {
                            {"tokens", s.usage.total_tokens()},
                            {"cost_usd", s.cost_usd}});
         }
-        std::cout << out.dump() << "\n";
+        std::cout << json_text(out) << "\n";
         return exit_ok;
     }
     std::printf("%-5s %-19s %-16s %-18s %-10s %-9s %10s %10s\n", "RUN", "STARTED (UTC)", "STATUS", "STRATEGY",
@@ -138,7 +139,7 @@ int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
         j["prompt_tokens"] = summary.usage.prompt_tokens;
         j["completion_tokens"] = summary.usage.completion_tokens;
         j["cost_usd"] = summary.cost_usd;
-        std::cout << j.dump() << "\n";
+        std::cout << json_text(j) << "\n";
         return exit_ok;
     }
 

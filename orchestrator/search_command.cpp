@@ -8,6 +8,7 @@
 #include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/exit_codes.hpp"
@@ -60,11 +61,11 @@ int record(const SearchArgs& args, const search::PipelineSpec& spec) {
     options.command_line = args.command_line;
     PipelineRunResult r = record_pipeline(*store, spec, dev, log, options);
     if (args.common.json) {
-        std::printf("%s\n", nlohmann::json{{"record_run", r.run.value},
-                                           {"tasks", r.tasks},
-                                           {"spent", r.spent.describe()},
-                                           {"wall_s", r.wall_s}}
-                                .dump(2)
+        std::printf("%s\n", json_text(nlohmann::json{{"record_run", r.run.value},
+                                                     {"tasks", r.tasks},
+                                                     {"spent", r.spent.describe()},
+                                                     {"wall_s", r.wall_s}},
+                                      2)
                                 .c_str());
     } else {
         std::printf("recorded pipeline %s on %zu tasks as run %lld (spent %s, %.1f s)\n", spec.name.c_str(), r.tasks,
@@ -223,7 +224,7 @@ int run_search_command(const SearchArgs& args) {
         }
         if (regret) out["regret"] = *regret;
         if (proposer) out["agent"] = {{"calls", proposer->calls()}, {"rationales", proposer->rationales()}};
-        std::printf("%s\n", out.dump(2).c_str());
+        std::printf("%s\n", json_text(out, 2).c_str());
     } else {
         std::printf("pipeline %s: %zu stages, %zu configurations; budget %s over %zu dev tasks (%s", spec.name.c_str(),
                     spec.stages.size(), space.size(), budget->describe().c_str(), dev_tasks, mode.c_str());
@@ -233,7 +234,7 @@ int run_search_command(const SearchArgs& args) {
             std::printf("best: %s\n  accuracy %s  cost %s (budget %s)\n", space.describe(result.best->config).c_str(),
                         short_number(result.best->result.accuracy).c_str(), short_number(result.best->result.cost).c_str(),
                         short_number(budget->amount).c_str());
-            std::printf("  %s\n", space.to_json(result.best->config).dump().c_str());
+            std::printf("  %s\n", json_text(space.to_json(result.best->config)).c_str());
         } else {
             std::printf("no evaluated configuration fits the budget\n");
         }

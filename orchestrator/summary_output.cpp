@@ -1,4 +1,5 @@
 #include "orchestrator/summary_output.hpp"
+#include "core/json_text.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -51,7 +52,7 @@ std::string one_line(const std::string& answer) {
 
 void print_summary(const RunSummary& s, const RunConfig& config, bool json) {
     if (json) {
-        std::cout << summary_json(s, config).dump() << "\n";
+        std::cout << json_text(summary_json(s, config)) << "\n";
         return;
     }
     std::printf("run %lld: %s x%d on %s, %zu tasks\n", static_cast<long long>(s.run.value),

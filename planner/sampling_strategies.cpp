@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "planner/strategies.hpp"
 #include "store/store.hpp"
 #include "verifiers/confidence.hpp"
@@ -123,9 +124,10 @@ asio::awaitable<TaskOutcome> SamplingStrategy::solve(workers::RunServices& servi
         verifiers::Candidate c = verdicts.record_candidate(nodes[i], std::move(r->text), completion_tokens);
         if (confidence)
             verdicts.record_verdict(c, verifiers::confidence_verifier, *confidence, 0.0,
-                                    nlohmann::json{{"tokens", r->logprobs.size()}}.dump());
-        verdicts.record_verdict(c, verifiers::length_verifier, -static_cast<double>(completion_tokens), 0.0,
-                                nlohmann::json{{"completion_tokens", completion_tokens}}.dump());
+                                    json_text(nlohmann::json{{"tokens", r->logprobs.size()}}));
+        verdicts.record_verdict(
+            c, verifiers::length_verifier, -static_cast<double>(completion_tokens), 0.0,
+            json_text(nlohmann::json{{"completion_tokens", completion_tokens}}));
         if (info_.mode == Mode::first_finish)
             verdicts.record_verdict(c, verifiers::first_finish_verifier, first == i ? 1.0 : 0.0);
         outcome.candidates.push_back(std::move(c));

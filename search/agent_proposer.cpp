@@ -4,6 +4,7 @@
 
 #include "core/async.hpp"
 #include "core/hash.hpp"
+#include "core/json_text.hpp"
 
 namespace braid::search {
 
@@ -63,8 +64,9 @@ std::string AgentProposer::prompt(const SearchContext& context) const {
     p += "\nTrials so far (configuration -> accuracy, cost):\n";
     if (context.archive().empty()) p += "none\n";
     for (const Trial& t : context.archive())
-        p += std::to_string(t.number) + ". " + space.to_json(t.config).dump() + " -> accuracy " +
-             short_number(t.result.accuracy) + ", cost " + short_number(t.result.cost) + (t.feasible ? "" : " (over budget)") +
+        p += std::to_string(t.number) + ". " + json_text(space.to_json(t.config)) +
+             " -> accuracy " + short_number(t.result.accuracy) + ", cost " +
+             short_number(t.result.cost) + (t.feasible ? "" : " (over budget)") +
              (t.fidelity < 1 ? " at fidelity " + short_number(t.fidelity) : "") + "\n";
     p += "\nPropose the next configuration to try: one sentence of rationale, then on the last line one JSON "
          "object mapping each stage name to {\"model\": ..., \"samples\": ..., \"iterations\": ..., \"rule\": ...} "

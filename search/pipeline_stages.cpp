@@ -6,6 +6,7 @@
 
 #include "core/assert.hpp"
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "planner/strategy.hpp"
 #include "verifiers/candidate_judge.hpp"
 
@@ -66,9 +67,8 @@ asio::awaitable<StageResult> run_generate(const StageSpec* stage, ModelRuntime* 
     if (outcome.status == store::TaskStatus::failed) result.error = outcome.error;
     services.recorder.set_status(
         scope.node, store::NodeStatus::finished,
-        nlohmann::json{{"candidates", outcome.candidates.size()},
-                       {"status", std::string(store::to_string(outcome.status))}}
-            .dump());
+        json_text(nlohmann::json{{"candidates", outcome.candidates.size()},
+                                 {"status", std::string(store::to_string(outcome.status))}}));
     result.candidates = std::move(outcome.candidates);
     co_return result;
 }
@@ -122,7 +122,7 @@ asio::awaitable<StageResult> run_verify(const StageSpec* stage, ModelRuntime* mo
         details["model"] = model->spec->name;
         verifiers::Candidate& first = (*candidates)[judged[j]];
         planner::verdict_recorder(services, task)
-            .record_verdict(first, verifier, v->score, v->cost_usd, details.dump());
+            .record_verdict(first, verifier, v->score, v->cost_usd, json_text(details));
         for (verifiers::Candidate& c : *candidates)
             if (c.normalized == first.normalized) c.scores[verifier] = v->score;
     }

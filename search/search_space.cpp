@@ -1,4 +1,5 @@
 #include "search/search_space.hpp"
+#include "core/json_text.hpp"
 
 #include <limits>
 #include <type_traits>
@@ -34,16 +35,17 @@ Result<std::size_t> choice_index(const nlohmann::json& j, const std::vector<T>& 
     const nlohmann::json& v = j.at(field);
     T value{};
     if constexpr (std::is_same_v<T, int>) {
-        if (!v.is_number_integer()) return field_error(stage, field, "not an integer: " + v.dump());
+        if (!v.is_number_integer())
+            return field_error(stage, field, "not an integer: " + json_text(v));
         value = v.get<int>();
     } else {
-        if (!v.is_string()) return field_error(stage, field, "not a string: " + v.dump());
+        if (!v.is_string()) return field_error(stage, field, "not a string: " + json_text(v));
         value = v.get<std::string>();
     }
     for (std::size_t i = 0; i < choices.size(); ++i) {
         if (choices[i] == value) return i;
     }
-    return field_error(stage, field, v.dump() + " is not a choice");
+    return field_error(stage, field, json_text(v) + " is not a choice");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "tasks/jsonl.hpp"
+#include "core/json_text.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -27,7 +28,7 @@ void append_jsonl(std::string& out, const nlohmann::json& value) {
         for (auto it = value.begin(); it != value.end(); ++it) {
             if (!first) out += ", ";
             first = false;
-            out += nlohmann::json(it.key()).dump();
+            out += json_text(nlohmann::json(it.key()));
             out += ": ";
             append_jsonl(out, it.value());
         }
@@ -42,7 +43,7 @@ void append_jsonl(std::string& out, const nlohmann::json& value) {
         }
         out += ']';
     } else {
-        out += value.dump();
+        out += json_text(value);
     }
 }
 

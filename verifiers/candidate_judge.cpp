@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "verifiers/step_scorer.hpp"
 #include "workers/generation.hpp"
 
@@ -119,7 +120,7 @@ asio::awaitable<Result<JudgeResult>> judge_candidate(workers::RunServices& servi
                            {"verdicts", verdicts},
                            {"score", result.score},
                            {"calls", result.calls}};
-    result.details_json = details.dump();
+    result.details_json = json_text(details);
     services.recorder.event(subject.parent, "judged", result.details_json);
     co_return result;
 }

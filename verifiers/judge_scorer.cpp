@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "verifiers/step_scorer.hpp"
 #include "workers/generation.hpp"
 
@@ -57,7 +58,7 @@ asio::awaitable<Result<StepScore>> JudgeScorer::score(workers::RunServices& serv
     if (!first->logprobs.empty()) {
         s.score = judge_logprob_score(first->logprobs).value_or(judge_verdict(first->text));
         details["score"] = s.score;
-        services.recorder.event(partial.node, "judged", details.dump());
+        services.recorder.event(partial.node, "judged", json_text(details));
         co_return s;
     }
 
@@ -79,7 +80,7 @@ asio::awaitable<Result<StepScore>> JudgeScorer::score(workers::RunServices& serv
     s.score = sum / static_cast<double>(verdicts.size());
     details["verdicts"] = verdicts;
     details["score"] = s.score;
-    services.recorder.event(partial.node, "judged", details.dump());
+    services.recorder.event(partial.node, "judged", json_text(details));
     co_return s;
 }
 

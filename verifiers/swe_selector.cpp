@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "store/store.hpp"
 #include "verifiers/selection.hpp"
 #include "verifiers/selector_scripts.hpp"
@@ -75,19 +76,19 @@ asio::awaitable<void> run_selection_thread(workers::RunServices& services, Verdi
     auto result = co_await std::move(op);
     if (!result) {
         rec.set_status(node, store::NodeStatus::failed,
-                       nlohmann::json{{"reason", result.error().describe()}}.dump());
+                       json_text(nlohmann::json{{"reason", result.error().describe()}}));
         co_return;
     }
     nlohmann::json details{{"turns", result->turns},       {"tests_run", result->tests_run},
                            {"reason", result->reason},     {"shown", top.size()},
                            {"tokens", result->usage.total_tokens()}, {"test_wall_ms", result->test_wall_ms}};
     if (!result->chosen) {
-        rec.set_status(node, store::NodeStatus::finished, details.dump());
+        rec.set_status(node, store::NodeStatus::finished, json_text(details));
         co_return;
     }
     const std::string chosen_key = candidates[top[*result->chosen]].normalized;
     details["chosen"] = *result->chosen + 1;
-    rec.set_status(node, store::NodeStatus::finished, details.dump());
+    rec.set_status(node, store::NodeStatus::finished, json_text(details));
     // Every candidate of the shown fixes gets a verdict; the thread's cost is split over them.
     std::vector<std::size_t> shown;
     for (std::size_t i = 0; i < candidates.size(); ++i)
@@ -99,7 +100,8 @@ asio::awaitable<void> run_selection_thread(workers::RunServices& services, Verdi
         const double score = c.normalized == chosen_key ? 1.0 : 0.0;
         nlohmann::json d = details;
         d["wall_ms"] = result->test_wall_ms * share;
-        verdicts.record_verdict(c, selector_verifier, score, result->cost_usd * share, d.dump());
+        verdicts.record_verdict(c, selector_verifier, score, result->cost_usd * share,
+                                json_text(d));
     }
 }
 

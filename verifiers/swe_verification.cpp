@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "store/store.hpp"
 #include "verifiers/apply_check.hpp"
 #include "verifiers/candidate_judge.hpp"
@@ -50,12 +51,12 @@ template <typename T>
 void finish_check_node(store::RunRecorder& rec, NodeId node, const std::optional<Result<T>>& result) {
     if (!result) {
         rec.set_status(node, store::NodeStatus::skipped,
-                       nlohmann::json{{"reason", "the fix does not apply"}}.dump());
+                       json_text(nlohmann::json{{"reason", "the fix does not apply"}}));
     } else if (*result) {
-        rec.set_status(node, store::NodeStatus::finished, (*result)->details().dump());
+        rec.set_status(node, store::NodeStatus::finished, json_text((*result)->details()));
     } else {
         rec.set_status(node, store::NodeStatus::failed,
-                       nlohmann::json{{"reason", result->error().describe()}}.dump());
+                       json_text(nlohmann::json{{"reason", result->error().describe()}}));
     }
 }
 
@@ -126,16 +127,15 @@ asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& ser
             for (const ReproTestCheck& t : ran->tests)
                 if (!t.kept) dropped.push_back({{"files", t.files}, {"reason", t.reason}});
             rec.set_status(node, store::NodeStatus::finished,
-                           nlohmann::json{{"tests", ran->tests.size()},
-                                          {"kept", ran->kept.size()},
-                                          {"distinguishability", ran->distinguishability},
-                                          {"rows", rows},
-                                          {"dropped", dropped}}
-                               .dump());
+                           json_text(nlohmann::json{{"tests", ran->tests.size()},
+                                                    {"kept", ran->kept.size()},
+                                                    {"distinguishability", ran->distinguishability},
+                                                    {"rows", rows},
+                                                    {"dropped", dropped}}));
             matrix = std::move(*ran);
         } else {
             rec.set_status(node, store::NodeStatus::failed,
-                           nlohmann::json{{"reason", ran.error().describe()}}.dump());
+                           json_text(nlohmann::json{{"reason", ran.error().describe()}}));
         }
     }
 
@@ -172,16 +172,18 @@ asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& ser
             verdicts.record_graded_candidate(p.node, std::move(p.fix), p.completion_tokens, graded[i]);
         const FixChecks& fc = checked[k];
         if (fc.apply && *fc.apply)
-            verdicts.record_verdict(c, apply_verifier, (*fc.apply)->score(), 0.0,
-                                    with_share((*fc.apply)->details(), (*fc.apply)->wall_ms, members[k]).dump());
-        if (fc.regression && *fc.regression && (*fc.regression)->applied)
             verdicts.record_verdict(
-                c, regression_verifier, (*fc.regression)->score(), 0.0,
-                with_share((*fc.regression)->details(), (*fc.regression)->wall_ms, members[k]).dump());
+                c, apply_verifier, (*fc.apply)->score(), 0.0,
+                json_text(with_share((*fc.apply)->details(), (*fc.apply)->wall_ms, members[k])));
+        if (fc.regression && *fc.regression && (*fc.regression)->applied)
+            verdicts.record_verdict(c, regression_verifier, (*fc.regression)->score(), 0.0,
+                                    json_text(with_share((*fc.regression)->details(),
+                                                         (*fc.regression)->wall_ms, members[k])));
         if (matrix && !matrix->kept.empty()) {
             c.repro_signature = matrix->signature(k);
-            verdicts.record_verdict(c, repro_verifier, static_cast<double>(matrix->votes(k)), 0.0,
-                                    with_share(matrix->details(k), matrix->fix_wall_ms[k], members[k]).dump());
+            verdicts.record_verdict(
+                c, repro_verifier, static_cast<double>(matrix->votes(k)), 0.0,
+                json_text(with_share(matrix->details(k), matrix->fix_wall_ms[k], members[k])));
         }
         if (judged[i] && *judged[i]) {
             const JudgeResult& j = **judged[i];
@@ -189,12 +191,14 @@ asio::awaitable<std::vector<Candidate>> verify_patches(workers::RunServices& ser
             if (!details.is_object()) details = nlohmann::json::object();
             details["calls"] = j.calls;
             details["tokens"] = j.usage.total_tokens();
-            verdicts.record_verdict(c, judge_verifier, j.score, j.cost_usd, details.dump());
+            verdicts.record_verdict(c, judge_verifier, j.score, j.cost_usd, json_text(details));
         } else if (judged[i]) {
-            rec.event(p.node, "judge_failed", nlohmann::json{{"reason", judged[i]->error().describe()}}.dump());
+            rec.event(p.node, "judge_failed",
+                      json_text(nlohmann::json{{"reason", judged[i]->error().describe()}}));
         }
-        verdicts.record_verdict(c, length_verifier, -static_cast<double>(p.completion_tokens), 0.0,
-                                nlohmann::json{{"completion_tokens", p.completion_tokens}}.dump());
+        verdicts.record_verdict(
+            c, length_verifier, -static_cast<double>(p.completion_tokens), 0.0,
+            json_text(nlohmann::json{{"completion_tokens", p.completion_tokens}}));
         out.push_back(std::move(c));
     }
     co_return out;

@@ -1,4 +1,5 @@
 #include "verifiers/task_checker.hpp"
+#include "core/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,7 +15,7 @@ Verdict apply_grade(const tasks::Grade& grade, Candidate& candidate, std::string
     double score = grade.correct ? 1.0 : 0.0;
     candidate.scores[std::string(verifier)] = score;
     return Verdict{std::string(verifier), score,
-                   nlohmann::json{{"correct", grade.correct}, {"reason", grade.reason}}.dump()};
+                   json_text(nlohmann::json{{"correct", grade.correct}, {"reason", grade.reason}})};
 }
 
 }  // namespace braid::verifiers

@@ -1,6 +1,7 @@
 #include "verifiers/verdict_recorder.hpp"
 
 #include "core/assert.hpp"
+#include "core/json_text.hpp"
 #include "verifiers/selection.hpp"
 #include "verifiers/task_checker.hpp"
 
@@ -91,7 +92,7 @@ void VerdictRecorder::select(SelectStep step, TaskVerdict& verdict) const {
         payload["node"] = chosen->node.value;
         payload["answer"] = chosen->normalized;
     }
-    rec.event(join, "selected", payload.dump());
+    rec.event(join, "selected", json_text(payload));
     rec.set_status(join, step.failed ? store::NodeStatus::failed : store::NodeStatus::finished);
 }
 

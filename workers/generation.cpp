@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.hpp"
+#include "core/json_text.hpp"
 
 namespace braid::workers {
 
@@ -61,17 +62,18 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
     auto reservation = services.ledger.reserve(step.account, worst_case(services, step.request));
     if (!reservation) {
         rec.set_status(step.node, store::NodeStatus::skipped,
-                       nlohmann::json{{"reason", reservation.error().message}}.dump());
+                       json_text(nlohmann::json{{"reason", reservation.error().message}}));
         co_return std::move(reservation).error();
     }
 
     std::string key = step.request.key();
-    rec.set_status(step.node, store::NodeStatus::running, nlohmann::json{{"request", key}}.dump());
+    rec.set_status(step.node, store::NodeStatus::running,
+                   json_text(nlohmann::json{{"request", key}}));
 
     std::string pending;  // streamed text not yet recorded
     auto record_pending = [&] {
         if (pending.empty()) return;
-        rec.event(step.node, "tokens", nlohmann::json{{"text", pending}}.dump());
+        rec.event(step.node, "tokens", json_text(nlohmann::json{{"text", pending}}));
         pending.clear();
     };
     auto on_chunk = [&](std::string_view chunk) {
@@ -89,7 +91,8 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
                                              ? store::NodeStatus::cancelled
                                              : store::NodeStatus::failed;
         rec.set_status(step.node, status,
-                       nlohmann::json{{"error", std::string(to_string(e.code))}, {"message", e.message}}.dump());
+                       json_text(nlohmann::json{{"error", std::string(to_string(e.code))},
+                                                {"message", e.message}}));
         co_return result;
     }
 
@@ -99,17 +102,16 @@ asio::awaitable<Result<backends::Completion>> generate(RunServices& services, Ge
     Amount cost = actual_cost(services, step.request, billed);
     reservation->settle(cost);
     rec.set_usage(step.node, result->usage, cost[BudgetUnit::usd]);
-    rec.set_status(
-        step.node, store::NodeStatus::finished,
-        nlohmann::json{{"request", key},
+    rec.set_status(step.node, store::NodeStatus::finished,
+                   json_text(nlohmann::json{
+                       {"request", key},
                        {"finish_reason", result->finish_reason},
                        {"prompt_tokens", result->usage.prompt_tokens},
                        {"completion_tokens", result->usage.completion_tokens},
                        {"cost_usd", cost[BudgetUnit::usd]},
                        {"failed_attempts_tokens", result->failed_attempts_usage.total_tokens()},
                        {"from_store", result->from_store},
-                       {"latency_ms", result->latency_ms}}
-            .dump());
+                       {"latency_ms", result->latency_ms}}));
     co_return result;
 }
 

@@ -1,4 +1,5 @@
 #include "workers/thread_loop.hpp"
+#include "core/json_text.hpp"
 
 #include <algorithm>
 
@@ -87,7 +88,7 @@ asio::awaitable<Result<ThreadResult>> run_thread(RunServices& services, ThreadSp
         nlohmann::json payload{{"calls", out.calls.size()},
                                {"completion_tokens", out.usage.completion_tokens}};
         if (!out.reason.empty()) payload["reason"] = out.reason;
-        rec.set_status(spec.node, node_status(out.status), payload.dump());
+        rec.set_status(spec.node, node_status(out.status), json_text(payload));
     };
 
     for (int k = 0;; ++k) {

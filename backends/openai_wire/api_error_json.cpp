@@ -4,6 +4,7 @@
 
 #include "backends/openai_wire/api_error.hpp"
 #include "backends/openai_wire/wire_json.hpp"
+#include "core/json_text.hpp"
 
 namespace braid::backends::openai_wire {
 
@@ -24,12 +25,12 @@ ApiError parse_error_body(std::string_view body) {
     ApiError out;
     out.status = 0;
     out.type.clear();
-    json j = json::parse(body, nullptr, false);
+    json j = wire_json::parse_lenient(body);
     if (j.is_object()) {
         if (j.contains("error")) return wire_json::parse_error_value(j["error"]);
         if (j.contains("detail")) {
             out.message =
-                j["detail"].is_string() ? j["detail"].get<std::string>() : j["detail"].dump();
+                j["detail"].is_string() ? j["detail"].get<std::string>() : json_text(j["detail"]);
             return out;
         }
         if (j.contains("message")) {

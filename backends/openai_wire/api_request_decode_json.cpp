@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/openai_wire/api_request.hpp"
+#include "core/json_text.hpp"
 
 namespace braid::backends::openai_wire {
 
@@ -102,8 +103,8 @@ std::optional<ApiError> read_number(const json& v, const std::string& param, dou
     if (!v.is_number()) return wrong_type(param, "a decimal", v);
     out = v.get<double>();
     if (!(out >= lo && out <= hi))
-        return bad("Invalid '" + param + "': must be between " + json(lo).dump() + " and " +
-                       json(hi).dump() + ".",
+        return bad("Invalid '" + param + "': must be between " + json_text(json(lo)) + " and " +
+                       json_text(json(hi)) + ".",
                    param);
     return std::nullopt;
 }
@@ -274,7 +275,7 @@ std::optional<ApiError> read_tools(const json& v, std::string& out) {
                            param + ".function.name");
         }
     }
-    if (!v.empty()) out = v.dump();
+    if (!v.empty()) out = json_text(v);
     return std::nullopt;
 }
 
@@ -288,7 +289,7 @@ std::optional<ApiError> read_tool_choice(const json& v, std::string& out) {
     } else if (!v.is_object() || !v.contains("type") || !v["type"].is_string()) {
         return wrong_type("tool_choice", "a string or an object with a 'type'", v);
     }
-    out = v.dump();
+    out = json_text(v);
     return std::nullopt;
 }
 
@@ -392,7 +393,7 @@ struct Decoder {
                            std::to_string(limits.max_choices) + ".",
                        "n");
         if (!chat) out.request.prompt = out.prompts.front();
-        if (!extra.empty()) out.request.extra_json = extra.dump();
+        if (!extra.empty()) out.request.extra_json = json_text(extra);
         return std::nullopt;
     }
 };

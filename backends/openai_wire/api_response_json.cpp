@@ -86,7 +86,7 @@ std::string render_response(const ApiRequest& request, const ResponseMeta& meta,
 }
 
 Result<ParsedResponse> parse_response(std::string_view body, Endpoint endpoint) {
-    json j = json::parse(body, nullptr, false);
+    json j = wire_json::parse_lenient(body);
     if (j.is_discarded() || !j.is_object())
         return make_error(ErrorCode::parse, "response is not a JSON object: " + excerpt(body),
                           true);

@@ -1,5 +1,6 @@
 #include "backends/openai_wire/chunk_scanner.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "backends/openai_wire/json_string.hpp"
@@ -50,7 +51,8 @@ public:
         return eat(':');
     }
 
-    // A string value, decoded into *out (appended) unless out is null.
+    // A string value, decoded into *out (appended) unless out is null. Bytes that are not UTF-8
+    // are kept raw (see scan_plain_chunk's contract).
     bool string(std::string* out) {
         if (!eat('"')) return false;
         for (;;) {
@@ -69,7 +71,7 @@ public:
             }
             if (c < 0x20) return false;
             if (c >= 0x80) {
-                if (!utf8_sequence(out)) return false;
+                raw_utf8(out);
             } else if (!escape(out)) {
                 return false;
             }
@@ -188,6 +190,15 @@ private:
         return p_ != start && p_ - start <= max_digits;
     }
 
+    // The UTF-8 sequence starting at a byte >= 0x80, appended to *out unless out is null; a byte
+    // that starts no well-formed sequence is appended alone.
+    void raw_utf8(std::string* out) {
+        const std::size_t length = std::max<std::size_t>(
+            utf8_sequence_length(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0), 1);
+        if (out) out->append(p_, length);
+        p_ += length;
+    }
+
     // One well-formed UTF-8 sequence starting at a byte >= 0x80 (RFC 3629: no overlongs, no
     // surrogates, nothing above U+10FFFF), appended to *out unless out is null.
     bool utf8_sequence(std::string* out) {
@@ -215,24 +226,6 @@ private:
                 return false;
         }
         return true;
-    }
-
-    static void append_utf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
     }
 
     // After a backslash: one escape, decoded into *out unless out is null. A lone or misordered
@@ -278,7 +271,7 @@ private:
                     if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
                 }
-                if (out) append_utf8(*out, cp);
+                if (out) append_utf8(*out, static_cast<char32_t>(cp));
                 return true;
             }
             default:

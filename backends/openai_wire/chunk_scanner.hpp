@@ -4,12 +4,14 @@
 // `delta.content` for chat), `finish_reason` and the matched stop string (vLLM `stop_reason`,
 // SGLang `matched_stop`; see wire_json::stop_sequence_at), with everything else skipped.
 //
-// Contract: it returns true only for a chunk that is valid JSON (strict: UTF-8 checked, numbers
-// and literals checked, nesting bounded) and holds nothing the fast path does not handle. It
-// returns false — and the caller must then use the full nlohmann parser — for tool-call deltas,
-// non-null `logprobs`, `usage` or `error`, a non-integer or out-of-range `index`, a field of an
-// unexpected type, a repeated key it reads, and any JSON it cannot accept. So the fast path and
-// the full parser agree on every chunk by construction: the fast path never decides an error.
+// Contract: it returns true only for a chunk that is valid JSON (numbers and literals checked,
+// nesting bounded) up to one leniency: bytes inside string values that are not UTF-8 are kept
+// raw, so a character a server split across two events is whole again once the caller joins the
+// pieces (StreamAssembler repairs what stays ill-formed). It returns false — and the caller must
+// then use the full nlohmann parser — for tool-call deltas, non-null `logprobs`, `usage` or
+// `error`, a non-integer or out-of-range `index`, a field of an unexpected type, a repeated key it
+// reads, and any JSON it cannot accept. So the fast path agrees with the full parser run on the
+// chunk with its ill-formed UTF-8 repaired (repair_utf8), and never decides an error.
 //
 // The outputs are written into `out`, whose buffers are reused from call to call (no allocation
 // once warm).

@@ -14,12 +14,17 @@
 // - An `error` object in a chunk, data that is not JSON, or a choice index above max_choices
 //   ends the stream with an Error: ErrorCode::backend (retryable per stream_error_retryable) or
 //   ErrorCode::parse (retryable). After an error, feed() returns the same error again.
+// - Text is UTF-8 whatever the server sends: a character split across events is joined (its first
+//   bytes are held back until the next piece), and bytes that form no character become U+FFFD,
+//   in the pieces and in the completion alike. A chunk the full parser refuses only for such
+//   bytes is parsed again repaired.
 // - Plain text chunks take a DOM-free fast path (chunk_scanner.hpp); every other chunk goes
 //   through nlohmann::json. Both paths apply the same rules.
 
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -54,6 +59,7 @@ private:
     struct Choice {
         Completion completion;
         std::vector<ToolSlot> slots;  // parallel to completion.tool_calls
+        std::string held;  // trailing bytes of a UTF-8 sequence the next piece may finish
         bool seen = false;
         bool finished = false;
     };
@@ -61,9 +67,16 @@ private:
     // The DOM path (stream_assembler_json.cpp) for chunks the fast scanner hands back.
     Result<void> feed_json(std::string_view data, const TextSink& on_text);
     Choice& choice_at(std::size_t index);
+    // Joins `piece` to the choice's held bytes, delivers what is whole (repaired) and holds back
+    // a trailing sequence the next piece may finish.
     void append_piece(std::size_t index, Choice& c, std::string_view piece,
                       const TextSink& on_text);
-    static void finish_choice(Choice& c, std::string reason);
+    static void deliver(std::size_t index, Choice& c, std::string_view text,
+                        const TextSink& on_text);
+    // Delivers the held bytes as U+FFFD: the stream will not finish their character.
+    static void flush_held(std::size_t index, Choice& c, const TextSink& on_text);
+    static void finish_choice(std::size_t index, Choice& c, std::string reason,
+                              const TextSink& on_text);
 
     Endpoint endpoint_;
     ScannedChunk scanned_;  // the fast path's reused buffers

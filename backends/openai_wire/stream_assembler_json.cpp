@@ -2,6 +2,7 @@
 #include "backends/openai_wire/stream_assembler.hpp"
 
 #include "backends/openai_wire/wire_json.hpp"
+#include "core/utf8.hpp"
 
 namespace braid::backends::openai_wire {
 
@@ -85,18 +86,16 @@ struct StreamAssemblerAccess {
         }
         if (std::string stop = stop_sequence_at(jc); !stop.empty())
             c.completion.stop_sequence = std::move(stop);
-        StreamAssembler::finish_choice(c, string_at(jc, "finish_reason"));
+        StreamAssembler::finish_choice(index, c, string_at(jc, "finish_reason"), on_text);
         return {};
     }
 };
 
 Result<void> StreamAssembler::feed_json(std::string_view data, const TextSink& on_text) {
-    json j = json::parse(data, nullptr, false);
+    json j = parse_lenient(data);
     if (j.is_discarded() || !j.is_object()) {
-        constexpr std::size_t max_excerpt = 200;
-        error_ = make_error(
-            ErrorCode::parse,
-            "stream chunk is not a JSON object: " + std::string(data.substr(0, max_excerpt)), true);
+        error_ = make_error(ErrorCode::parse, "stream chunk is not a JSON object: " + excerpt(data),
+                            true);
         return *error_;
     }
     auto err = j.find("error");

@@ -1,6 +1,9 @@
 // The shared JSON shapes (ecosystem.md §1.2–§1.4): usage, logprobs, tool calls, error objects.
 #include "backends/openai_wire/wire_json.hpp"
 
+#include "core/json_text.hpp"
+#include "core/utf8.hpp"
+
 #include <algorithm>
 
 namespace braid::backends::openai_wire::wire_json {
@@ -100,7 +103,7 @@ json text_logprobs_object(const std::vector<TokenLogprob>& logprobs) {
 }  // namespace
 
 std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    return json_text(j);
 }
 
 std::string string_at(const json& j, const char* key) {
@@ -154,7 +157,7 @@ json tool_calls_array(const std::vector<ToolCall>& calls) {
 std::string arguments_text(const json& arguments) {
     if (arguments.is_string()) return arguments.get<std::string>();
     if (arguments.is_null()) return {};
-    return arguments.dump();
+    return json_text(arguments);
 }
 
 ApiError parse_error_value(const json& error) {
@@ -179,7 +182,14 @@ ApiError parse_error_value(const json& error) {
 
 std::string excerpt(std::string_view body) {
     constexpr std::size_t max_excerpt = 200;
-    return std::string(body.substr(0, max_excerpt)) + (body.size() > max_excerpt ? "..." : "");
+    return repair_utf8(body.substr(0, max_excerpt)) + (body.size() > max_excerpt ? "..." : "");
+}
+
+nlohmann::json parse_lenient(std::string_view text) {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() && !is_valid_utf8(text))
+        j = nlohmann::json::parse(repair_utf8(text), nullptr, false);
+    return j;
 }
 
 }  // namespace braid::backends::openai_wire::wire_json

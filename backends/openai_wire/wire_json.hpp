@@ -5,6 +5,7 @@
 // wrong type counts as absent.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,10 @@ namespace braid::backends::openai_wire::wire_json {
 
 // Serializes `j` compactly. Never throws: invalid UTF-8 in strings becomes U+FFFD.
 std::string dump(const nlohmann::json& j);
+
+// Parses a server's JSON text; discarded when it is not JSON. A text that is JSON but for bytes
+// that are not UTF-8 is parsed with those bytes replaced by U+FFFD, not refused.
+nlohmann::json parse_lenient(std::string_view text);
 
 // The string at j[key], or "" when absent, null or not a string.
 std::string string_at(const nlohmann::json& j, const char* key);

@@ -22,9 +22,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "planner/strategies.hpp"
-#include "tasks/countdown/standin/apr_model.hpp"
 #include "tasks/countdown/apr_protocol.hpp"
+#include "tasks/countdown/standin/apr_model.hpp"
 #include "workers/thread_loop.hpp"
 
 namespace braid::planner {
@@ -106,7 +107,8 @@ asio::awaitable<SpawnOutcome> run_children(AprTask& task, NodeId parent, const s
         started_nodes.push_back(child);
     }
     if (!skipped.empty())
-        rec.event(parent, "children_capped", nlohmann::json{{"spawn", spawn}, {"skipped", skipped}}.dump());
+        rec.event(parent, "children_capped",
+                  json_text(nlohmann::json{{"spawn", spawn}, {"skipped", skipped}}));
 
     std::vector<Result<AprThreadResult>> done = co_await async::when_all(std::move(started));
     for (std::size_t k = 0; k < done.size(); ++k) {
@@ -153,7 +155,9 @@ asio::awaitable<Result<AprThreadResult>> run_apr_thread(AprTask& task, NodeId no
         store::RunRecorder& rec = services.recorder;
         if (end.trigger == kRewriteTrigger) {
             t.text += std::string(cd::kCallingSubSearches) + "\n";
-            rec.event(node, "rewrite", nlohmann::json{{"wrote", kRewriteTrigger}, {"forced", cd::kCallingSubSearches}}.dump());
+            rec.event(node, "rewrite",
+                      json_text(nlohmann::json{{"wrote", kRewriteTrigger},
+                                               {"forced", cd::kCallingSubSearches}}));
             co_return workers::LoopDecision::proceed();
         }
         if (!cd::ends_with_spawn(t.text)) co_return workers::LoopDecision::finish();
@@ -167,7 +171,8 @@ asio::awaitable<Result<AprThreadResult>> run_apr_thread(AprTask& task, NodeId no
         if (!requests) co_return workers::LoopDecision::fail(requests.error().message);
         const int spawn = spawns++;
         const int block_level = cd::spawn_level(t.text);
-        rec.event(node, "spawn", nlohmann::json{{"spawn", spawn}, {"children", requests->size()}}.dump());
+        rec.event(node, "spawn",
+                  json_text(nlohmann::json{{"spawn", spawn}, {"children", requests->size()}}));
         SpawnOutcome children = co_await run_children(task, node, path, account, seed, spawn, level + 1, *requests);
         children_total += children.total_tokens;
         children_critical += children.critical_tokens;
@@ -177,7 +182,8 @@ asio::awaitable<Result<AprThreadResult>> run_apr_thread(AprTask& task, NodeId no
         t.text = std::move(*joined);
         int solved = 0;
         for (const cd::ChildResult& r : children.results) solved += r.solved ? 1 : 0;
-        rec.event(node, "join", nlohmann::json{{"spawn", spawn}, {"solved_children", solved}}.dump());
+        rec.event(node, "join",
+                  json_text(nlohmann::json{{"spawn", spawn}, {"solved_children", solved}}));
         co_return workers::LoopDecision::proceed();
     };
 

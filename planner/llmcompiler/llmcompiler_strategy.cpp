@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "planner/llmcompiler/prompts.hpp"
 #include "planner/strategies.hpp"
 #include "store/store.hpp"
@@ -130,7 +131,7 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
                            status == store::TaskStatus::budget_exhausted
                                ? store::NodeStatus::skipped
                                : store::NodeStatus::failed,
-                           nlohmann::json{{"reason", why}}.dump());
+                           json_text(nlohmann::json{{"reason", why}}));
             outcome.status = status;
             failure = std::move(why);
         };
@@ -179,7 +180,7 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         dispatch(parser.finish());
         co_await tfu.wait_idle();
         rec.event(thread, "plan",
-                  nlohmann::json{{"steps", plan.size()}, {"joined", parser.joined()}}.dump());
+                  json_text(nlohmann::json{{"steps", plan.size()}, {"joined", parser.joined()}}));
         if (parser.failed()) {
             fail_round("malformed plan: " + parser.failure(), store::TaskStatus::unsolved);
             break;
@@ -222,9 +223,8 @@ asio::awaitable<TaskOutcome> LlmCompilerStrategy::solve(workers::RunServices& se
         }
         const bool finish = decision->kind == JoinerDecision::Kind::finish;
         rec.set_status(thread, store::NodeStatus::finished,
-                       nlohmann::json{{"decision", finish ? "finish" : "replan"},
-                                      {"content", decision->content}}
-                           .dump());
+                       json_text(nlohmann::json{{"decision", finish ? "finish" : "replan"},
+                                                {"content", decision->content}}));
         if (finish) {
             verifiers::Candidate c;
             c.node = joiner;

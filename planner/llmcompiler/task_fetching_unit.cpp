@@ -11,6 +11,7 @@
 
 #include "core/async.hpp"
 #include "core/clock.hpp"
+#include "core/json_text.hpp"
 
 namespace braid::planner::llmcompiler {
 
@@ -70,7 +71,7 @@ void on_ended(const std::shared_ptr<State>& s, int id, Result<std::string> resul
                            {"ok", run.ok},
                            {"end_ms", now_ms()},
                            {"duration_ms", ms_between(run.started, run.ended)}};
-    s->recorder.event(run.node, "tool_result", payload.dump());
+    s->recorder.event(run.node, "tool_result", json_text(payload));
     s->recorder.set_status(run.node,
                            run.ok ? store::NodeStatus::finished : store::NodeStatus::failed);
     // Event-driven dispatch: the steps this one was the last dependency of start now.
@@ -103,7 +104,7 @@ void start(const std::shared_ptr<State>& s, int id) {
     nlohmann::json payload{
         {"id", id}, {"tool", run.step.tool}, {"args", run.args}, {"start_ms", now_ms()}};
     if (!run.step.thought.empty()) payload["thought"] = run.step.thought;
-    s->recorder.event(run.node, "tool_call", payload.dump());
+    s->recorder.event(run.node, "tool_call", json_text(payload));
     auto& signal = s->signals[id];
     signal = std::make_unique<asio::cancellation_signal>();
     auto on_done = [s, id](std::exception_ptr error, Result<std::string> result) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "planner/multiverse/multiverse_format.hpp"
 
 namespace braid::planner::multiverse {
@@ -38,7 +39,7 @@ struct ThreadState {
 };
 
 void record(ThreadState& st, std::string type, const nlohmann::json& payload) {
-    st.tree.services.recorder.event(st.node, std::move(type), payload.dump());
+    st.tree.services.recorder.event(st.node, std::move(type), json_text(payload));
 }
 
 // Share of `tokens` that `part` of `whole` characters stands for.
@@ -146,14 +147,14 @@ asio::awaitable<LoopDecision> fork_paths(ThreadState& st, ThreadText& text, cons
     st.children_critical += longest;
     nlohmann::json payload{{"kept", kept}, {"failed", failed}, {"dropped", dropped}};
     if (kept.empty()) {
-        rec.set_status(join, store::NodeStatus::failed, payload.dump());
+        rec.set_status(join, store::NodeStatus::failed, json_text(payload));
         co_return LoopDecision::fail("every path of block " + std::to_string(block) +
                                      " failed (first: " + failed[0].value("reason", std::string()) +
                                      ")");
     }
     merged += kConclusionStart;
     payload["layout"] = layout.path_chars.size() >= 2;
-    rec.set_status(join, store::NodeStatus::finished, payload.dump());
+    rec.set_status(join, store::NodeStatus::finished, json_text(payload));
     text.text = std::move(merged);
     if (layout.path_chars.size() >= 2)
         text.layout = std::move(layout);  // one path reads as plain text

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "planner/search/refine_prompt.hpp"
 #include "planner/search/search_outcome.hpp"
 #include "workers/generation.hpp"
@@ -98,7 +99,7 @@ asio::awaitable<TaskOutcome> Refine::solve(workers::RunServices& services, TaskS
         a.accepted = grade.correct;
         a.reason = grade.reason;
         rec.event(a.node, "graded",
-                  nlohmann::json{{"accepted", a.accepted}, {"reason", a.reason}}.dump());
+                  json_text(nlohmann::json{{"accepted", a.accepted}, {"reason", a.reason}}));
         attempts.push_back(std::move(a));
         if (attempts.back().accepted) break;
     }

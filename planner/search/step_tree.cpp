@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "workers/generation.hpp"
 
 namespace braid::planner::search {
@@ -165,11 +166,10 @@ asio::awaitable<StepTree::Grown> StepTree::grow(std::size_t parent, std::string 
     }
     child.finished = child.end == StepEnd::finished || child.accepted;
     services_.recorder.event(id, "step_scored",
-                             nlohmann::json{{"end", std::string(to_string(child.end))},
-                                            {"score", child.score},
-                                            {"accepted", child.accepted},
-                                            {"depth", child.depth}}
-                                 .dump());
+                             json_text(nlohmann::json{{"end", std::string(to_string(child.end))},
+                                                      {"score", child.score},
+                                                      {"accepted", child.accepted},
+                                                      {"depth", child.depth}}));
     out.node = std::move(child);
     co_return out;
 }
@@ -238,8 +238,8 @@ TaskOutcome StepTree::outcome(std::vector<std::size_t> candidates, const verifie
     out.metrics = metrics(selected);
     services_.recorder.set_status(
         nodes_[root()].node, store::NodeStatus::finished,
-        nlohmann::json{{"nodes", nodes_.size() - 1}, {"stopped_by_budget", stop.budget_refused}}
-            .dump());
+        json_text(nlohmann::json{{"nodes", nodes_.size() - 1},
+                                 {"stopped_by_budget", stop.budget_refused}}));
     return out;
 }
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "planner/strategies.hpp"
 #include "store/store.hpp"
 #include "tasks/swe/grading.hpp"
@@ -94,7 +95,7 @@ asio::awaitable<AgentRun> SweStrategy::agent(workers::RunServices& services, con
     auto workspace = co_await std::move(op);
     if (!workspace) {
         rec.set_status(run.node, store::NodeStatus::failed,
-                       nlohmann::json{{"reason", workspace.error().describe()}}.dump());
+                       json_text(nlohmann::json{{"reason", workspace.error().describe()}}));
         run.error = std::move(workspace).error();
         co_return run;
     }
@@ -137,7 +138,7 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
         co_return outcome;
     }
     const sw::SweTask& task = *parsed;
-    rec.event(scope.node, "sandbox", sandbox_.capabilities().to_json().dump());
+    rec.event(scope.node, "sandbox", json_text(sandbox_.capabilities().to_json()));
 
     // 1. The suite at base.
     NodeId base_node =
@@ -146,7 +147,7 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
     auto base = co_await base_run(task);
     if (!base) {
         rec.set_status(base_node, store::NodeStatus::failed,
-                       nlohmann::json{{"reason", base.error().describe()}}.dump());
+                       json_text(nlohmann::json{{"reason", base.error().describe()}}));
         outcome.status = store::TaskStatus::failed;
         outcome.error = "the task's repository could not be tested at its base commit: " + base.error().describe();
         co_return outcome;
@@ -155,9 +156,8 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
     for (const auto& [name, status] : base->statuses) base_passing += status == sw::TestStatus::passed;
     rec.set_status(
         base_node, store::NodeStatus::finished,
-        nlohmann::json{
-            {"tests", base->statuses.size()}, {"passing", base_passing}, {"ms", base->wall_ms}}
-            .dump());
+        json_text(nlohmann::json{
+            {"tests", base->statuses.size()}, {"passing", base_passing}, {"ms", base->wall_ms}}));
 
     // 2. The agents.
     std::vector<asio::awaitable<AgentRun>> agents;
@@ -177,12 +177,12 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
             continue;
         }
         workers::agent::AgentResult& r = *run.result;
-        rec.event(run.node, "agent_end",
-                  nlohmann::json{{"status", std::string(workers::agent::to_string(r.status))},
-                                 {"reason", r.reason},
-                                 {"tool_calls", r.tool_calls},
-                                 {"steps", r.thread.calls.size()}}
-                      .dump());
+        rec.event(
+            run.node, "agent_end",
+            json_text(nlohmann::json{{"status", std::string(workers::agent::to_string(r.status))},
+                                     {"reason", r.reason},
+                                     {"tool_calls", r.tool_calls},
+                                     {"steps", r.thread.calls.size()}}));
         ++m.threads;
         m.model_calls += static_cast<int>(r.thread.calls.size());
         m.total_tokens += r.thread.unique_tokens();
@@ -202,7 +202,9 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
             continue;
         }
         std::string key = sw::normalize_patch(split.fix);
-        rec.event(run.node, "patch", nlohmann::json{{"fix", split.fix}, {"tests", split.tests}, {"key", key}}.dump());
+        rec.event(
+            run.node, "patch",
+            json_text(nlohmann::json{{"fix", split.fix}, {"tests", split.tests}, {"key", key}}));
         const std::string& context = r.thread.context.text;
         const std::string& prompt = r.thread.context.prompt;
         std::string trajectory = context.starts_with(prompt) ? context.substr(prompt.size()) : context;

@@ -1,4 +1,5 @@
 #include "tasks/countdown/problem.hpp"
+#include "core/json_text.hpp"
 
 #include <limits>
 
@@ -48,7 +49,7 @@ Result<Problem> problem_from_task(const Task& task) {
         int n = 0;
         if (!as_int(list[i], n) || n < 1 || n > kMaxNumberValue)
             return field_error(task, "numbers",
-                               "item " + std::to_string(i) + " (" + list[i].dump() +
+                               "item " + std::to_string(i) + " (" + json_text(list[i]) +
                                    ") must be an integer in [1, 10000]");
         problem.numbers.push_back(n);
     }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "tasks/env/sandbox.hpp"
 #include "tasks/swe/grading.hpp"
 #include "tasks/swe/swe_task.hpp"
@@ -72,7 +73,7 @@ Grade SweKind::grade(const Task& task, std::string_view output) const {
         report->error.empty() ? std::string(to_string(report->resolution)) : report->error;
     if (auto newline = head.find('\n'); newline != std::string::npos && !report->error.empty())
         head = head.substr(0, newline);
-    grade.reason = head + "\n" + report->to_json().dump();
+    grade.reason = head + "\n" + json_text(report->to_json());
     return grade;
 }
 

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/openai_wire/chunk_scanner.hpp"
+#include "core/utf8.hpp"
 
+using braid::repair_utf8;
 using braid::backends::openai_wire::Endpoint;
 using braid::backends::openai_wire::scan_plain_chunk;
 using braid::backends::openai_wire::ScannedChunk;
@@ -123,15 +125,34 @@ TEST_CASE("chunk scanner hands everything else to the full parser", "[openai][sc
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"\ud83d"}}]})"));
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"\ude00"}}]})"));
     CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"a\x01\"}}]}"));
-    CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"\xc0\xaf\"}}]}"));      // overlong
-    CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"\xed\xa0\x80\"}}]}"));  // surrogate
-    CHECK_FALSE(scans("{\"choices\":[{\"delta\":{\"content\":\"\xf4\x90\x80\x80\"}}]}"));
     CHECK_FALSE(scans(R"({"choices":[{"delta":{"content":"abc)"));
     CHECK_FALSE(scans(std::string(200, '[')));
     CHECK_FALSE(scans(""));
     // Unknown fields of any shape are skipped.
     CHECK(scans(R"({"x":{"y":[1,-2.5e+3,true,false,null,"s",{}]},"choices":[]})"));
     CHECK(scans(R"({})"));
+}
+
+TEST_CASE("chunk scanner keeps bytes that are not UTF-8 raw in string values only",
+          "[openai][scanner]") {
+    ScannedChunk out;
+    // A character split across two events: each half is kept as sent.
+    REQUIRE(scan_plain_chunk("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xe2\x82\"}}]}",
+                             Endpoint::chat_completions, max_choices, out));
+    CHECK(out.choices[0].piece == "a\xe2\x82");
+    REQUIRE(scan_plain_chunk("{\"model\":\"\xff\",\"choices\":[{\"index\":0,\"text\":\"\xac!\"}]}",
+                             Endpoint::completions, max_choices, out));
+    CHECK(out.choices[0].piece == "\xac!");
+    // An overlong, an encoded surrogate, a code point past U+10FFFF: kept raw too.
+    for (const char* raw : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+        REQUIRE(scan_plain_chunk(
+            "{\"choices\":[{\"delta\":{\"content\":\"" + std::string(raw) + "\"}}]}",
+            Endpoint::chat_completions, max_choices, out));
+        CHECK(out.choices[0].piece == raw);
+    }
+    // Outside string values, or in a key, such a byte is not JSON: the full parser decides.
+    CHECK_FALSE(scans("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\xff"));
+    CHECK_FALSE(scans("{\"\xff\":1,\"choices\":[]}"));
 }
 
 TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real chunks",
@@ -174,6 +195,7 @@ TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real 
         ScannedChunk out;
         bool ok = scan_plain_chunk(data, endpoint, max_choices, out);
         nlohmann::json dom = nlohmann::json::parse(data, nullptr, false);
+        if (dom.is_discarded()) dom = nlohmann::json::parse(repair_utf8(data), nullptr, false);
         if (!ok) {
             ++fallback;
             continue;
@@ -187,9 +209,9 @@ TEST_CASE("chunk scanner agrees with nlohmann::json on random mutations of real 
         REQUIRE(out.count == want.size());
         for (std::size_t i = 0; i < want.size(); ++i) {
             CHECK(out.choices[i].index == want[i].index);
-            CHECK(out.choices[i].piece == want[i].piece);
-            CHECK(out.choices[i].finish_reason == want[i].finish_reason);
-            CHECK(out.choices[i].stop_sequence == want[i].stop_sequence);
+            CHECK(repair_utf8(out.choices[i].piece) == want[i].piece);
+            CHECK(repair_utf8(out.choices[i].finish_reason) == want[i].finish_reason);
+            CHECK(repair_utf8(out.choices[i].stop_sequence) == want[i].stop_sequence);
         }
     }
     // Both outcomes must be exercised, or the comparison proves nothing.

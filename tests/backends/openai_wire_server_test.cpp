@@ -11,6 +11,7 @@
 #include "backends/openai_wire/stream_encoder.hpp"
 
 using namespace braid::backends::openai_wire;
+using braid::complete_utf8_prefix;
 using braid::Role;
 using nlohmann::json;
 

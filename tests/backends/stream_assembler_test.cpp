@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backends/openai_wire/stream_assembler.hpp"
+#include "core/utf8.hpp"
 
 using namespace braid;
 using namespace braid::backends;
@@ -174,4 +175,50 @@ TEST_CASE("assembler keeps the matched stop string of the last chunk, on both pa
     REQUIRE(done.size() == 2);
     CHECK(done[0].stop_sequence == "</Path>");
     CHECK(done[1].stop_sequence == "</Goal>");
+}
+
+TEST_CASE("assembler joins a UTF-8 character split across events and repairs bytes that form none",
+          "[backends][assembler]") {
+    // Issue 18, finding 2: such a server used to end the whole run with an internal error.
+    StreamAssembler a(Endpoint::completions);
+    Fed fed;
+    feed_all(a,
+             {"{\"choices\":[{\"index\":0,\"text\":\"pay 5 \xe2\x82\"}]}",
+              "{\"choices\":[{\"index\":0,\"text\":\"\xac now \xff!\"}]}",
+              "{\"choices\":[{\"index\":1,\"text\":\"cut \xf0\x9f\x98\"}]}",
+              "{\"choices\":[{\"index\":1,\"text\":\"\",\"finish_reason\":\"length\"}]}",
+              "{\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"stop\"}]}"},
+             fed.sink());
+    std::vector<Completion> done = a.take_completions();
+    REQUIRE(done.size() == 2);
+    CHECK(done[0].text == "pay 5 \xe2\x82\xac now \xef\xbf\xbd!");
+    CHECK(done[1].text == "cut \xef\xbf\xbd");  // the stream never finished the emoji
+    // The pieces handed out as they arrived are well-formed and add up to the completions.
+    std::string delivered[2];
+    for (const auto& [choice, piece] : fed.pieces) {
+        CHECK(is_valid_utf8(piece));
+        delivered[choice] += piece;
+    }
+    CHECK(delivered[0] == done[0].text);
+    CHECK(delivered[1] == done[1].text);
+}
+
+TEST_CASE("assembler parses a chunk that is JSON but for bytes that are not UTF-8",
+          "[backends][assembler]") {
+    // A usage chunk takes the full parser, which refuses such bytes: it is parsed repaired.
+    StreamAssembler a(Endpoint::chat_completions);
+    feed_all(a, {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xff\"},\"finish_reason\":"
+                 "\"stop\"}],"
+                 "\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"total_tokens\":3}}"});
+    REQUIRE(a.usage().has_value());
+    CHECK(a.usage()->completion_tokens == 1);
+    std::vector<Completion> done = a.take_completions();
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].text == "a\xef\xbf\xbd");
+    // Data that is not JSON at all is still a parse error, and its excerpt is repaired.
+    StreamAssembler b(Endpoint::chat_completions);
+    auto refused = b.feed("{\"choices\":\xff", {});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::parse);
+    CHECK(is_valid_utf8(refused.error().message));
 }

@@ -38,7 +38,9 @@ local::Tokenizer make_spm() {
 }
 constexpr std::int32_t byte_id(int b) { return 2 + b; }
 
-bool is_well_formed(const std::string& s) { return local::sanitize_utf8(s) == s; }
+bool is_well_formed(const std::string& s) {
+    return braid::repair_utf8(s) == s;
+}
 
 }  // namespace
 
@@ -95,7 +97,9 @@ TEST_CASE("ill-formed bytes become U+FFFD at once and an unfinished character at
     CHECK(stream.feed(byte_id(0x9F)).empty());
     CHECK(stream.finish() == "\xEF\xBF\xBD");
     const std::int32_t ids[] = {byte_id(0xFF), byte_id(0xE2), byte_id('A'), byte_id(0xF0), byte_id(0x9F)};
-    CHECK(local::sanitize_utf8(t.decode(ids)) == "\xEF\xBF\xBD\xEF\xBF\xBD" "A\xEF\xBF\xBD");
+    CHECK(braid::repair_utf8(t.decode(ids)) ==
+          "\xEF\xBF\xBD\xEF\xBF\xBD"
+          "A\xEF\xBF\xBD");
     // Reusable after finish(): the space rule starts over.
     CHECK(stream.feed(258) == "hi");
 }
@@ -103,11 +107,11 @@ TEST_CASE("ill-formed bytes become U+FFFD at once and an unfinished character at
 TEST_CASE("UTF-8 decoding rejects overlongs, surrogates and values past U+10FFFF", "[backends][tokenizer]") {
     for (std::string bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80"}) {
         INFO("bytes of length " << bad.size());
-        CHECK(local::decode_utf8(bad, 0).status == local::Utf8Status::invalid);
+        CHECK(braid::decode_utf8(bad, 0).status == braid::Utf8Status::invalid);
     }
-    CHECK(local::decode_utf8("\xF0\x9F\x98", 0).status == local::Utf8Status::truncated);
-    const auto ok = local::decode_utf8("\xF0\x9F\x98\x80", 0);
-    CHECK(ok.status == local::Utf8Status::ok);
+    CHECK(braid::decode_utf8("\xF0\x9F\x98", 0).status == braid::Utf8Status::truncated);
+    const auto ok = braid::decode_utf8("\xF0\x9F\x98\x80", 0);
+    CHECK(ok.status == braid::Utf8Status::ok);
     CHECK(ok.code_point == U'\U0001F600');
     CHECK(ok.length == 4);
 }

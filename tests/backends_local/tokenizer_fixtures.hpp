@@ -148,7 +148,7 @@ inline std::string random_text(std::mt19937& rng, int atoms) {
         } else {
             const auto& [lo, hi] = ranges[rng() % ranges.size()];
             const char32_t cp = lo + static_cast<char32_t>(rng() % (hi - lo + 1));
-            local::append_utf8(text, cp);
+            braid::append_utf8(text, cp);
         }
     }
     return text;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/async.hpp"
+#include "core/json_text.hpp"
 #include "workers/agent/agent_protocol.hpp"
 
 namespace braid::workers::agent {
@@ -50,7 +51,7 @@ asio::awaitable<CallOutcome> run_recorded(store::RunRecorder* rec, const tools::
                                           AgentToolCall call, NodeId node, std::size_t max_chars,
                                           bool* cancelled) {
     nlohmann::json running{{"name", call.name}, {"arguments", call.arguments}};
-    rec->set_status(node, store::NodeStatus::running, running.dump());
+    rec->set_status(node, store::NodeStatus::running, json_text(running));
     auto started = std::chrono::steady_clock::now();
     CallOutcome outcome;
     if (const tools::Tool* tool = tools->find(call.name); tool == nullptr) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "workers/agent/agent.hpp"
 
 namespace braid::workers::agent {
@@ -80,7 +81,7 @@ std::string call_label(const AgentToolCall& call) {
     constexpr std::size_t kLabelValueChars = 40;
     std::string args;
     for (const auto& [key, value] : call.arguments.items()) {
-        std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+        std::string shown = value.is_string() ? value.get<std::string>() : json_text(value);
         if (shown.size() > kLabelValueChars) shown = shown.substr(0, kLabelValueChars) + "...";
         for (char& c : shown)
             if (c == '\n') c = ' ';

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/json_text.hpp"
 #include "tasks/env/sandbox.hpp"
 
 namespace braid::workers::tools {
@@ -59,7 +60,7 @@ Result<std::string> expand(std::string_view element, const std::vector<std::stri
 }
 
 std::string arg_text(const nlohmann::json& v) {
-    return v.is_string() ? v.get<std::string>() : v.dump();
+    return v.is_string() ? v.get<std::string>() : json_text(v);
 }
 
 class CommandTool final : public BlockingTool {

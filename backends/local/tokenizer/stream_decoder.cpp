@@ -25,7 +25,7 @@ std::string StreamDecoder::take_complete() {
 
 std::string StreamDecoder::finish() {
     std::string out = take_complete();
-    if (!pending_.empty()) append_utf8(out, replacement_character);  // sanitize_utf8's rule too
+    if (!pending_.empty()) append_utf8(out, replacement_character);  // repair_utf8's rule too
     pending_.clear();
     at_text_start_ = true;
     return out;

@@ -4,7 +4,7 @@
 // incomplete character (split across byte-level BPE tokens or SPM <0xXX> tokens) wait for the
 // next id. An ill-formed sequence becomes U+FFFD as soon as it is known to be ill-formed; finish()
 // turns a still-incomplete tail into U+FFFD. Concatenating every feed() and finish() gives
-// sanitize_utf8(tokenizer.decode(ids, options)), which is decode() itself for well-formed text.
+// repair_utf8(tokenizer.decode(ids, options)), which is decode() itself for well-formed text.
 //
 // Holds a reference to the Tokenizer, which must outlive it. One decoder per sequence.
 
