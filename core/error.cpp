@@ -1,5 +1,6 @@
 #include "core/error.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,6 +19,20 @@ std::string_view to_string(ErrorCode code) {
         case ErrorCode::internal: return "internal error";
     }
     return "unknown error";
+}
+
+ErrorCode error_code_for_errno(int err) {
+    switch (err) {
+        case ENOENT: return ErrorCode::not_found;
+        case EACCES:
+        case EPERM:
+        case EISDIR:
+        case ENOTDIR:
+        case ELOOP:
+        case ENAMETOOLONG:
+        case EROFS: return ErrorCode::invalid_input;
+        default: return ErrorCode::io;
+    }
 }
 
 Error Error::with_context(std::string_view context) && {

@@ -37,6 +37,11 @@ struct Error {
     std::string describe() const;  // "code: message"
 };
 
+// The code for a system call that failed with `err` on a path the user named: not_found for a
+// missing file, invalid_input for one that is not usable as named (permissions, a directory, a
+// bad path), io (the machine failed) otherwise.
+ErrorCode error_code_for_errno(int err);
+
 inline Error make_error(ErrorCode code, std::string message, bool retryable = false) {
     return Error{code, std::move(message), retryable};
 }

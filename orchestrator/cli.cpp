@@ -19,7 +19,6 @@ int exit_code_for(const Error& error) {
     switch (error.code) {
         case ErrorCode::invalid_input:
         case ErrorCode::not_found:
-        case ErrorCode::io:
         case ErrorCode::parse: return exit_bad_input;
         case ErrorCode::budget_exhausted: return exit_budget_exhausted;
         default: return exit_infra_failure;

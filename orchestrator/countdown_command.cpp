@@ -20,7 +20,7 @@ int write_lines(const std::vector<std::string>& lines, const std::string& out_pa
         return exit_ok;
     }
     std::ofstream out(out_path);
-    if (!out) throw FatalError(make_error(ErrorCode::io, "cannot write " + out_path));
+    if (!out) throw FatalError(make_error(ErrorCode::invalid_input, "cannot write " + out_path));
     for (const std::string& line : lines) out << line << "\n";
     if (!out) throw FatalError(make_error(ErrorCode::io, "writing " + out_path + " failed"));
     return exit_ok;

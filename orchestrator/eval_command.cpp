@@ -101,7 +101,7 @@ std::vector<std::size_t> pass_ks(std::size_t max_n) {
 }  // namespace
 
 int run_eval(const CommonArgs& common, std::int64_t run_id, const std::string& rules_arg) {
-    auto store = store::Store::open(common.db_path, {.create = false});
+    auto store = store::Store::open_read_only(common.db_path);
     StoredRun run = load_stored_run(*store, run_id);
     const std::optional<std::string> stored = stored_rule(run);
 

@@ -33,7 +33,7 @@ Result<std::size_t> write_predictions(store::Store& store, RunId run, const std:
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
         out << text;
         out.flush();
-        if (!out) return make_error(ErrorCode::io, "cannot write predictions to " + path);
+        if (!out) return make_error(ErrorCode::invalid_input, "cannot write predictions to " + path);
     }
     std::error_code ec;
     std::filesystem::rename(temp, path, ec);

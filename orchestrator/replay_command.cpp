@@ -31,7 +31,7 @@ bool reads(const std::vector<std::string>& verifiers, std::string_view name) {
 }  // namespace
 
 int run_replay(const CommonArgs& common, std::int64_t run_id, const std::string& rule_arg) {
-    auto store = store::Store::open(common.db_path, {.create = false});
+    auto store = store::Store::open_read_only(common.db_path);
     StoredRun run = load_stored_run(*store, run_id);
     const std::optional<std::string> stored = stored_rule(run);
     std::string rule = rule_arg;

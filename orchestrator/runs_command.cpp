@@ -72,7 +72,7 @@ void print_tree(const std::vector<store::NodeRecord>& nodes, const std::map<std:
 }  // namespace
 
 int run_runs_list(const CommonArgs& common) {
-    auto store = store::Store::open(common.db_path, {.create = false});
+    auto store = store::Store::open_read_only(common.db_path);
     auto runs = store->runs();
     if (common.json) {
         nlohmann::json out = nlohmann::json::array();
@@ -108,7 +108,7 @@ int run_runs_list(const CommonArgs& common) {
 }
 
 int run_runs_show(const CommonArgs& common, std::int64_t run_id) {
-    auto store = store::Store::open(common.db_path, {.create = false});
+    auto store = store::Store::open_read_only(common.db_path);
     RunId run{run_id};
     store::RunRecord record = load_run(*store, run_id);
     auto nodes = store->nodes(run);

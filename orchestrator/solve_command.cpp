@@ -51,6 +51,7 @@ std::vector<tasks::Task> load_task_file(const std::string& path) {
         }
         if (auto ok = kind->prepare(t, source_dir); !ok) fail(Error(ok.error()).with_context(path));
         if (auto ok = kind->validate(t); !ok) fail(Error(ok.error()).with_context(path));
+        if (auto ok = kind->check_resources(t); !ok) fail(Error(ok.error()).with_context(path));
     }
     return std::move(*loaded);
 }

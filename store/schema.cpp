@@ -136,7 +136,7 @@ void migrate(SqliteDb& db, int target_version) {
     if (!current) fail(db, std::move(current).error(), "reading the schema version of");
     if (*current > target_version) {
         fail(db,
-             make_error(ErrorCode::io, "schema version " + std::to_string(*current) +
+             make_error(ErrorCode::invalid_input, "schema version " + std::to_string(*current) +
                                            " is newer than " + std::to_string(target_version) +
                                            " (written by a newer braid?)"),
              "migrating");

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <climits>
+#include <filesystem>
 
 namespace braid::store {
 
@@ -104,6 +106,29 @@ bool SqliteStmt::column_is_null(int column) const {
 
 // ---- SqliteDb ---------------------------------------------------------------------------------
 
+namespace {
+
+// A file: URI naming `path` with immutable=1; every byte but unreserved ones and '/' is
+// percent-encoded, so any path survives.
+std::string immutable_uri(const std::string& path) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    const std::string absolute = std::filesystem::absolute(path).string();
+    std::string uri = "file:";
+    for (const char ch : absolute) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) != 0 || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+            uri += ch;
+        } else {
+            uri += '%';
+            uri += hex[c >> 4];
+            uri += hex[c & 0xF];
+        }
+    }
+    return uri + "?immutable=1";
+}
+
+}  // namespace
+
 void SqliteDb::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 Result<SqliteDb> SqliteDb::open(const std::string& path, OpenMode mode) {
@@ -114,9 +139,14 @@ Result<SqliteDb> SqliteDb::open(const std::string& path, OpenMode mode) {
             break;
         case OpenMode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
         case OpenMode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+        case OpenMode::read_only_immutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+            break;
     }
+    const std::string name =
+        mode == OpenMode::read_only_immutable ? immutable_uri(path) : path;
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
     // sqlite3_open_v2 returns a handle even on failure (for the message); close it either way.
     SqliteDb db(raw, path);
     if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open database '" + path + "'");

@@ -91,6 +91,10 @@ enum class OpenMode {
     read_write_create,  // create the file if it does not exist
     read_write,         // the file must exist
     read_only,
+    // Read-only, and SQLite may assume nobody writes the file meanwhile (the `immutable` URI
+    // parameter): the one way to read a WAL database whose folder is read-only and which has no
+    // -shm file (SQLITE_READONLY_DIRECTORY otherwise).
+    read_only_immutable,
 };
 
 class SqliteDb {

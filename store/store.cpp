@@ -21,6 +21,7 @@
 #include <asio/prefer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "core/assert.hpp"
 #include "store/queries.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -47,12 +48,20 @@ struct Store::Impl {
     std::string path;
     std::mutex read_mutex;
     SqliteDb reader;
-    std::unique_ptr<detail::Writer> writer;  // declared last: destroyed (drained) first
+    std::unique_ptr<detail::Writer> writer;  // declared last: destroyed (drained) first; null
+                                             // when opened read-only
+
+    detail::Writer& writer_or_die() {
+        BRAID_ASSERT(writer != nullptr, "a write to a store opened read-only");
+        return *writer;
+    }
 };
 
 namespace {
 
+// A database that cannot be opened is the user's --db path at fault (exit 2), whatever the cause.
 [[noreturn]] void fail_open(const std::string& path, Error error) {
+    error.code = ErrorCode::invalid_input;
     throw FatalError(
         std::move(error).with_context("cannot use '" + path + "' as a braid database"));
 }
@@ -211,40 +220,60 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreOptions options
     return std::make_unique<Store>(Key{}, std::move(impl));
 }
 
+std::unique_ptr<Store> Store::open_read_only(const std::string& path, int busy_timeout_ms) {
+    std::error_code ec;
+    if (path.empty() || !std::filesystem::exists(path, ec))
+        throw FatalError(make_error(ErrorCode::not_found, "no braid database at '" + path + "'"));
+    auto db = opened_or_throw(path, SqliteDb::open(path, OpenMode::read_only));
+    db.set_busy_timeout(busy_timeout_ms);
+    if (!db.query_int("PRAGMA application_id")) {
+        // No -shm file and no right to create one: only an immutable read is possible.
+        db = opened_or_throw(path, SqliteDb::open(path, OpenMode::read_only_immutable));
+    }
+    check_is_braid_database(db);
+    const auto version = opened_or_throw(path, schema_version(db));
+    if (version < latest_schema_version())
+        fail_open(path, make_error(ErrorCode::invalid_input,
+                                   "schema version " + std::to_string(version) +
+                                       " is older than this build's; a command that writes to it "
+                                       "(braid resume) migrates it"));
+    return std::make_unique<Store>(Key{}, std::make_unique<Impl>(path, std::move(db)));
+}
+
 Store::Store(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->path; }
 
-void Store::append_event(EventRecord event) { impl_->writer->enqueue(std::move(event)); }
-void Store::upsert_node(NodeRecord node) { impl_->writer->enqueue(boxed(std::move(node))); }
+void Store::append_event(EventRecord event) { impl_->writer_or_die().enqueue(std::move(event)); }
+void Store::upsert_node(NodeRecord node) { impl_->writer_or_die().enqueue(boxed(std::move(node))); }
 void Store::update_node_status(NodeStatusRecord status) {
-    impl_->writer->enqueue(boxed(std::move(status)));
+    impl_->writer_or_die().enqueue(boxed(std::move(status)));
 }
-void Store::add_edge(EdgeRecord edge) { impl_->writer->enqueue(std::move(edge)); }
+void Store::add_edge(EdgeRecord edge) { impl_->writer_or_die().enqueue(std::move(edge)); }
 void Store::put_completion(CompletionRecord completion) {
-    impl_->writer->enqueue(boxed(std::move(completion)));
+    impl_->writer_or_die().enqueue(boxed(std::move(completion)));
 }
 void Store::put_candidate(CandidateRecord candidate) {
-    impl_->writer->enqueue(boxed(std::move(candidate)));
+    impl_->writer_or_die().enqueue(boxed(std::move(candidate)));
 }
 void Store::put_verdict(VerdictRecord verdict) {
-    impl_->writer->enqueue(boxed(std::move(verdict)));
+    impl_->writer_or_die().enqueue(boxed(std::move(verdict)));
 }
-void Store::put_task(TaskRecord task) { impl_->writer->enqueue(boxed(std::move(task))); }
-void Store::update_run(RunRecord run) { impl_->writer->enqueue(boxed(std::move(run))); }
+void Store::put_task(TaskRecord task) { impl_->writer_or_die().enqueue(boxed(std::move(task))); }
+void Store::update_run(RunRecord run) { impl_->writer_or_die().enqueue(boxed(std::move(run))); }
 
 RunId Store::create_run(RunRecord run) {
     std::promise<RunId> created;
     auto id = created.get_future();
-    impl_->writer->enqueue(boxed(detail::CreateRun{std::move(run), &created}));
+    impl_->writer_or_die().enqueue(boxed(detail::CreateRun{std::move(run), &created}));
     return id.get();  // rethrows the writer's FatalError
 }
 
-std::uint64_t Store::flush_sync() { return impl_->writer->flush_sync(); }
+std::uint64_t Store::flush_sync() { return impl_->writer_or_die().flush_sync(); }
 
 asio::awaitable<void> Store::flush() {
-    detail::Writer* writer = impl_->writer.get();
+    detail::Writer* writer = &impl_->writer_or_die();
     co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
         [writer](auto handler) {
             using Waiter = HandlerWaiter<decltype(handler)>;

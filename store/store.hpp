@@ -50,6 +50,11 @@ struct StoreOptions {
 class Store {
 public:
     static std::unique_ptr<Store> open(const std::string& path, StoreOptions options = {});
+    // Opens an existing database for reading only: nothing is created or written, not even a
+    // pragma, so a database on a read-only file or file system can be listed. A missing file is
+    // not_found; a schema older than this build's is refused (a command that writes migrates it).
+    // Calling a write method on such a store is a bug (asserted).
+    static std::unique_ptr<Store> open_read_only(const std::string& path, int busy_timeout_ms = 5000);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;

@@ -103,9 +103,9 @@ Result<std::vector<Task>> read_tasks_jsonl(const std::string& path) {
     if (!std::filesystem::exists(path, ec))
         return make_error(ErrorCode::not_found, path + ": task file does not exist");
     if (std::filesystem::is_directory(path, ec))
-        return make_error(ErrorCode::io, path + ": is a directory, not a task file");
+        return make_error(ErrorCode::invalid_input, path + ": is a directory, not a task file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(ErrorCode::io, path + ": cannot open task file for reading");
+    if (!in) return make_error(ErrorCode::invalid_input, path + ": cannot open task file for reading");
     std::ostringstream buffer;
     buffer << in.rdbuf();
     if (in.bad()) return make_error(ErrorCode::io, path + ": error while reading task file");

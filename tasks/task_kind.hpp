@@ -31,6 +31,12 @@ public:
         (void)task, (void)source_dir;
         return {};
     }
+    // Called before a prepared, valid row is solved: refuses (invalid_input) a row that names a
+    // local resource this machine does not have. Default: nothing to check.
+    virtual Result<void> check_resources(const Task& task) const {
+        (void)task;
+        return {};
+    }
     // The text prompt a model continues for this task.
     virtual std::string prompt(const Task& task) const = 0;
     virtual std::vector<std::string> stop_strings() const { return {}; }

@@ -188,17 +188,18 @@ asio::awaitable<TaskOutcome> SweStrategy::solve(workers::RunServices& services, 
         m.total_tokens += r.thread.unique_tokens();
         m.critical_path_tokens = std::max(m.critical_path_tokens, r.thread.unique_tokens());
         if (r.status != workers::agent::AgentStatus::submitted) {
-            shortfall.note_thread(
-                r.thread.status == workers::ThreadStatus::budget_exhausted
-                    ? workers::ThreadStatus::budget_exhausted
-                    : workers::ThreadStatus::failed,
-                "agent " + std::string(workers::agent::to_string(r.status)) + ": " + r.reason);
+            // A model that ran out of steps or length, or kept writing malformed calls, fell short:
+            // the task is unsolved (agent_end says why). Only a failed agent or the budget is more.
+            if (r.thread.status == workers::ThreadStatus::budget_exhausted)
+                shortfall.note_thread(workers::ThreadStatus::budget_exhausted, r.reason);
+            else if (r.status == workers::agent::AgentStatus::failed)
+                shortfall.note_thread(workers::ThreadStatus::failed, "agent failed: " + r.reason);
             continue;
         }
         sw::SplitPatch split = sw::split_test_files(r.patch);
-        if (split.fix.empty()) {
-            shortfall.note_thread(workers::ThreadStatus::failed,
-                                  "agent submitted no change outside test files");
+        if (split.fix.empty()) {  // a submission that fixes nothing: unsolved
+            rec.event(run.node, "no_fix",
+                      json_text(nlohmann::json{{"reason", "no change outside test files"}}));
             continue;
         }
         std::string key = sw::normalize_patch(split.fix);

@@ -37,6 +37,17 @@ Result<void> SweKind::prepare(Task& task, const std::filesystem::path& source_di
     return {};
 }
 
+Result<void> SweKind::check_resources(const Task& task) const {
+    auto parsed = parse_swe_task(task.input);
+    if (!parsed) return std::move(parsed).error().with_context(describe(task));
+    std::error_code ec;
+    if (!std::filesystem::is_directory(parsed->env.repo_path, ec))
+        return make_error(ErrorCode::invalid_input, describe(task) + ": env.repo_path '" +
+                                                        parsed->env.repo_path.string() +
+                                                        "' is not a directory");
+    return {};
+}
+
 std::string SweKind::prompt(const Task& task) const {
     // Only the issue (and its discussion) — never patch, test_patch, FAIL_TO_PASS or PASS_TO_PASS.
     auto text = [&task](std::string_view key) {

@@ -15,6 +15,7 @@ public:
     std::string_view name() const override;
     Result<void> validate(const Task& task) const override;
     Result<void> prepare(Task& task, const std::filesystem::path& source_dir) const override;
+    Result<void> check_resources(const Task& task) const override;
     std::string prompt(const Task& task) const override;
     Grade grade(const Task& task, std::string_view output) const override;
     bool grade_is_hidden() const override { return true; }

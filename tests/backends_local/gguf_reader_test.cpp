@@ -188,7 +188,7 @@ TEST_CASE("GGUF files open from disk through the mapping", "[backends_local][ggu
     CHECK(missing.error().code == braid::ErrorCode::not_found);
     auto directory = GgufFile::open(dir.path());
     REQUIRE_FALSE(directory);
-    CHECK(directory.error().code == braid::ErrorCode::io);
+    CHECK(directory.error().code == braid::ErrorCode::invalid_input);
 }
 
 TEST_CASE("every truncation of a small GGUF file is a clean parse error",

@@ -193,6 +193,66 @@ TEST_CASE("A budget too small for every sample stops work and exits 4", "[orches
     REQUIRE(refused == 6);  // tasks 1-2 got the 6 samples (4 + 2), the remaining 6 got none
 }
 
+TEST_CASE("A disk that fills up mid-run exits 3 with the cause and the run is kept and resumes",
+          "[orchestrator][cli]") {
+    // Issue 18, finding 8: a full disk is the machine failing (3), not bad input (it was 2).
+    TempDir dir;
+    const std::string db = dir / "braid.db";
+    const std::string tasks = example("examples/countdown/sample.jsonl");
+    Outcome first = run_braid({"solve", tasks, "--backend", "symbolic", "--samples", "1", "--db", db}, dir);
+    REQUIRE(first.exit_code <= 1);
+    const auto db_bytes = static_cast<rlim_t>(std::filesystem::file_size(db));
+    // Files may grow 64 KiB past the database as it is now: far less than 64 samples of 8 tasks.
+    braid::test::SpawnOptions small_disk;
+    small_disk.max_file_bytes = db_bytes + 64 * 1024;
+    Outcome full = run_braid({"solve", tasks, "--backend", "symbolic", "--samples", "64", "--db", db},
+                             dir, small_disk);
+    CHECK(full.exit_code == 3);
+    CHECK(full.err.find("i/o error") != std::string::npos);
+    CHECK(full.err.find("internal error") == std::string::npos);
+    Outcome resumed = run_braid({"resume", "2", "--db", db, "--json"}, dir);
+    INFO(resumed.err);
+    CHECK(resumed.exit_code <= 1);
+    Outcome listed = run_braid({"runs", "ls", "--db", db, "--json"}, dir);
+    REQUIRE(listed.exit_code == 0);
+    const json runs = json::parse(listed.out);
+    REQUIRE(runs.size() == 2);
+    for (const json& run : runs) CHECK(run["status"] == "finished");
+}
+
+TEST_CASE("A database on a read-only file and folder is listed and shown and replayed and evaluated",
+          "[orchestrator][cli]") {
+    // Issue 18, finding 8: `runs ls` wrote a pragma, so a read-only database could not be listed.
+    TempDir dir;
+    const std::string db = dir / "braid.db";
+    Outcome solved = run_braid({"solve", example("examples/countdown/sample.jsonl"), "--backend", "symbolic",
+                                "--samples", "2", "--db", db},
+                               dir);
+    REQUIRE(solved.exit_code <= 1);
+    const std::string before = braid::test::slurp(db);
+    std::filesystem::permissions(db, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
+                                         std::filesystem::perms::others_read);
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec |
+                                                 std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
+                                                 std::filesystem::perms::others_read |
+                                                 std::filesystem::perms::others_exec);
+    braid::test::SpawnOptions as_nobody;
+    as_nobody.user_if_root = braid::test::nobody_uid;
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"runs", "ls", "--db", db}, {"runs", "show", "1", "--db", db},
+          {"replay", "1", "--db", db}, {"eval", "1", "--db", db}}) {
+        Outcome o = run_braid(command, dir, as_nobody);
+        INFO(command[0] << " " << command[1] << ": " << o.err);
+        CHECK(o.exit_code <= 1);
+        CHECK(o.err.find("cannot use") == std::string::npos);
+    }
+    // A command that writes is refused with the cause, and the database is unchanged.
+    Outcome resumed = run_braid({"resume", "1", "--db", db}, dir, as_nobody);
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);  // for TempDir's cleanup
+    if (geteuid() != 0 || resumed.exit_code != 0) CHECK(resumed.exit_code == 2);
+    CHECK(braid::test::slurp(db) == before);
+}
+
 TEST_CASE("braid doctor reports the machine's capabilities", "[orchestrator][cli]") {
     TempDir dir;
     Outcome o = run_braid({"doctor", "--json"}, dir);

@@ -3,12 +3,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -32,14 +34,38 @@ struct Outcome {
     std::string err;
 };
 
+// How a braid child process runs beyond its arguments.
+struct SpawnOptions {
+    int stderr_pipe_write = -1;  // stderr to this pipe instead of a file
+    // Caps the size of every file braid writes (RLIMIT_FSIZE, SIGXFSZ ignored): a write past it
+    // fails as on a full disk.
+    rlim_t max_file_bytes = RLIM_INFINITY;
+    // Runs braid as this user (and group) when the test runs as root, so that file permissions
+    // apply to it; ignored otherwise.
+    std::optional<uid_t> user_if_root;
+};
+
+// The uid of `nobody`, for SpawnOptions::user_if_root.
+inline constexpr uid_t nobody_uid = 65534;
+
 // Starts braid with `args`, stdout/stderr to files in `dir`; returns the pid.
 inline pid_t spawn_braid(const std::vector<std::string>& args, const TempDir& dir, const std::string& tag,
-                         int stderr_pipe_write = -1) {
+                         const SpawnOptions& options = {}) {
+    const std::string out_path = dir / (tag + ".out");
+    const std::string err_path = dir / (tag + ".err");
     pid_t pid = fork();
     if (pid == 0) {
-        int out = open((dir / (tag + ".out")).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = stderr_pipe_write >= 0 ? stderr_pipe_write
-                                         : open((dir / (tag + ".err")).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (options.max_file_bytes != RLIM_INFINITY) {
+            signal(SIGXFSZ, SIG_IGN);
+            const rlimit limit{options.max_file_bytes, options.max_file_bytes};
+            if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
+        }
+        int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int err = options.stderr_pipe_write >= 0 ? options.stderr_pipe_write
+                                                 : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (options.user_if_root && geteuid() == 0) {
+            if (setgid(*options.user_if_root) != 0 || setuid(*options.user_if_root) != 0) _exit(126);
+        }
         dup2(out, STDOUT_FILENO);
         dup2(err, STDERR_FILENO);
         std::vector<char*> argv;
@@ -60,10 +86,11 @@ inline int wait_exit(pid_t pid) {
     return -1;
 }
 
-inline Outcome run_braid(const std::vector<std::string>& args, const TempDir& dir) {
+inline Outcome run_braid(const std::vector<std::string>& args, const TempDir& dir,
+                         const SpawnOptions& options = {}) {
     static int counter = 0;
     std::string tag = "cmd" + std::to_string(counter++);
-    pid_t pid = spawn_braid(args, dir, tag);
+    pid_t pid = spawn_braid(args, dir, tag, options);
     Outcome o;
     o.exit_code = wait_exit(pid);
     o.out = slurp(dir / (tag + ".out"));

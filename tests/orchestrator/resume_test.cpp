@@ -22,7 +22,9 @@ TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting
     // task on stderr, which we read through a pipe (the read blocks until the line exists).
     int fds[2];
     REQUIRE(pipe(fds) == 0);
-    pid_t pid = braid::test::spawn_braid(solve_args, dir, "killed", fds[1]);
+    braid::test::SpawnOptions to_pipe;
+    to_pipe.stderr_pipe_write = fds[1];
+    pid_t pid = braid::test::spawn_braid(solve_args, dir, "killed", to_pipe);
     close(fds[1]);
     FILE* err = fdopen(fds[0], "r");
     int finished_tasks = 0;

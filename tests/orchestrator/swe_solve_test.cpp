@@ -204,16 +204,13 @@ TEST_CASE("swe: seven agents per example task; the hybrid cascade picks the gold
 TEST_CASE("swe: a bad task fails alone, with its reason; the others go on", "[orchestrator][swe]") {
     TempDir dir;
     std::vector<json> rows = example_tasks(dir);
-    json missing_repo = rows[0];
-    missing_repo["instance_id"] = "bad__no-repo";
-    missing_repo["env"]["repo_path"] = "repos/does-not-exist";
     json bad_commit = rows[0];
     bad_commit["instance_id"] = "bad__commit";
     bad_commit["base_commit"] = "0123456789abcdef0123456789abcdef01234567";
     json garbage_log = rows[0];
     garbage_log["instance_id"] = "bad__log";
     garbage_log["env"]["test_cmd"] = "echo these are not test results";
-    write_jsonl(dir / "tasks.jsonl", {missing_repo, rows[0], bad_commit, garbage_log});
+    write_jsonl(dir / "tasks.jsonl", {rows[0], bad_commit, garbage_log});
 
     // The scripted agents are keyed by instance id: only the good task has agents that submit.
     Outcome o = solve(dir, dir / "tasks.jsonl", {"--samples", "2", "--agent-steps", "5"});
@@ -222,14 +219,42 @@ TEST_CASE("swe: a bad task fails alone, with its reason; the others go on", "[or
     json summary = json::parse(o.out);
     std::map<std::string, json> by_id;
     for (const json& t : summary["tasks"]) by_id[t["id"]] = t;
-    CHECK(by_id["bad__no-repo"]["status"] == "failed");
-    CHECK(by_id["bad__no-repo"]["error"].get<std::string>().find("does-not-exist") != std::string::npos);
     CHECK(by_id["bad__commit"]["status"] == "failed");
     CHECK(by_id["bad__commit"]["error"].get<std::string>().find("0123456789abcdef") != std::string::npos);
     CHECK(by_id["bad__log"]["status"] == "failed");
     CHECK(by_id["bad__log"]["error"].get<std::string>().find("no test results") != std::string::npos);
     // The good task ran: s1 is the gold fix and s0 the breaking one, which the regression check drops.
     CHECK(by_id[rows[0]["instance_id"].get<std::string>()]["status"] == "solved");
+}
+
+TEST_CASE("swe: a row whose env.repo_path is not a directory is refused before anything runs",
+          "[orchestrator][swe]") {
+    // Issue 18, finding 8: it used to fail as a task and exit 3, an infrastructure failure.
+    TempDir dir;
+    std::vector<json> rows = example_tasks(dir);
+    json missing_repo = rows[0];
+    missing_repo["instance_id"] = "bad__no-repo";
+    missing_repo["env"]["repo_path"] = "repos/does-not-exist";
+    write_jsonl(dir / "tasks.jsonl", {rows[0], missing_repo});
+    Outcome o = solve(dir, dir / "tasks.jsonl", {"--samples", "2", "--agent-steps", "5"});
+    CHECK(o.exit_code == 2);
+    CHECK(o.err.find("bad__no-repo") != std::string::npos);
+    CHECK(o.err.find("does-not-exist") != std::string::npos);
+    CHECK(o.err.find("not a directory") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "braid.db"));  // nothing stored
+}
+
+TEST_CASE("swe: agents that run out of steps leave the task unsolved, exit 1", "[orchestrator][swe]") {
+    // Issue 18, finding 8: the model falling short is not an infrastructure failure (it was exit 3).
+    TempDir dir;
+    std::vector<json> rows = example_tasks(dir);
+    write_jsonl(dir / "tasks.jsonl", {rows[0]});
+    Outcome o = solve(dir, dir / "tasks.jsonl", {"--samples", "2", "--agent-steps", "1"});
+    INFO(o.err);
+    CHECK(o.exit_code == 1);
+    json summary = json::parse(o.out);
+    REQUIRE(summary["tasks"].size() == 1);
+    CHECK(summary["tasks"][0]["status"] == "unsolved");
 }
 
 TEST_CASE("swe: rows that are not SWE-bench instances are refused with the field named", "[orchestrator][swe]") {

@@ -36,13 +36,13 @@ int version_of(const std::string& path) {
     return *version;
 }
 
-// Checks that Store::open(path) throws FatalError (code io) whose message contains every part.
+// Checks that Store::open(path) throws FatalError (code invalid_input: the --db path is at fault, exit 2) whose message contains every part.
 void check_open_refused(const std::string& path, std::initializer_list<std::string> parts) {
     try {
         Store::open(path);
         FAIL("Store::open succeeded on " << path);
     } catch (const FatalError& error) {
-        CHECK(error.error().code == ErrorCode::io);
+        CHECK(error.error().code == ErrorCode::invalid_input);
         const std::string message = error.what();
         for (const auto& part : parts) CHECK_THAT(message, Catch::Contains(part));
     }

@@ -81,7 +81,7 @@ TEST_CASE("A task id with a control character is refused before anything prints 
     CHECK(parse_tasks_jsonl("{\"id\": \"caf\u00e9-1\", \"kind\": \"k\"}\n", "ok.jsonl").has_value());
 }
 
-TEST_CASE("A missing task file is not_found and a directory is an io error", "[tasks]") {
+TEST_CASE("A missing task file is not_found and a directory is invalid input", "[tasks]") {
     auto missing = read_tasks_jsonl("/nonexistent/braid/tasks.jsonl");
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().code == ErrorCode::not_found);
@@ -89,7 +89,7 @@ TEST_CASE("A missing task file is not_found and a directory is an io error", "[t
 
     auto dir = read_tasks_jsonl(std::filesystem::temp_directory_path().string());
     REQUIRE_FALSE(dir.has_value());
-    CHECK(dir.error().code == ErrorCode::io);
+    CHECK(dir.error().code == ErrorCode::invalid_input);
 }
 
 TEST_CASE("A task file on disk is read", "[tasks]") {

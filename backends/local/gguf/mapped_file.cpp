@@ -30,8 +30,7 @@ private:
 };
 
 Error os_error(const std::filesystem::path& path, const char* what, int err) {
-    ErrorCode code = err == ENOENT ? ErrorCode::not_found : ErrorCode::io;
-    return make_error(code, std::string(what) + " " + path.string() + ": " + std::strerror(err));
+    return make_error(error_code_for_errno(err), std::string(what) + " " + path.string() + ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -42,7 +41,7 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::filesystem
     struct stat st {};
     if (::fstat(fd.fd(), &st) != 0) return os_error(path, "cannot stat", errno);
     if (!S_ISREG(st.st_mode))
-        return make_error(ErrorCode::io, "not a regular file: " + path.string());
+        return make_error(ErrorCode::invalid_input, "not a regular file: " + path.string());
     auto size = static_cast<std::size_t>(st.st_size);
     const std::uint8_t* data = nullptr;
     if (size > 0) {

@@ -59,7 +59,7 @@ Error unexpected_tensors(const std::set<std::string>& left) {
 Result<std::string> read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return make_error(fs::exists(path) ? ErrorCode::io : ErrorCode::not_found,
+        return make_error(fs::exists(path) ? ErrorCode::invalid_input : ErrorCode::not_found,
                           "cannot read " + path.string());
     std::ostringstream text;
     text << in.rdbuf();
