@@ -58,7 +58,7 @@ struct Server {
         if (pid == 0) {
             dup2(fds[1], STDOUT_FILENO);
             execl(BRAID_BINARY, "braid", "serve", "--backend", "scripted", "--script", script.c_str(), "--port", "0",
-                  "--model-name", "bench", "--max-connections", "8192", "--max-streams", "8192",
+                  "--model-name", "bench", "--max-connections", "8192", "--max-generations", "8192",
                   static_cast<char*>(nullptr));
             _exit(127);
         }

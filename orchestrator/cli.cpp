@@ -191,7 +191,9 @@ int run_cli(int argc, char** argv) {
     serve_cmd->add_option("--max-connections", serve.max_connections, "Open connections at most; more get a 503")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
-    serve_cmd->add_option("--max-streams", serve.max_streams, "Concurrent streaming requests at most; more get a 503")
+    serve_cmd->add_option("--max-generations,--max-streams", serve.max_generations,
+                          "Generations (prompts x n) in flight at most, streamed or not; a request past it gets a 503, "
+                          "one asking for more on its own a 400 (--max-streams: the old name)")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
     serve_cmd->add_flag("-v,--verbose", serve.common.verbose, "Log requests to stderr");

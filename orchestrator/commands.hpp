@@ -39,7 +39,7 @@ struct ServeArgs {
     std::uint16_t port = 8080;
     std::string model_name;  // default: the backend's name
     std::size_t max_connections = 1024;  // further connections get a 503
-    std::size_t max_streams = 1024;      // further concurrent stream requests get a 503
+    std::size_t max_generations = 1024;  // choices in flight at most (ServerOptions)
 };
 
 // `braid generate`: one prompt through the local engine, text streamed to stdout.

@@ -47,7 +47,7 @@ int run_serve(const ServeArgs& args) {
                                    : std::string(backends::to_string(*kind));
     options.model_name = args.model_name.empty() ? default_name : args.model_name;
     options.max_connections = args.max_connections;
-    options.max_concurrent_streams = args.max_streams;
+    options.max_concurrent_generations = args.max_generations;
     options.log = Logger(args.common.verbose ? LogLevel::info : LogLevel::warn);
     backends::server::HttpServer server(io.get_executor(), **backend, options);
     if (auto started = server.start(); !started) throw FatalError(Error(started.error()));

@@ -194,21 +194,19 @@ std::string response_id(ServerState& server, Endpoint endpoint) {
     return id;
 }
 
-// Counts a stream in flight for the max_concurrent_streams limit.
-class StreamSlot {
+// Counts a request's generations in flight for the max_concurrent_generations limit.
+class GenerationSlots {
 public:
-    StreamSlot(ServerState& server, bool counted) : server_(server), counted_(counted) {
-        if (counted_) ++server_.active_streams;
+    GenerationSlots(ServerState& server, std::size_t count) : server_(server), count_(count) {
+        server_.active_generations += count_;
     }
-    ~StreamSlot() {
-        if (counted_) --server_.active_streams;
-    }
-    StreamSlot(const StreamSlot&) = delete;
-    StreamSlot& operator=(const StreamSlot&) = delete;
+    ~GenerationSlots() { server_.active_generations -= count_; }
+    GenerationSlots(const GenerationSlots&) = delete;
+    GenerationSlots& operator=(const GenerationSlots&) = delete;
 
 private:
     ServerState& server_;
-    bool counted_;
+    std::size_t count_;
 };
 
 // The machine-readable `code` of an error body.
@@ -269,13 +267,23 @@ asio::awaitable<bool> serve_completion(std::shared_ptr<Connection> conn, ApiRequ
                                        bool keep_alive, bool chunked) {
     ServerState& server = conn->server();
     const ServerOptions& options = server.options;
-    if (request.stream && server.active_streams >= options.max_concurrent_streams) {
-        ApiError busy{503, "Too many concurrent streams; retry later.", "server_error", "",
+    const std::size_t generations = request.num_choices();
+    if (generations > options.max_concurrent_generations) {
+        ApiError too_many{400,
+                          "This request asks for " + std::to_string(generations) +
+                              " generations at once; this server runs at most " +
+                              std::to_string(options.max_concurrent_generations) + ".",
+                          "invalid_request_error", "n", "too_many_generations"};
+        bool ok = co_await write_error(*conn, std::move(too_many), keep_alive);
+        co_return ok&& keep_alive;
+    }
+    if (server.active_generations + generations > options.max_concurrent_generations) {
+        ApiError busy{503, "Too many concurrent generations; retry later.", "server_error", "",
                       "server_overloaded"};
         bool ok = co_await write_error(*conn, std::move(busy), keep_alive);
         co_return ok&& keep_alive;
     }
-    StreamSlot slot(server, request.stream);
+    GenerationSlots slots(server, generations);
     if (request.stream && !chunked)
         keep_alive = false;  // an HTTP/1.0 stream ends with the connection
 

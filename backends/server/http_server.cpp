@@ -138,8 +138,8 @@ std::size_t HttpServer::connections() const {
     return state_->connections.size();
 }
 
-std::size_t HttpServer::streams() const {
-    return state_->active_streams;
+std::size_t HttpServer::generations() const {
+    return state_->active_generations;
 }
 
 }  // namespace braid::backends::server

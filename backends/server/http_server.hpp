@@ -44,7 +44,9 @@ struct ServerOptions {
     HttpLimits http;
     openai_wire::DecodeLimits decode;
     std::size_t max_connections = 1024;         // further connections get a 503 and are closed
-    std::size_t max_concurrent_streams = 1024;  // further stream requests get a 503
+    // Generations (choices: prompts × n) in flight at most, streamed or not: a request that would
+    // pass it gets a 503 (retry later), one that asks for more on its own a 400.
+    std::size_t max_concurrent_generations = 1024;
     // From a request's first byte (or from accept, for the first request) to its last byte.
     std::chrono::milliseconds request_timeout{30'000};
     std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
@@ -75,9 +77,10 @@ public:
     // their backend calls. Safe from any thread (it posts to the executor); idempotent.
     void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
-    // Live connections and streams in flight. Read on the executor (or after it has stopped).
+    // Live connections, and generations (choices) in flight. Read on the executor (or after it
+    // has stopped).
     std::size_t connections() const;
-    std::size_t streams() const;
+    std::size_t generations() const;
 
 private:
     std::shared_ptr<ServerState>

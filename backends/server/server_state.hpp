@@ -27,7 +27,7 @@ struct ServerState {
     std::unordered_map<std::uint64_t, Connection*> connections;  // live connections, not owned
     std::uint64_t next_connection_id = 0;
     std::uint64_t next_response_id = 0;
-    std::size_t active_streams = 0;
+    std::size_t active_generations = 0;  // choices of the requests in flight
     bool stopping = false;
 };
 

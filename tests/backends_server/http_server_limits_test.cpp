@@ -172,21 +172,44 @@ TEST_CASE("a client that disconnects while waiting for a plain response cancels 
     CHECK(backend.wait_for_outcomes(1) == std::vector<std::string>{"cancelled"});
 }
 
-TEST_CASE("streams over the concurrent limit get a 503 with a JSON error and Retry-After",
+TEST_CASE("generations over the concurrent limit get a 503 whether streamed or not",
           "[server]") {
-    auto backend = slow_backend(100, 50ms);
+    // Issue 18, finding 6: the limit counted streaming requests, not generations (n), and plain
+    // requests not at all.
+    auto slow = slow_backend(100, 50ms);
+    RecordingBackend backend(*slow);
     ServerOptions options;
-    options.max_concurrent_streams = 1;
-    ServerFixture server(*backend, options);
-    TestClient first(server.port());
-    first.send(post("/v1/chat/completions", chat_stream));
-    read_until_content(first);  // the first stream is now in flight
+    options.max_concurrent_generations = 2;
+    ServerFixture server(backend, options);
 
-    HttpReply refused = exchange(server.port(), post("/v1/chat/completions", chat_stream));
+    // A request asking on its own for more than the server ever runs is refused outright.
+    HttpReply too_many = exchange(
+        server.port(),
+        post("/v1/chat/completions", R"({"model":"m","n":3,"messages":[{"role":"user","content":"hi"}]})"));
+    check_error_body(too_many, 400);
+    CHECK(json::parse(too_many.body)["error"]["code"] == "too_many_generations");
+    CHECK(backend.requests().empty());
+
+    // A plain request holds one generation while its backend call runs...
+    TestClient plain(server.port());
+    plain.send(post("/v1/chat/completions", chat));
+    REQUIRE(backend.wait_for_requests(1) == 1);
+    // ... so a stream of n = 2 does not fit, and one of n = 1 does.
+    HttpReply two = exchange(
+        server.port(),
+        post("/v1/chat/completions",
+             R"({"model":"m","n":2,"stream":true,"messages":[{"role":"user","content":"hi"}]})"));
+    check_error_body(two, 503);
+    CHECK(two.header("retry-after") == "1");
+    CHECK(json::parse(two.body)["error"]["code"] == "server_overloaded");
+    TestClient streaming(server.port());
+    streaming.send(post("/v1/chat/completions", chat_stream));
+    read_until_content(streaming);
+    // Both generations are in use: a plain request is refused as well.
+    HttpReply refused = exchange(server.port(), post("/v1/chat/completions", chat));
     check_error_body(refused, 503);
-    CHECK(refused.header("retry-after") == "1");
-    CHECK(json::parse(refused.body)["error"]["code"] == "server_overloaded");
-    CHECK(exchange(server.port(), get("/health")).status == 200);  // plain requests still served
+    CHECK(backend.requests().size() == 2);
+    CHECK(exchange(server.port(), get("/health")).status == 200);  // other routes still served
 }
 
 TEST_CASE("connections over the limit get a 503 and are closed", "[server]") {

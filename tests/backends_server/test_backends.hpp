@@ -24,6 +24,7 @@ public:
             std::lock_guard lock(mutex_);
             requests_.push_back(request);
         }
+        changed_.notify_all();
         Result<backends::Completion> result =
             co_await inner_.complete(std::move(request), std::move(on_chunk));
         {
@@ -42,6 +43,13 @@ public:
         std::unique_lock lock(mutex_);
         changed_.wait_for(lock, timeout, [&] { return outcomes_.size() >= count; });
         return outcomes_;
+    }
+    // Waits until `count` calls have started (or `timeout` passes); returns how many have.
+    std::size_t wait_for_requests(std::size_t count,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        std::unique_lock lock(mutex_);
+        changed_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+        return requests_.size();
     }
     std::vector<backends::CompletionRequest> requests() {
         std::lock_guard lock(mutex_);
