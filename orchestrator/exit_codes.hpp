@@ -9,6 +9,9 @@ enum ExitCode : int {
     exit_bad_input = 2,         // malformed input, unknown option value, unusable path
     exit_infra_failure = 3,     // a backend or the infrastructure failed
     exit_budget_exhausted = 4,  // the budget stopped work before it finished
+    // SIGINT or SIGTERM stopped the run, which stays resumable: 128 + the signal's number (130,
+    // 143), as a shell reports a process the signal killed.
+    exit_interrupted_base = 128,
 };
 
 }  // namespace braid::orchestrator

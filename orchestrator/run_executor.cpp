@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <map>
 #include <optional>
 
@@ -16,6 +17,7 @@
 #include "core/json_text.hpp"
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/exit_codes.hpp"
+#include "orchestrator/interruption.hpp"
 #include "orchestrator/progress.hpp"
 #include "orchestrator/run_parts.hpp"
 #include "planner/strategy.hpp"
@@ -80,10 +82,18 @@ std::string spent_json(const Amount& spent) {
     return json_text(j);
 }
 
+// The strategy's outcome; an exception is caught into *error and still ends the race (first_of
+// waits on when a child throws, and the interruption's waiter would never end).
 asio::awaitable<std::optional<planner::TaskOutcome>> solve_task(planner::Strategy* strategy,
                                                                 workers::RunServices* services,
-                                                                planner::TaskScope scope) {
-    co_return co_await strategy->solve(*services, std::move(scope));
+                                                                planner::TaskScope scope,
+                                                                std::exception_ptr* error) {
+    try {
+        co_return co_await strategy->solve(*services, std::move(scope));
+    } catch (...) {
+        *error = std::current_exception();
+    }
+    co_return planner::TaskOutcome{};
 }
 
 asio::awaitable<std::optional<planner::TaskOutcome>> wait_until(std::chrono::steady_clock::time_point at) {
@@ -92,19 +102,31 @@ asio::awaitable<std::optional<planner::TaskOutcome>> wait_until(std::chrono::ste
     co_return std::nullopt;
 }
 
+asio::awaitable<std::optional<planner::TaskOutcome>> wait_for(Interruption* interruption) {
+    co_await interruption->wait();
+    co_return std::nullopt;
+}
+
 // Runs the strategy on one task. When the run's wall-clock budget ends first, the strategy is
 // cancelled (its threads stop at once) and keeps what finished in time; a task left without a
-// correct answer that way counts as stopped by the budget.
-asio::awaitable<planner::TaskOutcome> solve_within(planner::Strategy* strategy, workers::RunServices* services,
-                                                   planner::TaskScope scope, Deadline deadline) {
-    if (!deadline) co_return co_await strategy->solve(*services, std::move(scope));
+// correct answer that way counts as stopped by the budget. When a signal interrupts the run
+// first, the strategy is cancelled the same way and the result is nullopt: the task is not done.
+asio::awaitable<std::optional<planner::TaskOutcome>> solve_within(planner::Strategy* strategy,
+                                                                  workers::RunServices* services,
+                                                                  planner::TaskScope scope, Deadline deadline,
+                                                                  Interruption* interruption) {
+    enum Racer : std::size_t { solver, interrupt, clock };
+    std::exception_ptr solver_error;
     std::vector<asio::awaitable<std::optional<planner::TaskOutcome>>> racers;
-    racers.push_back(solve_task(strategy, services, std::move(scope)));
-    racers.push_back(wait_until(*deadline));
+    racers.push_back(solve_task(strategy, services, std::move(scope), &solver_error));
+    racers.push_back(wait_for(interruption));
+    if (deadline) racers.push_back(wait_until(*deadline));
     auto raced = co_await async::first_of(std::move(racers), [](const auto&) { return true; });
-    if (raced.errors[0]) std::rethrow_exception(raced.errors[0]);
-    planner::TaskOutcome outcome = std::move(**raced.values[0]);
-    if (raced.winner == 1u && outcome.status != store::TaskStatus::solved) {
+    // A strategy cancelled by the interruption may end by throwing operation_aborted: expected.
+    if (raced.winner == interrupt || interruption->happened()) co_return std::nullopt;
+    if (solver_error) std::rethrow_exception(solver_error);
+    planner::TaskOutcome outcome = std::move(**raced.values[solver]);
+    if (raced.winner == clock && outcome.status != store::TaskStatus::solved) {
         outcome.status = store::TaskStatus::budget_exhausted;
         outcome.error = "wall-clock budget ran out";
     }
@@ -114,9 +136,10 @@ asio::awaitable<planner::TaskOutcome> solve_within(planner::Strategy* strategy, 
 // Solves tasks[next..] one at a time until none is left; `parallel_tasks` of these run at once.
 asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strategy* strategy,
                                  std::vector<TaskWork>* work, std::size_t* next, NodeId root,
-                                 std::vector<TaskResult>* results, Progress* progress, Deadline deadline) {
+                                 std::vector<TaskResult>* results, Progress* progress, Deadline deadline,
+                                 Interruption* interruption) {
     store::RunRecorder& rec = services->recorder;
-    while (*next < work->size()) {
+    while (*next < work->size() && !interruption->happened()) {
         std::size_t i = (*next)++;
         const TaskWork& w = (*work)[i];
         std::string path = "t/" + w.task.id;
@@ -133,7 +156,13 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
         } else {
             rec.set_status(scope.node, store::NodeStatus::running);
             const auto started = std::chrono::steady_clock::now();
-            outcome = co_await solve_within(strategy, services, scope, deadline);
+            auto solved = co_await solve_within(strategy, services, scope, deadline, interruption);
+            if (!solved) {  // interrupted: the task stays pending, for resume
+                rec.set_status(scope.node, store::NodeStatus::cancelled,
+                               json_text(nlohmann::json{{"reason", "interrupted by a signal"}}));
+                break;
+            }
+            outcome = std::move(*solved);
             outcome.metrics.wall_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         }
@@ -222,6 +251,7 @@ std::size_t RunSummary::count(store::TaskStatus s) const {
 }
 
 int RunSummary::exit_code() const {
+    if (status == store::RunStatus::interrupted) return exit_interrupted_base + interrupted_by;
     if (count(store::TaskStatus::failed) > 0) return exit_infra_failure;
     if (count(store::TaskStatus::budget_exhausted) > 0 ||
         status == store::RunStatus::budget_exhausted)
@@ -297,13 +327,17 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
         deadline = std::chrono::steady_clock::now() +
                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wall_s));
     std::size_t next = 0;
+    Interruption interruption(io);
     auto main = [&]() -> asio::awaitable<void> {
+        // However main ends (a store failure throws), the signal set must stop waiting, or the
+        // io_context never runs dry.
+        const InterruptionCloser closer{interruption};
         progress.start();
         std::vector<asio::awaitable<int>> queues;
         std::size_t lanes = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(config.parallel_tasks), work.size()));
         for (std::size_t i = 0; i < lanes; ++i)
             queues.push_back(solve_queue(parts.services.get(), parts.strategy.get(), &work, &next, root, &results,
-                                         &progress, deadline));
+                                         &progress, deadline, &interruption));
         co_await async::when_all(std::move(queues));
         progress.stop();
     };
@@ -327,12 +361,15 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
     }
     summary.spent = ledger.spent(ledger.root());
     summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    summary.status = summary.count(store::TaskStatus::budget_exhausted) > 0
+    summary.status = interruption.happened() ? store::RunStatus::interrupted
+                     : summary.count(store::TaskStatus::budget_exhausted) > 0
                          ? store::RunStatus::budget_exhausted
                          : store::RunStatus::finished;
+    summary.interrupted_by = interruption.signal();
     recorder.set_status(
-        root, store::NodeStatus::finished,
-        json_text(nlohmann::json{{"status", std::string(store::to_string(summary.status))}}));
+        root, interruption.happened() ? store::NodeStatus::cancelled : store::NodeStatus::finished,
+        json_text(nlohmann::json{{"status", std::string(store::to_string(summary.status))},
+                                 {"signal", summary.interrupted_by}}));
 
     auto record = store.run(run);
     BRAID_ASSERT(record.has_value(), "executing run exists");

@@ -42,6 +42,7 @@ struct RunSummary {
     std::size_t model_calls = 0;        // completions requested from the model in this execution
     std::size_t stored_completions = 0; // completions served from the store instead
     double wall_s = 0;
+    int interrupted_by = 0;  // the signal that interrupted this execution (status interrupted)
 
     std::size_t count(store::TaskStatus status) const;
     int exit_code() const;

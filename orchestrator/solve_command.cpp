@@ -108,6 +108,18 @@ void maybe_write_predictions(store::Store& store, RunId run, const RunConfig& co
 
 }  // namespace
 
+namespace {
+
+// Tells the user how to continue a run a signal stopped.
+void note_interruption(const RunSummary& summary, const std::string& db_path) {
+    if (summary.status != store::RunStatus::interrupted) return;
+    std::fprintf(stderr, "braid: interrupted by signal %d; `braid resume %lld --db %s` continues run %lld\n",
+                 summary.interrupted_by, static_cast<long long>(summary.run.value), db_path.c_str(),
+                 static_cast<long long>(summary.run.value));
+}
+
+}  // namespace
+
 int run_solve(const SolveArgs& input) {
     SolveArgs args = input;
     std::vector<tasks::Task> loaded = validate(args);
@@ -115,6 +127,7 @@ int run_solve(const SolveArgs& input) {
     const RunId run = create_run(*store, args.config, args.command_line, loaded);
     RunSummary summary = execute_run(*store, run, args.config, logger_for(args.common), execute_options(args.common));
     print_summary(summary, args.config, args.common.json);
+    note_interruption(summary, args.common.db_path);
     maybe_write_predictions(*store, run, args.config, args.predictions_path, args.common.json);
     return summary.exit_code();
 }
@@ -125,11 +138,13 @@ int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string&
     store::RunRecord record = load_run(*store, run_id);
     auto config = run_config_from_json(nlohmann::json::parse(record.config_json, nullptr, false));
     if (!config) fail(std::move(config).error());
-    if (config->strategy == "pipeline" && record.status == store::RunStatus::running)
+    const bool unfinished =
+        record.status == store::RunStatus::running || record.status == store::RunStatus::interrupted;
+    if (config->strategy == "pipeline" && unfinished)
         fail(make_error(ErrorCode::invalid_input,
                         "run " + std::to_string(run_id) + " is a pipeline run of `braid search`, which resume does not "
                         "continue; run the search (or its --record) again"));
-    if (record.status != store::RunStatus::running) {
+    if (!unfinished) {
         RunSummary summary = summarize_stored_run(*store, run);
         if (!common.json)
             std::printf("run %lld is already %s; nothing to resume\n",
@@ -141,6 +156,7 @@ int run_resume(const CommonArgs& common, std::int64_t run_id, const std::string&
     }
     RunSummary summary = execute_run(*store, run, *config, logger_for(common), execute_options(common));
     print_summary(summary, *config, common.json);
+    note_interruption(summary, common.db_path);
     maybe_write_predictions(*store, run, *config, predictions_path, common.json);
     return summary.exit_code();
 }

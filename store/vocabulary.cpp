@@ -52,6 +52,8 @@ std::string_view to_string(RunStatus status) {
             return "finished";
         case RunStatus::budget_exhausted:
             return "budget_exhausted";
+        case RunStatus::interrupted:
+            return "interrupted";
     }
     return "";
 }

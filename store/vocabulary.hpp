@@ -17,9 +17,10 @@
 namespace braid::store {
 
 // A run's status (runs.status): running until the run loop closes it.
-enum class RunStatus { running, finished, budget_exhausted };
+// interrupted: a signal stopped it; `braid resume` continues it as it does a running one.
+enum class RunStatus { running, finished, budget_exhausted, interrupted };
 inline constexpr std::array kRunStatuses{RunStatus::running, RunStatus::finished,
-                                         RunStatus::budget_exhausted};
+                                         RunStatus::budget_exhausted, RunStatus::interrupted};
 
 // A node's status (nodes.status; each change is a `node_<status>` event). created, then running,
 // then one of the terminal four: finished, failed, cancelled, skipped (refused by the budget).

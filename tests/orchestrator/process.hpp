@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/temp_dir.hpp"
@@ -43,6 +44,7 @@ struct SpawnOptions {
     // Runs braid as this user (and group) when the test runs as root, so that file permissions
     // apply to it; ignored otherwise.
     std::optional<uid_t> user_if_root;
+    std::vector<std::pair<std::string, std::string>> environment;  // set in the child
 };
 
 // The uid of `nobody`, for SpawnOptions::user_if_root.
@@ -63,6 +65,7 @@ inline pid_t spawn_braid(const std::vector<std::string>& args, const TempDir& di
         int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
         int err = options.stderr_pipe_write >= 0 ? options.stderr_pipe_write
                                                  : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        for (const auto& [name, value] : options.environment) setenv(name.c_str(), value.c_str(), 1);
         if (options.user_if_root && geteuid() == 0) {
             if (setgid(*options.user_if_root) != 0 || setuid(*options.user_if_root) != 0) _exit(126);
         }

@@ -10,8 +10,12 @@ using braid::test::run_braid;
 using braid::test::TempDir;
 using nlohmann::json;
 
-TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting stored completions",
+TEST_CASE("braid resume finishes a run killed with SIGKILL or stopped by SIGINT or SIGTERM without re-requesting stored completions",
           "[orchestrator][cli][resume]") {
+    // SIGKILL leaves the run `running`; SIGINT and SIGTERM stop it cleanly (issue 18, finding 5):
+    // `interrupted`, exit 128 + the signal. Either way resume continues it.
+    const int signal_sent = GENERATE(SIGKILL, SIGINT, SIGTERM);
+    INFO("signal " << signal_sent);
     TempDir dir;
     const std::string db = dir / "braid.db";
     const std::vector<std::string> solve_args{"solve", example("examples/countdown/sample.jsonl"), "--db", db,
@@ -32,8 +36,8 @@ TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting
     while (finished_tasks < 2 && std::fgets(line, sizeof line, err))
         if (std::string(line).find(" finished: ") != std::string::npos) ++finished_tasks;
     REQUIRE(finished_tasks == 2);
-    REQUIRE(kill(pid, SIGKILL) == 0);
-    REQUIRE(braid::test::wait_exit(pid) == 128 + SIGKILL);
+    REQUIRE(kill(pid, signal_sent) == 0);
+    REQUIRE(braid::test::wait_exit(pid) == 128 + signal_sent);
     std::fclose(err);
 
     std::int64_t stored_before = 0;
@@ -41,7 +45,8 @@ TEST_CASE("braid resume finishes a run killed with SIGKILL without re-requesting
         auto store = braid::store::Store::open(db);
         auto runs = store->runs();
         REQUIRE(runs.size() == 1);
-        REQUIRE(runs[0].status == braid::store::RunStatus::running);
+        REQUIRE(runs[0].status == (signal_sent == SIGKILL ? braid::store::RunStatus::running
+                                                           : braid::store::RunStatus::interrupted));
         stored_before = store->count_completions();
         std::size_t done = 0;
         for (const auto& t : store->tasks(runs[0].id)) done += t.outcome.has_value();

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <thread>
+#include <chrono>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -255,6 +258,65 @@ TEST_CASE("swe: agents that run out of steps leave the task unsolved, exit 1", "
     json summary = json::parse(o.out);
     REQUIRE(summary["tasks"].size() == 1);
     CHECK(summary["tasks"][0]["status"] == "unsolved");
+}
+
+namespace {
+
+// The braid-ws-* workspaces under `dir`.
+std::vector<std::string> workspaces_in(const std::string& dir) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+        if (entry.path().filename().string().starts_with("braid-ws-")) found.push_back(entry.path());
+    return found;
+}
+
+}  // namespace
+
+TEST_CASE("swe: SIGTERM mid-run removes the workspaces and keeps the run resumable with exit 143",
+          "[orchestrator][swe]") {
+    // Issue 18, finding 5: an interrupted SWE run left its braid-ws-* directories behind.
+    TempDir dir;
+    write_jsonl(dir / "tasks.jsonl", example_tasks(dir));
+    const std::string tmp = dir / "tmp";
+    std::filesystem::create_directory(tmp);
+    braid::test::SpawnOptions options;
+    options.environment = {{"TMPDIR", tmp}};
+    const pid_t pid = braid::test::spawn_braid(
+        {"solve", dir / "tasks.jsonl", "--strategy", "swe", "--backend", "scripted", "--script",
+         example("examples/swe/scripted_agents.json"), "--samples", "2", "--agent-steps", "5", "--db",
+         dir / "braid.db", "--json"},
+        dir, "interrupted", options);
+    // Wait (bounded) until the run works in a workspace (a checkout inside the process's
+    // workspace root), then interrupt it there.
+    auto working = [&] {
+        for (const std::string& root : workspaces_in(tmp)) {
+            std::error_code ec;
+            if (std::filesystem::directory_iterator(root, ec) != std::filesystem::directory_iterator()) return true;
+        }
+        return false;
+    };
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!working() && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a condition
+    REQUIRE(working());
+    kill(pid, SIGTERM);
+    const int code = braid::test::wait_exit(pid);
+    INFO(braid::test::slurp(dir / "interrupted.err"));
+    CHECK(code == 143);
+    CHECK(workspaces_in(tmp).empty());
+    CHECK(braid::test::slurp(dir / "interrupted.err").find("braid resume 1") != std::string::npos);
+    Outcome listed = run_braid({"runs", "ls", "--db", dir / "braid.db", "--json"}, dir);
+    REQUIRE(listed.exit_code == 0);
+    CHECK(json::parse(listed.out)[0]["status"] == "interrupted");
+
+    Outcome resumed = run_braid({"resume", "1", "--db", dir / "braid.db", "--json"}, dir, options);
+    INFO(resumed.err);
+    CHECK(resumed.exit_code <= 1);
+    CHECK(json::parse(resumed.out)["tasks"].size() == 3);
+    CHECK(workspaces_in(tmp).empty());
+    Outcome after = run_braid({"runs", "ls", "--db", dir / "braid.db", "--json"}, dir);
+    CHECK(json::parse(after.out)[0]["status"] == "finished");
 }
 
 TEST_CASE("swe: rows that are not SWE-bench instances are refused with the field named", "[orchestrator][swe]") {

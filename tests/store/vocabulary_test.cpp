@@ -82,7 +82,7 @@ TEST_CASE("every vocabulary value round-trips through its name", "[store]") {
 
 TEST_CASE("vocabulary names are the text the database stores", "[store]") {
     // Changing one of these changes the database: it needs a migration, not just a new name.
-    CHECK(names_of(kRunStatuses) == "running finished budget_exhausted");
+    CHECK(names_of(kRunStatuses) == "running finished budget_exhausted interrupted");
     CHECK(names_of(kNodeStatuses) == "created running finished failed cancelled skipped");
     CHECK(
         names_of(kNodeKinds) ==
@@ -95,7 +95,7 @@ TEST_CASE("vocabulary names are the text the database stores", "[store]") {
 
 TEST_CASE("an unknown vocabulary name is rejected naming the known ones", "[store]") {
     check_rejected(parse_run_status("done"),
-                   "unknown run status 'done' (known: running, finished, budget_exhausted)");
+                   "unknown run status 'done' (known: running, finished, budget_exhausted, interrupted)");
     check_rejected(parse_node_status("Running"),
                    "unknown node status 'Running' (known: created, running, finished, failed, "
                    "cancelled, skipped)");
