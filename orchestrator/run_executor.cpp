@@ -82,8 +82,9 @@ std::string spent_json(const Amount& spent) {
     return json_text(j);
 }
 
-// The strategy's outcome; an exception is caught into *error and still ends the race (first_of
-// waits on when a child throws, and the interruption's waiter would never end).
+// The strategy's outcome. An exception is caught into *error and ends the race all the same:
+// first_of takes no winner from a child that throws and waits for the others, and the
+// interruption's waiter would never end.
 asio::awaitable<std::optional<planner::TaskOutcome>> solve_task(planner::Strategy* strategy,
                                                                 workers::RunServices* services,
                                                                 planner::TaskScope scope,
