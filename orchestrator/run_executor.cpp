@@ -125,7 +125,14 @@ asio::awaitable<std::optional<planner::TaskOutcome>> solve_within(planner::Strat
     auto raced = co_await async::first_of(std::move(racers), [](const auto&) { return true; });
     // A strategy cancelled by the interruption may end by throwing operation_aborted: expected.
     if (raced.winner == interrupt || interruption->happened()) co_return std::nullopt;
-    if (solver_error) std::rethrow_exception(solver_error);
+    if (solver_error) {
+        // Cancelled by the wall clock, a strategy may end by throwing operation_aborted too.
+        if (raced.winner != clock) std::rethrow_exception(solver_error);
+        planner::TaskOutcome stopped;
+        stopped.status = store::TaskStatus::budget_exhausted;
+        stopped.error = "wall-clock budget ran out";
+        co_return stopped;
+    }
     planner::TaskOutcome outcome = std::move(**raced.values[solver]);
     if (raced.winner == clock && outcome.status != store::TaskStatus::solved) {
         outcome.status = store::TaskStatus::budget_exhausted;

@@ -319,6 +319,28 @@ TEST_CASE("swe: SIGTERM mid-run removes the workspaces and keeps the run resumab
     CHECK(json::parse(after.out)[0]["status"] == "finished");
 }
 
+TEST_CASE("swe: a wall-clock budget stops a SWE run with exit 4 and removes its workspaces",
+          "[orchestrator][swe]") {
+    // A SWE strategy cancelled by the clock ended in "internal error: co_await: Operation aborted".
+    TempDir dir;
+    write_jsonl(dir / "tasks.jsonl", example_tasks(dir));
+    const std::string tmp = dir / "tmp";
+    std::filesystem::create_directory(tmp);
+    braid::test::SpawnOptions options;
+    options.environment = {{"TMPDIR", tmp}};
+    // 0.3 s: less than one run of a task's test suite at its base commit.
+    Outcome o = run_braid({"solve", dir / "tasks.jsonl", "--strategy", "swe", "--backend", "scripted", "--script",
+                           example("examples/swe/scripted_agents.json"), "--samples", "2", "--agent-steps", "5",
+                           "--budget", "wall_s=0.3", "--db", dir / "braid.db", "--json"},
+                          dir, options);
+    INFO(o.err);
+    CHECK(o.exit_code == 4);
+    CHECK(o.err.find("internal error") == std::string::npos);
+    CHECK(workspaces_in(tmp).empty());
+    json summary = json::parse(o.out);
+    CHECK(summary["tasks"][0]["status"] == "budget_exhausted");
+}
+
 TEST_CASE("swe: rows that are not SWE-bench instances are refused with the field named", "[orchestrator][swe]") {
     TempDir dir;
     std::ofstream(dir / "tasks.jsonl") << R"({"instance_id": "x__y-1", "repo": "x/y", "problem_statement": "p", "env": {"repo_path": "r"}})"
