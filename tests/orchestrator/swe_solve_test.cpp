@@ -271,17 +271,28 @@ std::vector<std::string> workspaces_in(const std::string& dir) {
     return found;
 }
 
+// The three example tasks in `dir`, and braid's TMPDIR set to a folder of its own (`tmp`), so
+// that the workspaces it leaves can be counted.
+struct SweSetup {
+    std::string tmp;
+    braid::test::SpawnOptions options;
+
+    explicit SweSetup(const TempDir& dir) : tmp(dir / "tmp") {
+        write_jsonl(dir / "tasks.jsonl", example_tasks(dir));
+        std::filesystem::create_directory(tmp);
+        options.environment = {{"TMPDIR", tmp}};
+    }
+};
+
 }  // namespace
 
 TEST_CASE("swe: SIGTERM mid-run removes the workspaces and keeps the run resumable with exit 143",
           "[orchestrator][swe]") {
     // Issue 18, finding 5: an interrupted SWE run left its braid-ws-* directories behind.
     TempDir dir;
-    write_jsonl(dir / "tasks.jsonl", example_tasks(dir));
-    const std::string tmp = dir / "tmp";
-    std::filesystem::create_directory(tmp);
-    braid::test::SpawnOptions options;
-    options.environment = {{"TMPDIR", tmp}};
+    const SweSetup setup(dir);
+    const std::string& tmp = setup.tmp;
+    const braid::test::SpawnOptions& options = setup.options;
     const pid_t pid = braid::test::spawn_braid(
         {"solve", dir / "tasks.jsonl", "--strategy", "swe", "--backend", "scripted", "--script",
          example("examples/swe/scripted_agents.json"), "--samples", "2", "--agent-steps", "5", "--db",
@@ -323,11 +334,9 @@ TEST_CASE("swe: a wall-clock budget stops a SWE run with exit 4 and removes its 
           "[orchestrator][swe]") {
     // A SWE strategy cancelled by the clock ended in "internal error: co_await: Operation aborted".
     TempDir dir;
-    write_jsonl(dir / "tasks.jsonl", example_tasks(dir));
-    const std::string tmp = dir / "tmp";
-    std::filesystem::create_directory(tmp);
-    braid::test::SpawnOptions options;
-    options.environment = {{"TMPDIR", tmp}};
+    const SweSetup setup(dir);
+    const std::string& tmp = setup.tmp;
+    const braid::test::SpawnOptions& options = setup.options;
     // 0.3 s: less than one run of a task's test suite at its base commit.
     Outcome o = run_braid({"solve", dir / "tasks.jsonl", "--strategy", "swe", "--backend", "scripted", "--script",
                            example("examples/swe/scripted_agents.json"), "--samples", "2", "--agent-steps", "5",
