@@ -22,9 +22,7 @@ import json
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "train"))
-from llama_model import Config, LlamaModel  # noqa: E402
-from train import greedy, root_prompt  # noqa: E402
-from trace_tokenizer import Tokenizer  # noqa: E402
+from train import greedy, load_checkpoint, root_prompt  # noqa: E402
 
 OPERATION = re.compile(r"Exploring Operation: (\d+)([-+*/])(\d+)=(\d+)")
 
@@ -53,10 +51,7 @@ def main():
     ap.add_argument("--problems", type=int, default=64)
     a = ap.parse_args()
     torch.set_num_threads(2)
-    ckpt = torch.load(os.path.join(a.checkpoint_dir, "checkpoint.pt"))
-    tok = Tokenizer(ckpt["merges"])
-    model = LlamaModel(Config(**ckpt["config"]))
-    model.load_state_dict(ckpt["model"])
+    ckpt, tok, model = load_checkpoint(a.checkpoint_dir)
     model.eval()
     out = subprocess.run([a.braid, "countdown", "generate", "--seed", "1", "--pool", a.pool, "--count",
                           str(a.problems)], check=True, capture_output=True, text=True).stdout

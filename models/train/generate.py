@@ -14,9 +14,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from llama_model import Config, LlamaModel  # noqa: E402
-from train import greedy  # noqa: E402
-from trace_tokenizer import Tokenizer  # noqa: E402
+from train import greedy, load_checkpoint  # noqa: E402
 
 
 def main():
@@ -26,10 +24,7 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=64)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    ckpt = torch.load(os.path.join(a.checkpoint_dir, "checkpoint.pt"))
-    tok = Tokenizer(ckpt["merges"])
-    model = LlamaModel(Config(**ckpt["config"]))
-    model.load_state_dict(ckpt["model"])
+    _, tok, model = load_checkpoint(a.checkpoint_dir)
     completion = greedy(model, tok, [a.prompt], a.max_tokens)[0]
     print(json.dumps({"prompt_tokens": 1 + len(tok.encode(a.prompt)), "completion": completion}))
 

@@ -152,6 +152,14 @@ class Data:
         return x, y
 
 
+def load_checkpoint(checkpoint_dir):
+    """The checkpoint dict of CHECKPOINT_DIR/checkpoint.pt, its tokenizer and its model (weights loaded)."""
+    ckpt = torch.load(os.path.join(checkpoint_dir, "checkpoint.pt"))
+    model = LlamaModel(Config(**ckpt["config"]))
+    model.load_state_dict(ckpt["model"])
+    return ckpt, Tokenizer(ckpt["merges"]), model
+
+
 @torch.no_grad()
 def greedy(model, tok, prompts, max_new):
     """Greedy completions of `prompts` (batched, KV-cached); each ends at EOS or max_new tokens."""
@@ -252,15 +260,12 @@ def main():
     log_path = os.path.join(a.checkpoint_dir, "log.jsonl")
 
     if os.path.exists(ckpt_path):
-        ckpt = torch.load(ckpt_path)
+        ckpt, tok, model = load_checkpoint(a.checkpoint_dir)
+        cfg = model.cfg
         settings = ckpt["settings"]
         settings.setdefault("pool", "uniform")  # checkpoints from before --pool
         settings.setdefault("joint_boundary", 0.0)  # ... and from before --joint-boundary
         settings["steps"] = a.steps
-        tok = Tokenizer(ckpt["merges"])
-        cfg = Config(**ckpt["config"])
-        model = LlamaModel(cfg)
-        model.load_state_dict(ckpt["model"])
         opt = torch.optim.AdamW(model.parameters(), lr=settings["lr"], betas=(0.9, 0.95), weight_decay=0.1)
         opt.load_state_dict(ckpt["optimizer"])
         step = ckpt["step"]
