@@ -236,8 +236,18 @@ TEST_CASE("A database on a read-only file and folder is listed and shown and rep
                                                  std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
                                                  std::filesystem::perms::others_read |
                                                  std::filesystem::perms::others_exec);
+    // As root, permissions bind only a process that runs as `nobody`, which must reach braid and
+    // the database through folders others may enter (a clone in a 0700 folder is not).
+    auto others_reach = [](std::filesystem::path p) {
+        for (p = p.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+            if ((std::filesystem::status(p).permissions() & std::filesystem::perms::others_exec) ==
+                std::filesystem::perms::none)
+                return false;
+        return true;
+    };
+    const bool permissions_bind = geteuid() != 0 || (others_reach(BRAID_BINARY) && others_reach(db));
     braid::test::SpawnOptions as_nobody;
-    as_nobody.user_if_root = braid::test::nobody_uid;
+    if (permissions_bind) as_nobody.user_if_root = braid::test::nobody_uid;
     for (const std::vector<std::string>& command :
          {std::vector<std::string>{"runs", "ls", "--db", db}, {"runs", "show", "1", "--db", db},
           {"replay", "1", "--db", db}, {"eval", "1", "--db", db}}) {
@@ -247,9 +257,11 @@ TEST_CASE("A database on a read-only file and folder is listed and shown and rep
         CHECK(o.err.find("cannot use") == std::string::npos);
     }
     // A command that writes is refused with the cause, and the database is unchanged.
-    Outcome resumed = run_braid({"resume", "1", "--db", db}, dir, as_nobody);
+    if (permissions_bind) {
+        Outcome resumed = run_braid({"resume", "1", "--db", db}, dir, as_nobody);
+        CHECK(resumed.exit_code == 2);
+    }
     std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);  // for TempDir's cleanup
-    if (geteuid() != 0 || resumed.exit_code != 0) CHECK(resumed.exit_code == 2);
     CHECK(braid::test::slurp(db) == before);
 }
 
