@@ -1,8 +1,12 @@
 #include "tasks/env/sandbox.hpp"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +22,7 @@ std::vector<std::string> SandboxCapabilities::layers() const {
     std::vector<std::string> names;
     if (rlimits) names.emplace_back("rlimits");
     if (process_group) names.emplace_back("process_group");
+    if (unprivileged()) names.emplace_back("unprivileged_user");
     if (!bubblewrap.empty()) names.emplace_back("bubblewrap");
     if (pid_namespace) names.emplace_back("pid_namespace");
     if (network_isolated) names.emplace_back("network_isolated");
@@ -33,7 +38,9 @@ nlohmann::json SandboxCapabilities::to_json() const {
                           {"cgroup", cgroup},
                           {"cgroup_parent", cgroup_parent},
                           {"memory_cgroup_parent", memory_cgroup_parent},
-                          {"root", root}};
+                          {"root", root},
+                          {"setpriv", setpriv},
+                          {"run_as_uid", root ? (setpriv.empty() ? 0u : kSandboxUid) : geteuid()}};
 }
 
 SandboxCapabilities minimal_capabilities() {
@@ -91,6 +98,49 @@ ChildSetup child_limits(const SandboxPolicy& policy, bool nproc_here) {
     return setup;
 }
 
+Error errno_error(const std::string& what) {
+    return make_error(ErrorCode::io, what + ": " + std::strerror(errno));
+}
+
+// Gives `folder` and everything under it (symlinks themselves, never their targets) to the sandbox
+// user. Entries already its are left alone, so a second run only pays for a walk.
+Result<void> hand_to_sandbox_user(const fs::path& folder) {
+    auto give = [](const fs::path& path) -> Result<void> {
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0)
+            return errno == ENOENT ? Result<void>{} : errno_error("cannot stat " + path.string());
+        if (st.st_uid == kSandboxUid && st.st_gid == kSandboxGid) return {};
+        if (::lchown(path.c_str(), kSandboxUid, kSandboxGid) != 0 && errno != ENOENT)
+            return errno_error("cannot hand " + path.string() + " to the sandbox user");
+        return {};
+    };
+    if (auto given = give(folder); !given) return given;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (auto given = give(it->path()); !given) return given;
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        return make_error(ErrorCode::io, "cannot walk " + folder.string() + ": " + ec.message());
+    return {};
+}
+
+// Without a mount namespace the sandbox user reaches `dir` through the host's folders: each one
+// above it must let others search it.
+Result<void> reachable_by_sandbox_user(const fs::path& dir) {
+    for (fs::path above = dir.parent_path(); !above.empty(); above = above.parent_path()) {
+        struct stat st {};
+        if (::stat(above.c_str(), &st) != 0) return errno_error("cannot stat " + above.string());
+        if ((st.st_mode & S_IXOTH) == 0 && st.st_uid != kSandboxUid)
+            return make_error(ErrorCode::invalid_input,
+                              "commands run as uid " + std::to_string(kSandboxUid) +
+                                  ", which cannot reach " + dir.string() + ": " + above.string() +
+                                  " is closed to other users (install bubblewrap, or keep "
+                                  "workspaces under a folder others may search, such as /tmp)");
+        if (above == above.root_path()) break;
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<ProcessResult> Sandbox::run(const std::vector<std::string>& argv, const fs::path& cwd,
@@ -119,9 +169,10 @@ Result<ProcessResult> Sandbox::run(const std::vector<std::string>& argv, const f
     for (const std::string& e : *options.environment)
         if (e.rfind("PATH=", 0) == 0) search_path = e.substr(5);
     const std::string& name = argv[0];
-    const bool found = name.find('/') != std::string::npos
-                           ? access((name[0] == '/' ? fs::path(name) : dir / name).c_str(), X_OK) == 0
-                           : !resolve_program(name, search_path.empty() ? "/usr/bin:/bin" : search_path).empty();
+    const bool found =
+        name.find('/') != std::string::npos
+            ? access((name[0] == '/' ? fs::path(name) : dir / name).c_str(), X_OK) == 0
+            : !resolve_program(name, search_path.empty() ? "/usr/bin:/bin" : search_path).empty();
     if (!found) {
         ProcessResult missing;
         missing.exit_code = 127;
@@ -129,6 +180,13 @@ Result<ProcessResult> Sandbox::run(const std::vector<std::string>& argv, const f
         return missing;
     }
 
+    if (capabilities_.root && !capabilities_.setpriv.empty()) {
+        for (const fs::path& w : policy.writable)
+            if (auto given = hand_to_sandbox_user(w); !given) return std::move(given).error();
+        if (capabilities_.bubblewrap.empty())
+            if (auto reachable = reachable_by_sandbox_user(dir); !reachable)
+                return std::move(reachable).error();
+    }
     const WrappedCommand wrapped = wrap_command(capabilities_, policy, argv, dir);
     ChildSetup setup = child_limits(policy, wrapped.nproc_in_child);
     std::unique_ptr<RunCgroup> group;

@@ -1,6 +1,7 @@
 #pragma once
-// Internal to tasks/env: the command line that wraps a sandboxed command in the namespace layer
-// the capabilities name (bwrap, else unshare, else none).
+// Internal to tasks/env: the command line that wraps a sandboxed command in the layers the
+// capabilities name: bwrap (else unshare, else none), then setpriv when braid is root, then
+// prlimit.
 
 #include <filesystem>
 #include <string>
@@ -12,18 +13,25 @@ namespace braid::tasks::env {
 
 struct WrappedCommand {
     std::vector<std::string> argv;
-    // RLIMIT_NPROC is to be set in the child before exec (L0 only, not root). Inside a namespace
-    // it is set by `prlimit` after the namespace exists (set before, it breaks its creation).
+    // RLIMIT_NPROC is to be set in the child before exec (no namespace). Inside a namespace it is
+    // set by `prlimit` after the namespace exists (set before, it breaks its creation).
     bool nproc_in_child = false;
 };
 
 WrappedCommand wrap_command(const SandboxCapabilities& caps, const SandboxPolicy& policy,
                             const std::vector<std::string>& argv, const std::filesystem::path& cwd);
 
-// The bwrap options shared by the probe and the runs, up to (not including) the binds.
-std::vector<std::string> bwrap_base_options(bool network);
+// The bwrap options shared by the probe and the runs, up to (not including) the policy's binds:
+// namespaces (no user namespace when root drops to kSandboxUid with setpriv inside: a user
+// namespace of root's would map that user to root), the system folders read-only, private /tmp,
+// /var/tmp, /dev and /proc.
+std::vector<std::string> bwrap_base_options(bool network, const SandboxCapabilities& caps);
 
 // `unshare` options for a PID (and network) namespace that dies with it.
 std::vector<std::string> unshare_options(bool network, bool root);
+
+// `setpriv` and its options that run the rest of the command line as kSandboxUid/kSandboxGid,
+// with no supplementary groups, no capabilities and no way to gain privileges.
+std::vector<std::string> setpriv_options(const std::string& setpriv);
 
 }  // namespace braid::tasks::env

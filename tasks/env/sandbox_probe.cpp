@@ -28,9 +28,14 @@ bool runs_ok(std::vector<std::string> argv) {
 
 SandboxCapabilities probe_sandbox() {
     SandboxCapabilities caps = minimal_capabilities();
+    if (std::string setpriv = resolve_program("setpriv", kSystemPath);
+        caps.root && !setpriv.empty())
+        if (runs_ok(setpriv_options(setpriv))) caps.setpriv = setpriv;
     if (std::string bwrap = resolve_program("bwrap", kSystemPath); !bwrap.empty()) {
         std::vector<std::string> argv{bwrap};
-        for (std::string& o : bwrap_base_options(false)) argv.push_back(std::move(o));
+        for (std::string& o : bwrap_base_options(false, caps)) argv.push_back(std::move(o));
+        if (!caps.setpriv.empty())
+            for (std::string& o : setpriv_options(caps.setpriv)) argv.push_back(std::move(o));
         if (runs_ok(argv)) caps.bubblewrap = bwrap;
     }
     bool unshare_works = false;

@@ -31,9 +31,9 @@ std::string describe_command(const std::vector<std::string>& argv) {
 }  // namespace
 
 Result<env::ProcessResult> run_command(const std::vector<std::string>& argv,
-                                    const std::filesystem::path& cwd,
-                                    const std::filesystem::path& home,
-                                    std::size_t max_output_bytes) {
+                                       const std::filesystem::path& cwd,
+                                       const std::filesystem::path& home,
+                                       std::size_t max_output_bytes) {
     BRAID_ASSERT(!argv.empty(), "run_command needs a program");
     std::vector<std::string> resolved = argv;
     resolved[0] = resolve_program(argv[0]);
@@ -41,11 +41,21 @@ Result<env::ProcessResult> run_command(const std::vector<std::string>& argv,
     options.timeout = kCommandTimeout;
     options.max_output_bytes = max_output_bytes;
     options.environment = std::vector<std::string>{
-        "PATH=" + parent_path_variable(), "LC_ALL=C",
-        "HOME=" + home.string(),          "GIT_CONFIG_NOSYSTEM=1",
-        "GIT_CONFIG_GLOBAL=/dev/null",    "GIT_TERMINAL_PROMPT=0",
-        "GIT_AUTHOR_NAME=braid",          "GIT_AUTHOR_EMAIL=braid@localhost",
-        "GIT_COMMITTER_NAME=braid",       "GIT_COMMITTER_EMAIL=braid@localhost",
+        "PATH=" + parent_path_variable(),
+        "LC_ALL=C",
+        "HOME=" + home.string(),
+        "GIT_CONFIG_NOSYSTEM=1",
+        "GIT_CONFIG_GLOBAL=/dev/null",
+        "GIT_TERMINAL_PROMPT=0",
+        "GIT_AUTHOR_NAME=braid",
+        "GIT_AUTHOR_EMAIL=braid@localhost",
+        "GIT_COMMITTER_NAME=braid",
+        "GIT_COMMITTER_EMAIL=braid@localhost",
+        // Workspaces belong to the sandbox user once a command ran there (env/sandbox.hpp):
+        // braid trusts its own checkouts whoever owns them.
+        "GIT_CONFIG_COUNT=1",
+        "GIT_CONFIG_KEY_0=safe.directory",
+        "GIT_CONFIG_VALUE_0=*",
     };
     auto result = env::run_process(resolved, cwd, options);
     if (!result) return std::move(result).error().with_context("running " + describe_command(argv));
@@ -55,8 +65,8 @@ Result<env::ProcessResult> run_command(const std::vector<std::string>& argv,
 }
 
 Result<std::string> run_command_checked(const std::vector<std::string>& argv,
-                                     const std::filesystem::path& cwd,
-                                     const std::filesystem::path& home) {
+                                        const std::filesystem::path& cwd,
+                                        const std::filesystem::path& home) {
     auto result = run_command(argv, cwd, home);
     if (!result) return std::move(result).error();
     if (result->exit_code != 0)

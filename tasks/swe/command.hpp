@@ -1,7 +1,8 @@
 #pragma once
 // braid's own commands (git, patch) on workspaces: run directly (never through a shell) by
 // env::run_process with a fixed environment: PATH, LC_ALL=C, HOME=`home`, no system or global git
-// config, a fixed author and committer, no terminal prompts. Internal to tasks/swe.
+// config, a fixed author and committer, no terminal prompts, every folder a safe.directory.
+// Internal to tasks/swe.
 
 #include <filesystem>
 #include <string>

@@ -59,6 +59,7 @@ env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspac
     policy.timeout = std::chrono::seconds(timeout_s);
     policy.network = env.network;
     policy.writable = {workspace.dir()};
+    policy.readable = workspace.borrowed_objects();
     // No __pycache__ folders in the tree: they would show up in the workspace's diff.
     policy.env_set.emplace_back("PYTHONDONTWRITEBYTECODE", "1");
     return policy;

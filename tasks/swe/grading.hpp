@@ -34,8 +34,8 @@ struct TestRun {
     double wall_ms = 0;
 };
 
-// The sandbox policy for anything run in `workspace` for `task`: the workspace writable, the
-// task's network setting, `timeout_s`.
+// The sandbox policy for anything run in `workspace` for `task`: the workspace writable, the git
+// objects it borrows readable (git works inside), the task's network setting, `timeout_s`.
 env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspace, std::int64_t timeout_s);
 
 // Runs env.setup, then env.test_cmd followed by `directives` (shell-quoted), in the workspace

@@ -162,7 +162,8 @@ Result<std::string> snapshot(const fs::path& dir, const fs::path& home) {
 }
 
 Result<void> restore(const fs::path& dir, const fs::path& home, const std::string& tree) {
-    if (auto read = run_command_checked({"git", "read-tree", "--reset", "-u", tree}, dir, home); !read)
+    if (auto read = run_command_checked({"git", "read-tree", "--reset", "-u", tree}, dir, home);
+        !read)
         return std::move(read).error();
     if (auto clean = run_command_checked({"git", "clean", "-fdq"}, dir, home); !clean)
         return std::move(clean).error();
@@ -229,10 +230,54 @@ Result<std::string> Workspace::apply_patch(const std::string& diff) {
     return make_error(ErrorCode::invalid_input, "the patch does not apply: " + last_output);
 }
 
+namespace {
+
+// Whether a symlink at `link` (relative to the workspace) with target `target` leads outside it.
+bool leads_outside(const fs::path& link, const fs::path& target) {
+    if (target.is_absolute()) return true;
+    const fs::path resolved = (link.parent_path() / target).lexically_normal();
+    return resolved.empty() || *resolved.begin() == "..";
+}
+
+// The staged changes' symlinks that lead outside the workspace, as "path -> target" lines.
+Result<std::string> outside_symlinks(const fs::path& dir, const fs::path& home,
+                                     const std::string& base_commit) {
+    // Records of `--raw -z`: ":<old mode> <new mode> <old sha> <new sha> <status>\0<path>\0".
+    auto raw = run_command_checked(
+        {"git", "diff", "--cached", "--raw", "-z", "--no-renames", base_commit}, dir, home);
+    if (!raw) return std::move(raw).error();
+    std::string found;
+    std::size_t at = 0;
+    while (at < raw->size()) {
+        const std::size_t header_end = raw->find('\0', at);
+        if (header_end == std::string::npos) break;
+        const std::size_t path_end = raw->find('\0', header_end + 1);
+        if (path_end == std::string::npos) break;
+        const std::string header = raw->substr(at, header_end - at);
+        const std::string path = raw->substr(header_end + 1, path_end - header_end - 1);
+        at = path_end + 1;
+        if (header.size() < 15 || header.compare(8, 6, "120000") != 0) continue;  // new mode
+        std::error_code ec;
+        const fs::path target = fs::read_symlink(dir / path, ec);
+        if (!ec && leads_outside(path, target))
+            found += "  " + path + " -> " + target.string() + "\n";
+    }
+    return found;
+}
+
+}  // namespace
+
 Result<std::string> Workspace::diff() const {
     const fs::path home = root_->dir();
     if (auto added = run_command_checked({"git", "add", "-A"}, dir_, home); !added)
         return std::move(added).error();
+    auto outside = outside_symlinks(dir_, home, base_commit_);
+    if (!outside) return std::move(outside).error();
+    if (!outside->empty())
+        return make_error(ErrorCode::invalid_input,
+                          "the changes add symlinks that lead outside the repository (a patch may "
+                          "not carry them; remove them or point them inside):\n" +
+                              *outside);
     // A cut diff would be a corrupt patch: allow a large one, and fail rather than truncate.
     constexpr std::size_t kMaxDiffBytes = std::size_t{64} << 20;
     const std::vector<std::string> argv = {"git", "diff", "--cached", "--binary", base_commit_};
@@ -247,9 +292,18 @@ Result<std::string> Workspace::diff() const {
     return std::move(result->out);
 }
 
+std::vector<fs::path> Workspace::borrowed_objects() const {
+    std::vector<fs::path> folders;
+    std::ifstream alternates(dir_ / ".git" / "objects" / "info" / "alternates");
+    for (std::string line; std::getline(alternates, line);)
+        if (!line.empty() && line.front() == '/') folders.emplace_back(line);
+    return folders;
+}
+
 Result<void> Workspace::reset() {
     const fs::path home = root_->dir();
-    if (auto r = run_command_checked({"git", "reset", "-q", "--hard", base_commit_}, dir_, home); !r)
+    if (auto r = run_command_checked({"git", "reset", "-q", "--hard", base_commit_}, dir_, home);
+        !r)
         return std::move(r).error();
     if (auto r = run_command_checked({"git", "clean", "-fdq"}, dir_, home); !r)
         return std::move(r).error();

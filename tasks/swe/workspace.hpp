@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -24,6 +25,7 @@ public:
     const std::filesystem::path& dir() const { return dir_; }
     // Unique, not yet created; safe to call from many threads.
     std::filesystem::path next_dir(const std::string& label);
+
 private:
     explicit WorkspaceRoot(std::filesystem::path dir) : dir_(std::move(dir)) {}
     std::filesystem::path dir_;
@@ -34,7 +36,8 @@ class Workspace {
 public:
     // Errors: not_found (repo_path is not a git repository), invalid_input (base_commit is not a
     // commit of it: the message names the commit), io (git failed: its stderr).
-    static Result<Workspace> create(std::shared_ptr<WorkspaceRoot> root, const std::filesystem::path& repo_path,
+    static Result<Workspace> create(std::shared_ptr<WorkspaceRoot> root,
+                                    const std::filesystem::path& repo_path,
                                     const std::string& base_commit, const std::string& label);
     Workspace(Workspace&&) noexcept;
     Workspace& operator=(Workspace&&) noexcept;
@@ -56,6 +59,10 @@ public:
 
     // Back to base_commit: tracked files checked out, untracked files removed.
     Result<void> reset();
+
+    // The object folders of the source repository this checkout borrows (its git alternates),
+    // which a sandbox must show for git to work in the workspace.
+    std::vector<std::filesystem::path> borrowed_objects() const;
 
 private:
     Workspace() = default;

@@ -68,13 +68,14 @@ TEST_CASE("A sandboxed command cannot write outside its workspace", "[tasks][env
     VarTmpDir outside;
     const std::string script = "echo in > inside.txt; echo x > " + sibling.file("escaped.txt") +
                                "; echo x > " + (outside.path / "escaped.txt").string() +
-                               "; echo done";
+                               "; echo x > /etc/braid-escaped.txt; echo done";
     auto r = Sandbox(caps).run(shell_argv(script), workspace.path(), policy_for(workspace));
     REQUIRE(r);
     CHECK(r->out == "done\n");
     CHECK(test::read_file_bytes(workspace.file("inside.txt")) == "in\n");
     CHECK_FALSE(std::filesystem::exists(sibling.file("escaped.txt")));
     CHECK_FALSE(std::filesystem::exists(outside.path / "escaped.txt"));
+    CHECK_FALSE(std::filesystem::exists("/etc/braid-escaped.txt"));
     CHECK(r->err.find("Read-only file system") != std::string::npos);
 }
 
@@ -84,10 +85,10 @@ TEST_CASE("A sandboxed command reaches the network only when the policy allows i
     if (!test::have_layer(caps.network_isolated, "network namespace")) return;
     test::TempDir workspace;
     test::LoopbackListener listener;
-    const std::vector<std::string> argv{
-        "/usr/bin/python3", "-c",
-        "import socket; socket.create_connection(('127.0.0.1', " +
-            std::to_string(listener.port()) + "), timeout=3); print('connected')"};
+    const std::vector<std::string> argv{"/usr/bin/python3", "-c",
+                                        "import socket; socket.create_connection(('127.0.0.1', " +
+                                            std::to_string(listener.port()) +
+                                            "), timeout=3); print('connected')"};
     SandboxPolicy policy = policy_for(workspace);
     auto isolated = Sandbox(caps).run(argv, workspace.path(), policy);
     REQUIRE(isolated);
@@ -121,7 +122,8 @@ TEST_CASE("A sandboxed command and its setsid grandchild do not outlive the time
 
 TEST_CASE("A fork bomb is contained and leaves no process behind", "[tasks][env]") {
     const SandboxCapabilities& caps = test::probed_capabilities();
-    if (!test::have_layer(!caps.cgroup.empty() || !caps.root, "pids cgroup (root ignores RLIMIT_NPROC)"))
+    if (!test::have_layer(!caps.cgroup.empty() || !caps.root,
+                          "pids cgroup (root ignores RLIMIT_NPROC)"))
         return;
     test::TempDir workspace;
     const std::string marker = test::unique_marker("bomb");
@@ -203,8 +205,7 @@ TEST_CASE("Without bwrap, the unshare layer kills setsid grandchildren and cuts 
     // Whether unshare works is probed here, the way probe_sandbox() does it.
     SandboxPolicy policy = policy_for(workspace);
     auto probe = Sandbox(caps).run({"true"}, workspace.path(), policy);
-    if (!test::have_layer(caps.pid_namespace && probe && probe->exit_code == 0, "unshare"))
-        return;
+    if (!test::have_layer(caps.pid_namespace && probe && probe->exit_code == 0, "unshare")) return;
     policy.timeout = std::chrono::milliseconds(300);
     auto r = Sandbox(caps).run(
         shell_argv("setsid sh -c 'sleep 60; :' " + marker + " & echo $! > pid.txt; sleep 30"),
