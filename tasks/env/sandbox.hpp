@@ -26,6 +26,7 @@
 //
 // Which layers are active is what `braid doctor` prints and what a run records (to_json()).
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -64,6 +65,9 @@ struct SandboxCapabilities {
     nlohmann::json to_json() const;
 };
 
+// How often a running command's writable folders are measured against the disk quota.
+inline constexpr std::chrono::milliseconds kQuotaPoll{200};
+
 // The user (and group) commands run as when braid is root: `nobody`/`nogroup` on Debian.
 inline constexpr unsigned kSandboxUid = 65534;
 inline constexpr unsigned kSandboxGid = 65534;
@@ -81,10 +85,15 @@ struct SandboxPolicy {
     std::chrono::milliseconds kill_grace{500};
     std::uint64_t memory_bytes = 4ull << 30;  // RLIMIT_AS, and memory limit of the cgroup
     std::uint64_t max_processes = 512;        // pids.max of the cgroup; RLIMIT_NPROC when not root
-    std::uint64_t max_file_bytes = 1ull << 30;    // RLIMIT_FSIZE
-    std::uint64_t max_open_files = 1024;          // RLIMIT_NOFILE
-    std::uint64_t cpu_seconds = 0;                // RLIMIT_CPU; 0 = bounded by `timeout` only
-    std::size_t max_output_bytes = 1 << 20;       // per stream, head and tail kept
+    std::uint64_t max_file_bytes = 1ull << 30;  // RLIMIT_FSIZE
+    std::uint64_t max_open_files = 1024;        // RLIMIT_NOFILE
+    std::uint64_t cpu_seconds = 0;              // RLIMIT_CPU; 0 = bounded by `timeout` only
+    std::size_t max_output_bytes = 1 << 20;     // per stream, head and tail kept
+    // The most bytes the writable folders may hold (folder_bytes); 0: no quota. Measured before
+    // the command, every kQuotaPoll while it runs and after it: a command that grows them past
+    // the quota is killed and its result says over_quota. Files are also capped at the quota
+    // (RLIMIT_FSIZE) and, with bwrap, the private /tmp and /var/tmp each hold at most this much.
+    std::uint64_t disk_quota_bytes = 0;
     bool network = false;                         // true: share the host network
     std::vector<std::filesystem::path> writable;  // read-write folders (the workspace)
     // Folders shown read-only besides the system ones (e.g. the git objects a workspace borrows).

@@ -49,7 +49,8 @@ std::string canonical_or_given(const fs::path& folder) {
 
 }  // namespace
 
-std::vector<std::string> bwrap_base_options(bool network, const SandboxCapabilities& caps) {
+std::vector<std::string> bwrap_base_options(bool network, const SandboxCapabilities& caps,
+                                            std::uint64_t tmp_bytes) {
     std::vector<std::string> options;
     if (caps.root && !caps.setpriv.empty()) {
         // No user namespace (root's would map nobody to root) and the capabilities kept for
@@ -78,8 +79,11 @@ std::vector<std::string> bwrap_base_options(bool network, const SandboxCapabilit
     if (network &&
         fs::is_directory("/run/systemd/resolve", ec))  // /etc/resolv.conf may point there
         add(options, {"--ro-bind", "/run/systemd/resolve", "/run/systemd/resolve"});
-    add(options, {"--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/var/tmp",
-                  "--dev", "/dev", "--proc", "/proc"});
+    for (const char* tmp : {"/tmp", "/var/tmp"}) {
+        if (tmp_bytes > 0) add(options, {"--size", std::to_string(tmp_bytes)});
+        add(options, {"--perms", "1777", "--tmpfs", tmp});
+    }
+    add(options, {"--dev", "/dev", "--proc", "/proc"});
     return options;
 }
 
@@ -111,7 +115,7 @@ WrappedCommand wrap_command(const SandboxCapabilities& caps, const SandboxPolicy
         use_bwrap || !caps.pid_namespace ? "" : resolve_program("unshare", kSystemPath);
     if (use_bwrap) {
         wrapped.argv.push_back(caps.bubblewrap);
-        for (std::string& o : bwrap_base_options(policy.network, caps))
+        for (std::string& o : bwrap_base_options(policy.network, caps, policy.disk_quota_bytes))
             wrapped.argv.push_back(std::move(o));
         std::set<fs::path> made;
         for (const fs::path& r : policy.readable) {

@@ -3,6 +3,7 @@
 // capabilities name: bwrap (else unshare, else none), then setpriv when braid is root, then
 // prlimit.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -24,8 +25,9 @@ WrappedCommand wrap_command(const SandboxCapabilities& caps, const SandboxPolicy
 // The bwrap options shared by the probe and the runs, up to (not including) the policy's binds:
 // namespaces (no user namespace when root drops to kSandboxUid with setpriv inside: a user
 // namespace of root's would map that user to root), the system folders read-only, private /tmp,
-// /var/tmp, /dev and /proc.
-std::vector<std::string> bwrap_base_options(bool network, const SandboxCapabilities& caps);
+// /var/tmp (of at most `tmp_bytes` each; 0: the kernel's default), /dev and /proc.
+std::vector<std::string> bwrap_base_options(bool network, const SandboxCapabilities& caps,
+                                            std::uint64_t tmp_bytes = 0);
 
 // `unshare` options for a PID (and network) namespace that dies with it.
 std::vector<std::string> unshare_options(bool network, bool root);

@@ -60,6 +60,7 @@ env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspac
     policy.network = env.network;
     policy.writable = {workspace.dir()};
     policy.readable = workspace.borrowed_objects();
+    policy.disk_quota_bytes = static_cast<std::uint64_t>(env.disk_quota_mb) << 20;
     // No __pycache__ folders in the tree: they would show up in the workspace's diff.
     policy.env_set.emplace_back("PYTHONDONTWRITEBYTECODE", "1");
     return policy;
@@ -89,6 +90,10 @@ Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env,
     if (run.timed_out)
         return make_error(ErrorCode::timeout,
                           "the tests ran past " + std::to_string(env.timeout_s) + " s");
+    if (result->over_quota)
+        return make_error(ErrorCode::invalid_input,
+                          "the tests grew the workspace past its disk quota of " +
+                              std::to_string(env.disk_quota_mb) + " MiB");
     auto statuses = parse_test_log(env.log_parser, run.log, env.log_regex);
     if (!statuses) return std::move(statuses).error();
     if (statuses->empty())

@@ -35,13 +35,15 @@ struct TestRun {
 };
 
 // The sandbox policy for anything run in `workspace` for `task`: the workspace writable, the git
-// objects it borrows readable (git works inside), the task's network setting, `timeout_s`.
+// objects it borrows readable (git works inside), the task's network setting and disk quota,
+// `timeout_s`.
 env::SandboxPolicy workspace_policy(const SweEnv& env, const Workspace& workspace, std::int64_t timeout_s);
 
 // Runs env.setup, then env.test_cmd followed by `directives` (shell-quoted), in the workspace
 // under the sandbox, and parses the log with env.log_parser. Blocking.
 // Errors: timeout (the suite ran past env.timeout_s), invalid_input ("no test results in the
-// log" / "test command exited N with no failing test: log distrusted", with the log's tail),
+// log" / "test command exited N with no failing test: log distrusted", with the log's tail;
+// the workspace grew past env.disk_quota_mb),
 // io (the sandbox could not start it), cancelled (`cancel_fd` became readable: the suite is
 // killed at once, as Sandbox::run does).
 Result<TestRun> run_tests(const Workspace& workspace, const SweEnv& env, const std::vector<std::string>& directives,

@@ -125,6 +125,14 @@ public:
                                   "env.command_timeout_s");
             !r)
             return std::move(r).error();
+        if (auto r = positive_int(e, "disk_quota_mb", env.disk_quota_mb, "env.disk_quota_mb"); !r)
+            return std::move(r).error();
+        if (env.disk_quota_mb > kMaxDiskQuotaMb)
+            return bad("env.disk_quota_mb", "must be at most " + std::to_string(kMaxDiskQuotaMb));
+        if (auto r = positive_int(e, "max_patch_kb", env.max_patch_kb, "env.max_patch_kb"); !r)
+            return std::move(r).error();
+        if (env.max_patch_kb > kMaxPatchKb)
+            return bad("env.max_patch_kb", "must be at most " + std::to_string(kMaxPatchKb));
         if (auto n = e.find("network"); n != e.end()) {
             if (!n->is_boolean()) return bad("env.network", "must be true or false");
             env.network = n->get<bool>();

@@ -8,7 +8,7 @@
 //    "env": {"repo_path": "repos/calc", "setup": ["..."], "test_cmd": "python3 -m pytest -rA",
 //            "test_directives": [...], "log_parser": "pytest|unittest|regex", "log_regex": "...",
 //            "eval_type": "pass_and_fail|fail_only", "timeout_s": 1800, "command_timeout_s": 60,
-//            "network": false}}
+//            "disk_quota_mb": 2048, "max_patch_kb": 2048, "network": false}}
 //
 // `patch`, `test_patch`, FAIL_TO_PASS and PASS_TO_PASS are hidden: only grading reads them; no
 // prompt, agent tool or selection verifier ever sees them (solver_view() is what solvers get).
@@ -27,18 +27,25 @@ namespace braid::tasks::swe {
 inline constexpr std::string_view kKind = "swe";
 
 struct SweEnv {
-    std::filesystem::path repo_path;      // a local git repository; absolute once prepared
-    std::vector<std::string> setup;       // shell lines run in a workspace before its tests
+    std::filesystem::path repo_path;  // a local git repository; absolute once prepared
+    std::vector<std::string> setup;   // shell lines run in a workspace before its tests
     std::string test_cmd = "python3 -m pytest -rA";  // runs the suite (shell syntax)
     std::vector<std::string> test_directives;  // appended to test_cmd when grading; default: the
                                                // files test_patch touches
-    std::string log_parser = "pytest";    // "pytest" | "unittest" | "regex"
-    std::string log_regex;                // regex parser: named groups `test` and `status`
-    std::string eval_type = "pass_and_fail";  // or "fail_only"
-    std::int64_t timeout_s = 1800;        // one test run
-    std::int64_t command_timeout_s = 60;  // one agent command
+    std::string log_parser = "pytest";         // "pytest" | "unittest" | "regex"
+    std::string log_regex;                     // regex parser: named groups `test` and `status`
+    std::string eval_type = "pass_and_fail";   // or "fail_only"
+    std::int64_t timeout_s = 1800;             // one test run
+    std::int64_t command_timeout_s = 60;       // one agent command
+    // The most a workspace may hold (its files' sizes, in MiB): a command that grows it past this
+    // is stopped, and a workspace past it cannot be submitted.
+    std::int64_t disk_quota_mb = 2048;
+    std::int64_t max_patch_kb = 2048;  // the largest patch an agent may submit (KiB)
     bool network = false;
 };
+
+inline constexpr std::int64_t kMaxDiskQuotaMb = 1 << 20;  // 1 TiB
+inline constexpr std::int64_t kMaxPatchKb = 64 << 10;     // 64 MiB
 
 struct SweTask {
     std::string instance_id;
@@ -58,7 +65,8 @@ struct SweTask {
 // base_commit or problem_statement missing or not a string; FAIL_TO_PASS/PASS_TO_PASS neither a
 // list of strings nor a JSON string holding one; a bad `env` field (wrong type, unknown
 // log_parser or eval_type, regex parser without a valid log_regex with groups `test` and
-// `status`, non-positive timeouts); no env.repo_path (braid has no per-repo spec table: it runs
+// `status`, non-positive timeouts, disk_quota_mb or max_patch_kb not positive or past
+// kMaxDiskQuotaMb / kMaxPatchKb); no env.repo_path (braid has no per-repo spec table: it runs
 // local repositories only).
 Result<SweTask> parse_swe_task(const nlohmann::json& row);
 

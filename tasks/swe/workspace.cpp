@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "tasks/env/disk_usage.hpp"
 #include "tasks/swe/command.hpp"
 
 namespace braid::tasks::swe {
@@ -267,8 +268,15 @@ Result<std::string> outside_symlinks(const fs::path& dir, const fs::path& home,
 
 }  // namespace
 
-Result<std::string> Workspace::diff() const {
+Result<std::string> Workspace::diff(const DiffLimits& limits) const {
     const fs::path home = root_->dir();
+    if (limits.max_tree_bytes > 0)
+        if (const std::uint64_t bytes = env::folder_bytes({dir_}); bytes > limits.max_tree_bytes)
+            return make_error(ErrorCode::invalid_input,
+                              "the workspace holds " + std::to_string(bytes >> 20) +
+                                  " MiB, past its quota of " +
+                                  std::to_string(limits.max_tree_bytes >> 20) +
+                                  " MiB: remove what is not part of the change");
     if (auto added = run_command_checked({"git", "add", "-A"}, dir_, home); !added)
         return std::move(added).error();
     auto outside = outside_symlinks(dir_, home, base_commit_);
@@ -278,17 +286,18 @@ Result<std::string> Workspace::diff() const {
                           "the changes add symlinks that lead outside the repository (a patch may "
                           "not carry them; remove them or point them inside):\n" +
                               *outside);
-    // A cut diff would be a corrupt patch: allow a large one, and fail rather than truncate.
-    constexpr std::size_t kMaxDiffBytes = std::size_t{64} << 20;
+    // A cut diff would be a corrupt patch: fail rather than truncate.
     const std::vector<std::string> argv = {"git", "diff", "--cached", "--binary", base_commit_};
-    auto result = run_command(argv, dir_, home, kMaxDiffBytes);
+    auto result = run_command(argv, dir_, home, limits.max_patch_bytes);
     if (!result) return std::move(result).error();
     if (result->exit_code != 0)
         return make_error(ErrorCode::io, "git diff exited " + std::to_string(result->exit_code) +
                                              ": " + result->err);
     if (result->truncated)
-        return make_error(ErrorCode::io, "the workspace diff is larger than " +
-                                             std::to_string(kMaxDiffBytes) + " bytes");
+        return make_error(ErrorCode::invalid_input,
+                          "the patch is longer than its limit of " +
+                              std::to_string(limits.max_patch_bytes >> 10) +
+                              " KiB: remove what is not part of the change");
     return std::move(result->out);
 }
 

@@ -7,6 +7,7 @@
 // git and patch run as trusted child processes (env::run_process), never through a shell.
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -32,6 +33,11 @@ private:
     std::atomic<std::size_t> counter_{0};
 };
 
+struct DiffLimits {
+    std::uint64_t max_tree_bytes = 0;           // the workspace's files (folder_bytes); 0: any
+    std::size_t max_patch_bytes = 64ull << 20;  // the diff's length
+};
+
 class Workspace {
 public:
     // Errors: not_found (repo_path is not a git repository), invalid_input (base_commit is not a
@@ -54,8 +60,11 @@ public:
     Result<std::string> apply_patch(const std::string& diff);
 
     // The working tree against base_commit as a git diff, new untracked files included, binary
-    // files as git binary patches. "" when nothing changed.
-    Result<std::string> diff() const;
+    // files as git binary patches. "" when nothing changed. Errors: invalid_input when the
+    // changes add a symlink leading outside the repository (absolute, or up past its top), when
+    // the files hold more than limits.max_tree_bytes (checked before git reads them) or the diff
+    // is longer than limits.max_patch_bytes; io when git fails.
+    Result<std::string> diff(const DiffLimits& limits = {}) const;
 
     // Back to base_commit: tracked files checked out, untracked files removed.
     Result<void> reset();

@@ -98,6 +98,12 @@ TEST_CASE("A bad env block is rejected naming the env field", "[tasks][swe]") {
                  Catch::Contains("env.timeout_s"));
     REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"command_timeout_s", "5"}})),
                  Catch::Contains("env.command_timeout_s"));
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"disk_quota_mb", 0}})),
+                 Catch::Contains("env.disk_quota_mb") && Catch::Contains("positive"));
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"disk_quota_mb", kMaxDiskQuotaMb + 1}})),
+                 Catch::Contains("env.disk_quota_mb") && Catch::Contains("at most"));
+    REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"max_patch_kb", kMaxPatchKb + 1}})),
+                 Catch::Contains("env.max_patch_kb") && Catch::Contains("at most"));
     REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"network", "yes"}})),
                  Catch::Contains("env.network"));
     REQUIRE_THAT(error_of(with_env({{"repo_path", "r"}, {"setup", "pip install"}})),
@@ -116,8 +122,12 @@ TEST_CASE("A bad env block is rejected naming the env field", "[tasks][swe]") {
                                        {"log_regex", "^(?<test>\\S+) (?<status>\\w+)$"},
                                        {"eval_type", "fail_only"},
                                        {"network", true},
+                                       {"disk_quota_mb", 512},
+                                       {"max_patch_kb", 100},
                                        {"setup", {"echo hi"}}}));
     REQUIRE(ok.has_value());
+    CHECK(ok->env.disk_quota_mb == 512);
+    CHECK(ok->env.max_patch_kb == 100);
     REQUIRE(ok->env.network);
     REQUIRE(ok->env.setup == std::vector<std::string>{"echo hi"});
 }

@@ -90,3 +90,30 @@ TEST_CASE("A symlink that leads outside the repository is refused from a patch; 
         CHECK(refused.error().message.find("inside-link") == std::string::npos);
     }
 }
+
+TEST_CASE("A workspace past its quota or a patch past its limit cannot be submitted",
+          "[tasks][swe]") {
+    SandboxedWorkspace s;
+    s.env.disk_quota_mb = 1;
+    auto r = s.shell("head -c 3145728 /dev/zero > big.bin; echo wrote");
+    INFO(r.out << r.err);
+    CHECK(r.over_quota);
+    CHECK(r.err.find("disk quota of 1 MiB") != std::string::npos);
+
+    DiffLimits limits;
+    limits.max_tree_bytes = 1ull << 20;
+    auto refused = s.ws->diff(limits);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::invalid_input);
+    CHECK(refused.error().message.find("past its quota of 1 MiB") != std::string::npos);
+
+    REQUIRE(s.shell("rm big.bin && seq 1 2000 > numbers.txt").exit_code == 0);
+    limits.max_patch_bytes = 4096;  // the diff of numbers.txt is about 9 KB
+    auto too_long = s.ws->diff(limits);
+    REQUIRE_FALSE(too_long.has_value());
+    CHECK(too_long.error().message.find("longer than its limit of 4 KiB") != std::string::npos);
+    limits.max_patch_bytes = 64 << 10;
+    auto kept = s.ws->diff(limits);
+    REQUIRE(kept.has_value());
+    CHECK(kept->find("+2000") != std::string::npos);
+}

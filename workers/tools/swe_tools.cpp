@@ -58,6 +58,7 @@ protected:
         if (!ran->err.empty())
             out += (ran->out.empty() || ran->out.back() == '\n' ? "" : "\n") + ran->err;
         if (ran->timed_out) return make_error(ErrorCode::timeout, std::move(out));
+        if (ran->over_quota) return make_error(ErrorCode::invalid_input, std::move(out));
         if (ran->exit_code != 0) return make_error(ErrorCode::io, std::move(out));
         return ToolOutput{std::move(out), {}};
     }
@@ -147,7 +148,10 @@ public:
 
 protected:
     Result<ToolOutput> call(const nlohmann::json&, int) const override {
-        auto diff = world_.workspace->diff();
+        tasks::swe::DiffLimits limits;
+        limits.max_tree_bytes = static_cast<std::uint64_t>(world_.env->disk_quota_mb) << 20;
+        limits.max_patch_bytes = static_cast<std::size_t>(world_.env->max_patch_kb) << 10;
+        auto diff = world_.workspace->diff(limits);
         if (!diff)
             return make_error(diff.error().code,
                               "cannot read the workspace's diff: " + diff.error().message);
