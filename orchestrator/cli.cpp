@@ -111,6 +111,12 @@ int run_cli(int argc, char** argv) {
     solve_cmd->add_option("--max-tokens", cfg.strategy_options.max_tokens, "Per-thread completion cap")->capture_default_str();
     solve_cmd->add_option("--temperature", cfg.strategy_options.temperature, "Sampling temperature")->capture_default_str();
     solve_cmd->add_option("--parallel", cfg.parallel_tasks, "Tasks solved concurrently")->capture_default_str();
+    solve_cmd->add_option("--max-nodes", cfg.max_nodes,
+                          "Most nodes (threads, tool calls, checks) the run may make; past it the run stops, exit 4")
+        ->capture_default_str();
+    solve_cmd->add_option("--max-stored-mb", cfg.max_stored_mb,
+                          "Most text (MiB) the run may store; past it the run stops, exit 4")
+        ->capture_default_str();
     add_strategy_options(solve_cmd, cfg.strategy_options);
     add_common(solve_cmd, solve.common);
 

@@ -35,6 +35,8 @@ nlohmann::json to_json(const RunConfig& c) {
                           {"seed", c.seed},
                           {"budget", c.budget},
                           {"parallel_tasks", c.parallel_tasks},
+                          {"max_nodes", c.max_nodes},
+                          {"max_stored_mb", c.max_stored_mb},
                           {"threads", c.threads},
                           {"strategy_options", planner::to_json(o)},
                           {"pipeline", c.pipeline},
@@ -66,6 +68,9 @@ Result<RunConfig> run_config_from_json(const nlohmann::json& j) {
         c.seed = j.at("seed").get<std::uint64_t>();
         c.budget = j.at("budget").get<std::string>();
         c.parallel_tasks = j.at("parallel_tasks").get<int>();
+        // Runs stored before the limits existed get the defaults.
+        c.max_nodes = j.value("max_nodes", kDefaultMaxNodes);
+        c.max_stored_mb = j.value("max_stored_mb", kDefaultMaxStoredMb);
         c.threads = j.value("threads", std::size_t{0});
         c.pipeline = j.value("pipeline", nlohmann::json());
         c.pipeline_config = j.value("pipeline_config", nlohmann::json());

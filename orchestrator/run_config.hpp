@@ -16,6 +16,10 @@
 
 namespace braid::orchestrator {
 
+inline constexpr std::int64_t kDefaultMaxNodes = 100'000;
+inline constexpr std::int64_t kDefaultMaxStoredMb = 4096;
+inline constexpr std::int64_t kMaxMaxNodes = 10'000'000;
+
 struct RunConfig {
     std::string tasks_path;       // where the tasks came from (informational; tasks are stored)
     std::string strategy = "best-of-n";
@@ -37,6 +41,10 @@ struct RunConfig {
     std::uint64_t seed = 0;
     std::string budget;           // as given, e.g. "tokens=50000,samples=64"; "" = unlimited
     int parallel_tasks = 16;      // tasks solved concurrently
+    // What one run may make (RunLimitStop): nodes (threads, tool calls, verifier checks: rows of
+    // `nodes`) and text stored by one execution, in MiB. Memory is bounded by them.
+    std::int64_t max_nodes = kDefaultMaxNodes;
+    std::int64_t max_stored_mb = kDefaultMaxStoredMb;
     // Strategy "pipeline" (orchestrator/pipeline_run.hpp): the pipeline spec's JSON, and the
     // configuration run of it ({"<stage>": {"model", "samples", "iterations"} or {"rule"}}); null
     // for other strategies, and `pipeline_config` null for a record run.

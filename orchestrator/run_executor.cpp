@@ -18,6 +18,7 @@
 #include "orchestrator/backend_factory.hpp"
 #include "orchestrator/exit_codes.hpp"
 #include "orchestrator/interruption.hpp"
+#include "orchestrator/run_limit_stop.hpp"
 #include "orchestrator/progress.hpp"
 #include "orchestrator/run_parts.hpp"
 #include "planner/strategy.hpp"
@@ -108,35 +109,59 @@ asio::awaitable<std::optional<planner::TaskOutcome>> wait_for(Interruption* inte
     co_return std::nullopt;
 }
 
-// Runs the strategy on one task. When the run's wall-clock budget ends first, the strategy is
-// cancelled (its threads stop at once) and keeps what finished in time; a task left without a
-// correct answer that way counts as stopped by the budget. When a signal interrupts the run
-// first, the strategy is cancelled the same way and the result is nullopt: the task is not done.
+asio::awaitable<std::optional<planner::TaskOutcome>> wait_for_limit(RunLimitStop* limits) {
+    co_await limits->wait();
+    co_return std::nullopt;
+}
+
+// What ends a run early: its wall-clock budget, a signal, one of its limits.
+struct RunStops {
+    Deadline deadline;
+    Interruption* interruption = nullptr;
+    RunLimitStop* limits = nullptr;
+
+    // Why a task cannot start now; "" when it can (a signal is handled by the caller).
+    std::string before_start() const {
+        if (deadline && std::chrono::steady_clock::now() >= *deadline)
+            return "wall-clock budget ran out before the task started";
+        if (limits->tripped()) return limits->why() + " before the task started";
+        return "";
+    }
+};
+
+// Runs the strategy on one task. When the run's wall-clock budget ends or one of its limits
+// trips first, the strategy is cancelled (its threads stop at once) and keeps what finished in
+// time; a task left without a correct answer that way counts as stopped by the budget. When a
+// signal interrupts the run first, the strategy is cancelled the same way and the result is
+// nullopt: the task is not done.
 asio::awaitable<std::optional<planner::TaskOutcome>> solve_within(planner::Strategy* strategy,
                                                                   workers::RunServices* services,
-                                                                  planner::TaskScope scope, Deadline deadline,
-                                                                  Interruption* interruption) {
-    enum Racer : std::size_t { solver, interrupt, clock };
+                                                                  planner::TaskScope scope, RunStops stops) {
+    enum Racer : std::size_t { solver, interrupt, limit, clock };
     std::exception_ptr solver_error;
     std::vector<asio::awaitable<std::optional<planner::TaskOutcome>>> racers;
     racers.push_back(solve_task(strategy, services, std::move(scope), &solver_error));
-    racers.push_back(wait_for(interruption));
-    if (deadline) racers.push_back(wait_until(*deadline));
+    racers.push_back(wait_for(stops.interruption));
+    racers.push_back(wait_for_limit(stops.limits));
+    if (stops.deadline) racers.push_back(wait_until(*stops.deadline));
     auto raced = co_await async::first_of(std::move(racers), [](const auto&) { return true; });
     // A strategy cancelled by the interruption may end by throwing operation_aborted: expected.
-    if (raced.winner == interrupt || interruption->happened()) co_return std::nullopt;
+    if (raced.winner == interrupt || stops.interruption->happened()) co_return std::nullopt;
+    const bool stopped_early = raced.winner == clock || raced.winner == limit;
+    const std::string why = raced.winner == limit ? stops.limits->why() : "wall-clock budget ran out";
     if (solver_error) {
-        // Cancelled by the wall clock, a strategy may end by throwing operation_aborted too.
-        if (raced.winner != clock) std::rethrow_exception(solver_error);
+        // Cancelled by the wall clock or a limit, a strategy may end by throwing
+        // operation_aborted too.
+        if (!stopped_early) std::rethrow_exception(solver_error);
         planner::TaskOutcome stopped;
         stopped.status = store::TaskStatus::budget_exhausted;
-        stopped.error = "wall-clock budget ran out";
+        stopped.error = why;
         co_return stopped;
     }
     planner::TaskOutcome outcome = std::move(**raced.values[solver]);
-    if (raced.winner == clock && outcome.status != store::TaskStatus::solved) {
+    if (stopped_early && outcome.status != store::TaskStatus::solved) {
         outcome.status = store::TaskStatus::budget_exhausted;
-        outcome.error = "wall-clock budget ran out";
+        outcome.error = why;
     }
     co_return outcome;
 }
@@ -144,10 +169,9 @@ asio::awaitable<std::optional<planner::TaskOutcome>> solve_within(planner::Strat
 // Solves tasks[next..] one at a time until none is left; `parallel_tasks` of these run at once.
 asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strategy* strategy,
                                  std::vector<TaskWork>* work, std::size_t* next, NodeId root,
-                                 std::vector<TaskResult>* results, Progress* progress, Deadline deadline,
-                                 Interruption* interruption) {
+                                 std::vector<TaskResult>* results, Progress* progress, RunStops stops) {
     store::RunRecorder& rec = services->recorder;
-    while (*next < work->size() && !interruption->happened()) {
+    while (*next < work->size() && !stops.interruption->happened()) {
         std::size_t i = (*next)++;
         const TaskWork& w = (*work)[i];
         std::string path = "t/" + w.task.id;
@@ -158,13 +182,13 @@ asio::awaitable<int> solve_queue(workers::RunServices* services, planner::Strate
         scope.node = rec.create_node(root, path, store::NodeKind::task, w.task.id);
         scope.account = services->ledger.open(services->ledger.root(), path);
         planner::TaskOutcome outcome;
-        if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+        if (std::string why = stops.before_start(); !why.empty()) {
             outcome.status = store::TaskStatus::budget_exhausted;
-            outcome.error = "wall-clock budget ran out before the task started";
+            outcome.error = std::move(why);
         } else {
             rec.set_status(scope.node, store::NodeStatus::running);
             const auto started = std::chrono::steady_clock::now();
-            auto solved = co_await solve_within(strategy, services, scope, deadline, interruption);
+            auto solved = co_await solve_within(strategy, services, scope, stops);
             if (!solved) {  // interrupted: the task stays pending, for resume
                 rec.set_status(scope.node, store::NodeStatus::cancelled,
                                json_text(nlohmann::json{{"reason", "interrupted by a signal"}}));
@@ -336,6 +360,12 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wall_s));
     std::size_t next = 0;
     Interruption interruption(io);
+    RunLimitStop limits(io);
+    store::RecorderLimits recorder_limits;
+    recorder_limits.max_nodes = static_cast<std::size_t>(config.max_nodes);
+    recorder_limits.max_stored_bytes = static_cast<std::uint64_t>(config.max_stored_mb) << 20;
+    recorder.set_limits(recorder_limits, [&limits](std::string why) { limits.trip(std::move(why)); });
+    const RunStops stops{deadline, &interruption, &limits};
     auto main = [&]() -> asio::awaitable<void> {
         // However main ends (a store failure throws), the signal set must stop waiting, or the
         // io_context never runs dry.
@@ -345,7 +375,7 @@ RunSummary execute_run(store::Store& store, RunId run, const RunConfig& config, 
         std::size_t lanes = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(config.parallel_tasks), work.size()));
         for (std::size_t i = 0; i < lanes; ++i)
             queues.push_back(solve_queue(parts.services.get(), parts.strategy.get(), &work, &next, root, &results,
-                                         &progress, deadline, &interruption));
+                                         &progress, stops));
         co_await async::when_all(std::move(queues));
         progress.stop();
     };

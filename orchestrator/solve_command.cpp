@@ -1,5 +1,6 @@
 // `braid solve` and `braid resume`: validate everything first (bad input stores nothing), then
 // create or reopen the run and execute it.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +59,24 @@ std::vector<tasks::Task> load_task_file(const std::string& path) {
 
 namespace {
 
+// A run whose strategy makes a thread per sample cannot fit --max-nodes when tasks × samples
+// alone pass it: refused up front rather than stopped after filling the database.
+void check_planned_nodes(const RunConfig& cfg, std::size_t tasks) {
+    static constexpr std::string_view kThreadPerSample[] = {"best-of-n", "self-consistency",
+                                                           "first-finish", "swe"};
+    if (std::find(std::begin(kThreadPerSample), std::end(kThreadPerSample), cfg.strategy) ==
+        std::end(kThreadPerSample))
+        return;
+    const auto planned = static_cast<std::int64_t>(tasks) * cfg.strategy_options.samples;
+    if (planned > cfg.max_nodes)
+        fail(make_error(ErrorCode::invalid_input,
+                        std::to_string(tasks) + " tasks × --samples " +
+                            std::to_string(cfg.strategy_options.samples) + " make at least " +
+                            std::to_string(planned) + " threads, past --max-nodes " +
+                            std::to_string(cfg.max_nodes) +
+                            " (lower --samples, split the task file, or raise --max-nodes)"));
+}
+
 // Every check that can fail on the user's input, before anything is written.
 std::vector<tasks::Task> validate(SolveArgs& args) {
     RunConfig& cfg = args.config;
@@ -82,10 +101,17 @@ std::vector<tasks::Task> validate(SolveArgs& args) {
     if (!cfg.budget.empty())
         if (auto b = parse_budget(cfg.budget); !b) fail(std::move(b).error());
     if (cfg.parallel_tasks < 1) fail(make_error(ErrorCode::invalid_input, "--parallel must be at least 1"));
+    if (cfg.max_nodes < 1 || cfg.max_nodes > kMaxMaxNodes)
+        fail(make_error(ErrorCode::invalid_input,
+                        "--max-nodes must be between 1 and " + std::to_string(kMaxMaxNodes)));
+    if (cfg.max_stored_mb < 1 || cfg.max_stored_mb > (std::int64_t{1} << 30))
+        fail(make_error(ErrorCode::invalid_input, "--max-stored-mb must be between 1 and 1073741824"));
     if (!std::isfinite(cfg.latency_ms) || cfg.latency_ms < 0)
         fail(make_error(ErrorCode::invalid_input, "--latency-ms must be a finite number, not negative"));
 
-    return load_task_file(cfg.tasks_path);
+    std::vector<tasks::Task> loaded = load_task_file(cfg.tasks_path);
+    check_planned_nodes(cfg, loaded.size());
+    return loaded;
 }
 
 ExecuteOptions execute_options(const CommonArgs& common) {

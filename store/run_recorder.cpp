@@ -16,6 +16,29 @@ RunRecorder::RunRecorder(Store& store, RunId run) : store_(store), run_(run) {
         nodes_.emplace(node.id, std::move(node));
     }
     next_seq_ = store_.max_event_seq(run_) + 1;
+    bytes_at_start_ = store_.bytes_enqueued();
+}
+
+void RunRecorder::set_limits(RecorderLimits limits, std::function<void(std::string)> exceeded) {
+    limits_ = limits;
+    exceeded_ = std::move(exceeded);
+    check_limits();
+}
+
+void RunRecorder::check_limits() {
+    if (!exceeded_) return;
+    std::string why;
+    if (limits_.max_nodes > 0 && nodes_.size() > limits_.max_nodes)
+        why =
+            "the run made more than " + std::to_string(limits_.max_nodes) + " nodes (--max-nodes)";
+    const std::uint64_t stored = store_.bytes_enqueued() - bytes_at_start_;
+    if (why.empty() && limits_.max_stored_bytes > 0 && stored > limits_.max_stored_bytes)
+        why = "the run stored more than " + std::to_string(limits_.max_stored_bytes >> 20) +
+              " MiB (--max-stored-mb)";
+    if (why.empty()) return;
+    auto exceeded = std::move(exceeded_);
+    exceeded_ = nullptr;
+    exceeded(std::move(why));
 }
 
 NodeId RunRecorder::create_node(NodeId parent, std::string path, NodeKind kind, std::string label) {
@@ -41,6 +64,7 @@ NodeId RunRecorder::create_node(NodeId parent, std::string path, NodeKind kind, 
 void RunRecorder::event(NodeId node, std::string type, std::string payload_json) {
     store_.append_event(
         EventRecord{run_, next_seq_++, node, now_ms(), std::move(type), std::move(payload_json)});
+    check_limits();
 }
 
 void RunRecorder::set_status(NodeId id, NodeStatus status, const std::string& payload_json) {
@@ -73,7 +97,9 @@ void RunRecorder::add_edge(NodeId from, NodeId to, EdgeKind kind) {
     store_.add_edge(EdgeRecord{run_, from, to, kind});
 }
 
-asio::awaitable<void> RunRecorder::flush() { return store_.flush(); }
+asio::awaitable<void> RunRecorder::flush() {
+    return store_.flush();
+}
 
 const NodeRecord* RunRecorder::node(NodeId id) const {
     auto it = nodes_.find(id);

@@ -9,6 +9,7 @@
 // Passing a NodeId this recorder does not know is a bug (asserted).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,20 @@
 
 namespace braid::store {
 
+// What one execution of a run may make; 0 means no limit.
+struct RecorderLimits {
+    std::size_t max_nodes = 0;           // nodes of the run, stored ones included
+    std::uint64_t max_stored_bytes = 0;  // Store::bytes_enqueued() since the recorder was made
+};
+
 class RunRecorder {
 public:
     RunRecorder(Store& store, RunId run);
+
+    // From now on, the first create_node or event that takes the run past `limits` calls
+    // `exceeded` once, with a message naming the limit (the node or event is still recorded: the
+    // owner stops the run, so it ends past the limit by what is in flight only).
+    void set_limits(RecorderLimits limits, std::function<void(std::string)> exceeded);
 
     // Returns the node named `path`, creating it (status created, the next id, a `node_created`
     // event) unless the run already has it. `parent` goes in the node's row: that column is the
@@ -62,6 +74,7 @@ private:
         }
     };
     NodeRecord& known(NodeId id);
+    void check_limits();
 
     Store& store_;
     RunId run_;
@@ -69,6 +82,9 @@ private:
     std::unordered_map<std::string, NodeId, PathHash, std::equal_to<>> by_path_;
     std::int64_t next_node_id_ = 1;
     std::int64_t next_seq_ = 1;
+    RecorderLimits limits_;
+    std::uint64_t bytes_at_start_ = 0;
+    std::function<void(std::string)> exceeded_;  // cleared once called
 };
 
 }  // namespace braid::store

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +33,9 @@ namespace braid::store {
 struct Store::Impl {
     Impl(std::string path_in, SqliteDb reader_in)
         : path(std::move(path_in)), reader(std::move(reader_in)) {}
+
+    std::atomic<std::uint64_t> bytes_enqueued{0};  // Store::bytes_enqueued()
+    void count(std::size_t bytes) { bytes_enqueued.fetch_add(bytes, std::memory_order_relaxed); }
 
     // Runs `query` on the read connection; a failure ends the command (see store.hpp).
     template <class Query>
@@ -245,16 +249,21 @@ Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->path; }
 
-void Store::append_event(EventRecord event) { impl_->writer_or_die().enqueue(std::move(event)); }
+void Store::append_event(EventRecord event) {
+    impl_->count(event.type.size() + event.payload_json.size());
+    impl_->writer_or_die().enqueue(std::move(event));
+}
 void Store::upsert_node(NodeRecord node) { impl_->writer_or_die().enqueue(boxed(std::move(node))); }
 void Store::update_node_status(NodeStatusRecord status) {
     impl_->writer_or_die().enqueue(boxed(std::move(status)));
 }
 void Store::add_edge(EdgeRecord edge) { impl_->writer_or_die().enqueue(std::move(edge)); }
 void Store::put_completion(CompletionRecord completion) {
+    impl_->count(completion.request_json.size() + completion.text.size());
     impl_->writer_or_die().enqueue(boxed(std::move(completion)));
 }
 void Store::put_candidate(CandidateRecord candidate) {
+    impl_->count(candidate.output.size() + candidate.normalized.size());
     impl_->writer_or_die().enqueue(boxed(std::move(candidate)));
 }
 void Store::put_verdict(VerdictRecord verdict) {
@@ -268,6 +277,10 @@ RunId Store::create_run(RunRecord run) {
     auto id = created.get_future();
     impl_->writer_or_die().enqueue(boxed(detail::CreateRun{std::move(run), &created}));
     return id.get();  // rethrows the writer's FatalError
+}
+
+std::uint64_t Store::bytes_enqueued() const {
+    return impl_->bytes_enqueued.load(std::memory_order_relaxed);
 }
 
 std::uint64_t Store::flush_sync() { return impl_->writer_or_die().flush_sync(); }

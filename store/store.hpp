@@ -72,6 +72,10 @@ public:
     void put_task(TaskRecord task);                    // upsert by (run, task_id)
     void update_run(RunRecord run);                    // upsert by id
 
+    // The text bytes (event payloads, completion requests and texts, candidate outputs) enqueued
+    // through this Store since it was opened: what a run's stored-bytes limit counts.
+    std::uint64_t bytes_enqueued() const;
+
     // Inserts a run row (id 0: the next free id) and blocks until it is committed.
     RunId create_run(RunRecord run);
 
