@@ -284,6 +284,7 @@ asio::awaitable<bool> serve_completion(std::shared_ptr<Connection> conn, ApiRequ
         co_return ok&& keep_alive;
     }
     GenerationSlots slots(server, generations);
+    ++server.completion_requests;
     if (request.stream && !chunked)
         keep_alive = false;  // an HTTP/1.0 stream ends with the connection
 

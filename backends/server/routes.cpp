@@ -63,7 +63,11 @@ asio::awaitable<bool> handle_request(std::shared_ptr<Connection> conn, HttpReque
     } else if (endpoint) {
         response = method_not_allowed(request, "POST", keep_alive);
     } else if (path == "/health" || path == "/v1/health") {
-        response = get ? render_http_response(200, json_type, R"({"status":"ok"})", keep_alive)
+        // How many completion requests reached the backend: a client can check that it never
+        // asks twice for what it already has (a resumed run).
+        const std::string health = R"({"status":"ok","completion_requests":)" +
+                                   std::to_string(server.completion_requests) + "}";
+        response = get ? render_http_response(200, json_type, health, keep_alive)
                        : method_not_allowed(request, "GET", keep_alive);
     } else if (path == "/v1/models") {
         response = get ? render_http_response(200, json_type, models_body(server), keep_alive)

@@ -28,6 +28,7 @@ struct ServerState {
     std::uint64_t next_connection_id = 0;
     std::uint64_t next_response_id = 0;
     std::size_t active_generations = 0;  // choices of the requests in flight
+    std::uint64_t completion_requests = 0;  // completion requests that reached the backend
     bool stopping = false;
 };
 

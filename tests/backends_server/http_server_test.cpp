@@ -284,7 +284,12 @@ TEST_CASE("health, models, unknown routes and wrong methods", "[server]") {
 
     HttpReply health = exchange(server.port(), get("/health"));
     CHECK(health.status == 200);
-    CHECK(json::parse(health.body) == json{{"status", "ok"}});
+    CHECK(json::parse(health.body) == json{{"status", "ok"}, {"completion_requests", 0}});
+    const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+    HttpReply done = exchange(server.port(), "POST /v1/chat/completions HTTP/1.0\r\nContent-Length: " +
+                                                 std::to_string(body.size()) + "\r\n\r\n" + body);
+    CHECK(done.status == 200);
+    CHECK(json::parse(exchange(server.port(), get("/health")).body)["completion_requests"] == 1);
 
     HttpReply models = exchange(server.port(), get("/v1/models"));
     CHECK(models.status == 200);
@@ -302,7 +307,7 @@ TEST_CASE("health, models, unknown routes and wrong methods", "[server]") {
     CHECK(wrong.status == 405);
     CHECK(wrong.header("allow") == "POST");
     CHECK(json::parse(wrong.body)["error"]["type"] == "invalid_request_error");
-    CHECK(backend->calls() == 0);
+    CHECK(backend->calls() == 1);  // the one completion above: the others never reach it
 }
 
 TEST_CASE("Expect: 100-continue gets an interim response before the body is sent", "[server]") {
