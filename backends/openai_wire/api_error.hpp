@@ -30,7 +30,8 @@ ApiError parse_error_body(std::string_view body);
 // type names a client error (4xx other than 408/409/429, invalid request, auth, not found, ...).
 bool stream_error_retryable(const ApiError& error);
 
-// "type/code: message" for Error messages; the message is cut at 500 bytes.
+// "type/code: message" for Error messages; the message is cut at 500 bytes (at a character
+// boundary).
 std::string describe(const ApiError& error);
 
 }  // namespace braid::backends::openai_wire

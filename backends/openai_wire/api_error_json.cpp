@@ -5,6 +5,7 @@
 #include "backends/openai_wire/api_error.hpp"
 #include "backends/openai_wire/wire_json.hpp"
 #include "core/json_text.hpp"
+#include "core/utf8.hpp"
 
 namespace braid::backends::openai_wire {
 
@@ -63,7 +64,9 @@ std::string describe(const ApiError& error) {
     constexpr std::size_t max_message = 500;
     std::string kind = error.type;
     if (!error.code.empty()) kind += (kind.empty() ? "" : "/") + error.code;
-    std::string message = error.message.substr(0, max_message);
+    // Cut at a character boundary: half a character would make the Error's message ill-formed.
+    std::string_view head = std::string_view(error.message).substr(0, max_message);
+    std::string message(head.substr(0, complete_utf8_prefix(head)));
     if (message.empty()) message = "(no message)";
     return kind.empty() ? message : kind + ": " + message;
 }

@@ -31,7 +31,9 @@ bool parse_generated(std::string_view line, std::string& id, std::vector<Value>&
     Operation parsed;
     if (!scan.node_id(id) || !scan.literal(":")) return false;
     scan.skip_spaces();
-    if (!scan.value(target) || !scan.literal(":") || !scan.value_list(numbers)) return false;
+    // A move leaves at least one number; parse_state (the child's reading) refuses an empty list.
+    if (!scan.value(target) || !scan.literal(":") || !scan.value_list(numbers) || numbers.empty())
+        return false;
     scan.skip_spaces();
     if (!scan.literal("Operation:")) return false;
     scan.skip_spaces();
@@ -71,7 +73,8 @@ int spawn_level(std::string_view text) {
     std::size_t at = text.find(at_level, block);
     if (at == std::string_view::npos) return 1;
     int level = 0;
-    for (std::size_t i = at + at_level.size(); i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    for (std::size_t i = at + at_level.size(); i < text.size() && text[i] >= '0' && text[i] <= '9';
+         ++i) {
         level = level * 10 + (text[i] - '0');
         if (level > 1000) return 1;
     }
@@ -148,7 +151,8 @@ ChildResult child_result(std::string node_id, std::string_view child_text) {
     if (at.size() < 2) return out;
     std::size_t begin = child_text.find('\n', at[at.size() - 2]);
     std::size_t end = child_text.find('\n', at.back());
-    if (begin == std::string_view::npos) return out;
+    // Both on one line: no text lies between them (and end - begin - 1 would wrap around).
+    if (begin == std::string_view::npos || begin == end) return out;
     std::string_view path = child_text.substr(
         begin + 1, end == std::string_view::npos ? std::string_view::npos : end - begin - 1);
     std::size_t last = path.find_last_not_of(" \t\r\n");

@@ -38,8 +38,11 @@ bool hunk_counts(std::string_view line, long& old_count, long& new_count) {
         out = 1;
         if (i < line.size() && line[i] == ',') {
             out = 0;
+            // Saturates: a count past any real file's length (model output may say anything)
+            // just runs the hunk to the end of the diff.
+            constexpr long kSaturated = 1'000'000'000'000'000L;
             for (++i; i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])); ++i)
-                out = out * 10 + (line[i] - '0');
+                out = out >= kSaturated ? kSaturated : out * 10 + (line[i] - '0');
         }
         return true;
     };

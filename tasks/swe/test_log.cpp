@@ -10,6 +10,10 @@ namespace braid::tasks::swe {
 
 namespace {
 
+// libstdc++'s std::regex matches by recursion, a few frames per character: a 50 KB line overflows
+// an 8 MB stack (a 30 KB one under ASan). No status line is near this long.
+constexpr std::size_t kMaxRegexLineBytes = 4096;
+
 std::vector<std::string_view> split_lines(std::string_view text) {
     std::vector<std::string_view> lines;
     std::size_t pos = 0;
@@ -77,7 +81,7 @@ TestStatusMap parse_pytest(std::string_view log) {
         if (line.find("::") == std::string_view::npos) continue;
         for (std::size_t at = line.find(' '); at != std::string_view::npos;
              at = line.find(' ', at + 1)) {
-            std::string_view id = line.substr(0, at);
+            std::string_view id = trim(line.substr(0, at));  // "<id>  PASSED": no trailing space
             if (id.find("::") == std::string_view::npos ||
                 std::count(id.begin(), id.end(), '[') != std::count(id.begin(), id.end(), ']'))
                 continue;
@@ -228,6 +232,7 @@ Result<NamedRegex> compile_named(const std::string& pattern) {
 TestStatusMap parse_regex(std::string_view log, const NamedRegex& named) {
     TestStatusMap statuses;
     for (std::string_view raw : split_lines(log)) {
+        if (raw.size() > kMaxRegexLineBytes) continue;
         std::string line = strip_ansi(raw);
         std::smatch match;
         if (!std::regex_search(line, match, named.regex)) continue;

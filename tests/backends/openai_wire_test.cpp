@@ -5,6 +5,7 @@
 #include "backends/openai_wire/api_error.hpp"
 #include "backends/openai_wire/api_request.hpp"
 #include "backends/openai_wire/api_response.hpp"
+#include "core/utf8.hpp"
 
 using namespace braid;
 using namespace braid::backends;
@@ -238,6 +239,13 @@ TEST_CASE("error bodies parse with a string or an integer code and other common 
     CHECK(parse_error_body(R"({"detail":"Not Found"})").message == "Not Found");
     CHECK(parse_error_body(R"({"error":"plain"})").message == "plain");
     CHECK(parse_error_body("oops").message == "oops");
+}
+
+TEST_CASE("describe cuts a long error message at a character boundary", "[backends][wire]") {
+    // Found by analysing the sse_stream fuzz target: byte 500 fell inside a two-byte character.
+    const std::string text = describe(parsed_error(std::string(499, 'a') + "\u00e9\u00e9", "", ""));
+    CHECK(text == std::string(499, 'a'));
+    CHECK(braid::is_valid_utf8(text));
 }
 
 TEST_CASE("error objects name client errors as not retryable and server errors as retryable",

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "tasks/countdown/apr_protocol.hpp"
-#include "tasks/countdown/standin/apr_search.hpp"
 #include "tasks/countdown/checker.hpp"
 #include "tasks/countdown/generator.hpp"
+#include "tasks/countdown/standin/apr_search.hpp"
 #include "tasks/countdown/standin/search.hpp"
 
 using namespace braid::tasks::countdown;
@@ -116,6 +116,12 @@ TEST_CASE("The APR spawn and join blocks have the exact format of the protocol",
                              "Moving to Node #0,0\nCurrent State: 27:[22, 31, 79], Operations: "
                              "['26+53=79']\nNo solution found.\n")
                     .solved);
+    // Found by the apr_protocol fuzz target: two "Goal Reached" on one line used to hand back the
+    // text after that line as a solved path.
+    ChildResult one_line =
+        child_result("0,1", "27,27 equal: Goal Reached, Goal Reached\nMore text\n");
+    CHECK_FALSE(one_line.solved);
+    CHECK(one_line.path.empty());
 
     // The parent's spawn is read back into child prompts and spliced with the join block.
     const std::string parent =
@@ -145,6 +151,14 @@ TEST_CASE("The APR spawn and join blocks have the exact format of the protocol",
                                spawn_block({"0,7"}));
     REQUIRE_FALSE(unknown.has_value());
     CHECK(contains(unknown.error().message, "#0,7 was never generated"));
+    // Found by the apr_protocol fuzz target: a node generated with no numbers used to become a
+    // child whose prompt parse_state refuses ("empty number list").
+    auto empty = parse_spawn(
+        "Moving to Node #0\nCurrent State: 3:[1, 2], Operations: []\n"
+        "Generated Node #0,0: 3:[] Operation: 1+2=3\n" +
+        spawn_block({"0,0"}));
+    REQUIRE_FALSE(empty.has_value());
+    CHECK(contains(empty.error().message, "#0,0 was never generated"));
     CHECK_FALSE(splice_join("no spawn here", {}).has_value());
 }
 

@@ -85,6 +85,14 @@ TEST_CASE("The pytest parser reads the verbose '<id> STATUS [ n%]' form", "[task
     REQUIRE(parse("pytest", "collected 0 items\n\nno tests ran in 0.01s\n").empty());
 }
 
+TEST_CASE("The pytest parser's verbose ids keep no space when two precede the status",
+          "[tasks][swe]") {
+    // Found by the test_log fuzz target: the id used to keep the first space.
+    TestStatusMap s = parse("pytest", "t.py::test_a  FAILED [ 50%]\n");
+    REQUIRE(s.size() == 1);
+    REQUIRE(s.at("t.py::test_a") == TestStatus::failed);
+}
+
 TEST_CASE("The unittest parser reads -v lines, late outcomes and both id forms", "[tasks][swe]") {
     TestStatusMap s = parse("unittest", kUnittest);
     REQUIRE(s.at("tests.test_u.T.test_doc") == TestStatus::passed);
@@ -118,6 +126,16 @@ TEST_CASE("The regex parser applies named groups test and status per line", "[ta
     swapped = parse("regex", "ok 3 - (pass) name_1\n",
                     R"(^(?:ok|not ok) (\d+) - \((?<status>\w+)\) (?<test>\w+))");
     REQUIRE(swapped.at("name_1") == TestStatus::passed);
+}
+
+TEST_CASE("The regex parser skips a line too long for std::regex instead of overflowing the stack",
+          "[tasks][swe]") {
+    // A test that prints a 100 KB line: std::regex's recursion used to crash on it (SIGSEGV).
+    const std::string regex = R"(^\[(?<status>[a-z]+)\]\s*(?<test>.*)$)";
+    std::string log = "[ok] " + std::string(100'000, 'a') + "\n[failed] short_test\n";
+    TestStatusMap s = parse("regex", log, regex);
+    REQUIRE(s.size() == 1);
+    REQUIRE(s.at("short_test") == TestStatus::failed);
 }
 
 TEST_CASE("parse_test_log rejects an unknown parser and a bad regex", "[tasks][swe]") {
