@@ -1,24 +1,20 @@
 #include "tasks/env/sandbox.hpp"
 
-#include <poll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "tasks/env/cancel_pipe.hpp"
 #include "tasks/env/cgroup.hpp"
 #include "tasks/env/child_setup.hpp"
-#include "tasks/env/disk_usage.hpp"
+#include "tasks/env/quota_watch.hpp"
 #include "tasks/env/sandbox_argv.hpp"
 
 namespace braid::tasks::env {
@@ -149,66 +145,6 @@ Result<void> reachable_by_sandbox_user(const fs::path& dir) {
         if (above == above.root_path()) break;
     }
     return {};
-}
-
-// Measures the writable folders every kQuotaPoll while a command runs, and kills the command
-// (through the pipe it polls) once they have grown past the quota. Also forwards the caller's
-// cancellation. The destructor stops and joins the thread.
-class QuotaWatch {
-public:
-    QuotaWatch(const SandboxPolicy& policy, int caller_cancel_fd)
-        : folders_(policy.writable), quota_(policy.disk_quota_bytes), caller_fd_(caller_cancel_fd) {
-        start_bytes_ = folder_bytes(folders_);
-        thread_ = std::thread([this] { watch(); });
-    }
-    ~QuotaWatch() {
-        stop_.cancel();
-        thread_.join();
-    }
-    QuotaWatch(const QuotaWatch&) = delete;
-    QuotaWatch& operator=(const QuotaWatch&) = delete;
-
-    int kill_fd() const { return kill_.read_fd(); }  // the command's cancel_fd
-    bool caller_cancelled() const { return caller_cancelled_.load(); }
-    // Whether the folders hold more than the quota and more than when the command started (a
-    // command in a workspace already past its quota may still remove files).
-    bool over(std::uint64_t bytes) const { return bytes > quota_ && bytes > start_bytes_; }
-    bool killed_over_quota() const { return killed_over_quota_.load(); }
-    std::uint64_t measure() const { return folder_bytes(folders_); }
-
-private:
-    void watch() {
-        for (;;) {
-            pollfd fds[2] = {{stop_.read_fd(), POLLIN, 0}, {caller_fd_, POLLIN, 0}};
-            const int ready =
-                ::poll(fds, caller_fd_ >= 0 ? 2 : 1, static_cast<int>(kQuotaPoll.count()));
-            if (ready < 0 && errno != EINTR) return;
-            if (fds[0].revents != 0) return;
-            if (caller_fd_ >= 0 && fds[1].revents != 0) {
-                caller_cancelled_ = true;
-                kill_.cancel();
-                return;
-            }
-            if (over(measure())) {
-                killed_over_quota_ = true;
-                kill_.cancel();
-                return;
-            }
-        }
-    }
-
-    std::vector<fs::path> folders_;
-    std::uint64_t quota_;
-    std::uint64_t start_bytes_ = 0;
-    int caller_fd_;
-    CancelPipe kill_, stop_;
-    std::atomic<bool> caller_cancelled_{false}, killed_over_quota_{false};
-    std::thread thread_;
-};
-
-std::string quota_message(std::uint64_t quota, bool killed) {
-    return "braid: the workspace grew past its disk quota of " + std::to_string(quota >> 20) +
-           " MiB" + (killed ? "; the command was stopped\n" : "\n");
 }
 
 }  // namespace
