@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -88,19 +89,26 @@ void check_nothing_leaked(const Snoop& s, const std::string& token, const std::s
     CHECK(s.out.find("done\n") != std::string::npos);
 }
 
-// A process on the host whose command line carries `token`, killed on destruction.
+// A process on the host whose command line carries `token`, killed with its group on
+// destruction (its `sleep` child too, which would otherwise hold the test's output open).
 struct HostProcess {
     pid_t pid = -1;
     explicit HostProcess(const std::string& token) {
         pid = ::fork();
         if (pid == 0) {
-            ::execl("/bin/sh", "sh", "-c", "sleep 60", token.c_str(), static_cast<char*>(nullptr));
+            ::setpgid(0, 0);
+            const int devnull = ::open("/dev/null", O_RDWR);
+            ::dup2(devnull, STDOUT_FILENO);
+            ::dup2(devnull, STDERR_FILENO);
+            ::execl("/bin/sh", "sh", "-c", "sleep 60; :", token.c_str(),
+                    static_cast<char*>(nullptr));
             ::_exit(127);
         }
+        if (pid > 0) ::setpgid(pid, pid);  // whichever of the two runs first
     }
     ~HostProcess() {
         if (pid <= 0) return;
-        ::kill(pid, SIGKILL);
+        ::kill(-pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
     }
 };
